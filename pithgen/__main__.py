@@ -1,0 +1,3 @@
+from pithgen.cli import main
+
+main()

@@ -1,0 +1,161 @@
+"""The command line: click only, no logic. One error handler, documented exit codes
+(see :mod:`pithgen.errors`)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pithgen import __version__
+from pithgen.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFICATION_FAILED, PithgenError
+from pithgen.keys import KeyRing, SigningKey, load_signing_key, write_key_pair
+from pithgen.mint import Paper, mint_record
+from pithgen.report import dumps_json, human_lines, verify_paths
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(func: F) -> F:
+    """The one place a :class:`PithgenError` becomes a message and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PithgenError as exc:
+            click.echo(f"pithgen: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except OSError as exc:
+            click.echo(f"pithgen: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+trust_key_option = click.option(
+    "--trust-key", "trust_keys", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="Also trust this key document (format of Pith's pith-signing-key.json). Repeatable.")
+no_default_keys_option = click.option(
+    "--no-default-keys", is_flag=True, help="Do not trust Pith's built-in key.")
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal, else nothing."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def total(self, nbytes: int) -> None:
+        if sys.stderr.isatty() and nbytes > 4 * 1024 * 1024:
+            self.bar = click.progressbar(length=nbytes, label="verifying", file=sys.stderr)
+            self.bar.__enter__()
+
+    def step(self, nbytes: int) -> None:
+        if self.bar is not None:
+            self.bar.update(nbytes)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@click.group()
+@click.version_option(__version__, prog_name="pithgen")
+def main() -> None:
+    """pithgen: verify Pith records and build a static, re-verifiable Pith mirror."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@trust_key_option
+@no_default_keys_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@handle_errors
+def verify(paths: tuple[Path, ...], trust_keys: tuple[Path, ...], no_default_keys: bool,
+           as_json: bool) -> None:
+    """Verify every record document, bundle and JSONL line under PATHS.
+
+    Exit status: 0 all verified, 1 any failed, 2 usage or I/O error.
+    """
+    keys = KeyRing.build(trust_keys, default_keys=not no_default_keys)
+    progress = _Progress()
+    try:
+        result = verify_paths(list(paths), keys, progress=progress.step, total=progress.total)
+    finally:
+        progress.close()
+    if as_json:
+        click.echo(dumps_json(result, keys))
+    else:
+        for line in human_lines(result):
+            click.echo(line)
+    sys.exit(EXIT_OK if result.failed == 0 else EXIT_VERIFICATION_FAILED)
+
+
+@main.group()
+def keys() -> None:
+    """Manage signing keys."""
+
+
+@keys.command("generate")
+@click.option("--key-id", required=True, help="Identifier written into every receipt.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--signer-id", default=None, help="Who signs (recorded in the key document).")
+@handle_errors
+def keys_generate(key_id: str, out_dir: Path, signer_id: str | None) -> None:
+    """Write KEY_ID.private.json (mode 0600) and the public key document KEY_ID.json."""
+    private_path, public_path = write_key_pair(SigningKey.generate(key_id), out_dir, signer_id)
+    click.echo(f"private key: {private_path}\npublic key document: {public_path}")
+
+
+@main.command()
+@click.option("--key", "key_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Private key file written by 'pithgen keys generate'.")
+@click.option("--arxiv-id", help="arXiv id without version, e.g. 1810.06877 or astro-ph/9610094.")
+@click.option("--version", "version", type=int, help="arXiv version (>= 1).")
+@click.option("--title")
+@click.option("--abstract")
+@click.option("--authors", default="", help="Authors as displayed, e.g. 'A. One, B. Two'.")
+@click.option("--license", "license_", default="", help="arXiv license URL ('' for none).")
+@click.option("--primary-cat")
+@click.option("--cross-cat", "cross_cats", multiple=True, help="Secondary category. Repeatable.")
+@click.option("--submitted-at", help="v1 submission time, YYYY-MM-DDTHH:MM:SSZ.")
+@click.option("--signed-at", required=True, help="Receipt time, YYYY-MM-DDTHH:MM:SS[.ffffff]Z.")
+@click.option("--from-json", "from_json", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read papers from a JSON list or JSONL file instead (writes JSONL).")
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@handle_errors
+def mint(key_file: Path, arxiv_id: str | None, version: int | None, title: str | None,
+         abstract: str | None, authors: str, license_: str, primary_cat: str | None,
+         cross_cats: tuple[str, ...], submitted_at: str | None, signed_at: str,
+         from_json: Path | None, out_file: Path) -> None:
+    """Mint a signed record document (or a JSONL file of them with --from-json)."""
+    key = load_signing_key(key_file)
+    if from_json is not None:
+        text = from_json.read_text(encoding="utf-8")
+        papers = (json.loads(text) if text.lstrip().startswith("[")
+                  else [json.loads(line) for line in text.splitlines() if line.strip()])
+        lines = [json.dumps(mint_record(Paper.from_dict(p), key, signed_at=signed_at),
+                            ensure_ascii=False, separators=(",", ":")) for p in papers]
+        out_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        click.echo(f"minted {len(lines)} record(s) into {out_file}")
+        return
+    fields = {"--arxiv-id": arxiv_id, "--version": version, "--title": title,
+              "--abstract": abstract, "--primary-cat": primary_cat,
+              "--submitted-at": submitted_at}
+    missing = [name for name, value in fields.items() if value is None]
+    if missing:
+        raise click.UsageError(f"missing {', '.join(missing)} (or use --from-json)")
+    paper = Paper(arxiv_id=str(arxiv_id), version=int(version or 0), title=str(title),
+                  abstract=str(abstract), submitted_at=str(submitted_at),
+                  primary_cat=str(primary_cat), cross_cats=cross_cats, authors=authors,
+                  license=license_)
+    doc = mint_record(paper, key, signed_at=signed_at)
+    out_file.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    click.echo(f"minted {doc['pith_number']} into {out_file}")

@@ -1,0 +1,273 @@
+"""Trusted Ed25519 keys: Pith's built-in key, key documents, key generation.
+
+A key document has the shape of Pith's published ``pith-signing-key.json``::
+
+    {"algorithm": "ed25519", "format": "raw", "key_id": "...", "public_key_hex": "...",
+     "public_key_b64": "...", "fingerprint_sha256_hex": "...",
+     "fingerprint_sha256_b32_first128bits": "...", "rotates_at": null, "signer_id": "..."}
+
+``public_key_fingerprint`` in a receipt is the hex of the first 16 bytes of
+sha256(raw public key); the ``b32`` fingerprint is the first 26 base32 characters of that
+sha256 (spec section 4).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from pithgen.canonical import b32_26
+from pithgen.errors import KeyFileError
+
+DEFAULT_KEY_ID = "pith-v1-2026-05"
+_BUILTIN_KEY_FILES = ("pith-v1-2026-05.json",)
+
+
+def fingerprint_hex(raw_public_key: bytes) -> str:
+    return hashlib.sha256(raw_public_key).digest()[:16].hex()
+
+
+def fingerprint_b32(raw_public_key: bytes) -> str:
+    return b32_26(hashlib.sha256(raw_public_key).digest())
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """One Ed25519 public key pithgen trusts, with where it came from."""
+
+    key_id: str
+    raw: bytes
+    origin: str
+    signer_id: str | None = None
+    document: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint_hex(self.raw)
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        try:
+            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        """The key document, with every field the original carried and the derived ones."""
+        doc = dict(self.document)
+        doc.update(
+            {
+                "algorithm": "ed25519",
+                "format": "raw",
+                "key_id": self.key_id,
+                "public_key_hex": self.raw.hex(),
+                "public_key_b64": base64.b64encode(self.raw).decode("ascii"),
+                "fingerprint_sha256_hex": self.fingerprint,
+                "fingerprint_sha256_b32_first128bits": fingerprint_b32(self.raw),
+            }
+        )
+        doc.setdefault("rotates_at", None)
+        if self.signer_id is not None:
+            doc["signer_id"] = self.signer_id
+        return doc
+
+
+def key_from_dict(doc: Any, origin: str) -> TrustedKey:
+    """Parse and check a key document; every inconsistency is a :class:`KeyFileError`."""
+    if not isinstance(doc, dict):
+        raise KeyFileError(f"expected a JSON object (key document), found {type(doc).__name__}",
+                           where=origin)
+    key_id = doc.get("key_id")
+    if not isinstance(key_id, str) or not key_id.strip():
+        raise KeyFileError(f"expected a non-empty string 'key_id', found {key_id!r}", where=origin)
+    algorithm = doc.get("algorithm", "ed25519")
+    if algorithm != "ed25519":
+        raise KeyFileError(f"expected algorithm 'ed25519', found {algorithm!r}", where=origin)
+    raws: list[bytes] = []
+    hex_value = doc.get("public_key_hex")
+    if hex_value is not None:
+        if not isinstance(hex_value, str) or len(hex_value) != 64:
+            raise KeyFileError(f"expected 64 hex characters in 'public_key_hex', found {hex_value!r}",
+                               where=origin)
+        try:
+            raws.append(bytes.fromhex(hex_value))
+        except ValueError:
+            raise KeyFileError(f"'public_key_hex' is not hex: {hex_value!r}", where=origin) from None
+    b64_value = doc.get("public_key_b64")
+    if b64_value is not None:
+        try:
+            decoded = base64.b64decode(str(b64_value), validate=True)
+        except binascii.Error:
+            raise KeyFileError(f"'public_key_b64' is not base64: {b64_value!r}",
+                               where=origin) from None
+        if len(decoded) != 32:
+            raise KeyFileError(f"expected a 32-byte key in 'public_key_b64', found {len(decoded)} "
+                               "bytes", where=origin)
+        raws.append(decoded)
+    if not raws:
+        raise KeyFileError("expected 'public_key_hex' or 'public_key_b64', found neither",
+                           where=origin)
+    if len(set(raws)) != 1:
+        raise KeyFileError("'public_key_hex' and 'public_key_b64' name different keys",
+                           where=origin)
+    raw = raws[0]
+    for name, derived in (("fingerprint_sha256_hex", fingerprint_hex(raw)),
+                          ("fingerprint_sha256_b32_first128bits", fingerprint_b32(raw))):
+        stated = doc.get(name)
+        if stated is not None and stated != derived:
+            raise KeyFileError(f"'{name}' does not match the key: expected {derived}, found "
+                               f"{stated!r}", where=origin)
+    signer = doc.get("signer_id")
+    return TrustedKey(key_id=key_id, raw=raw, origin=origin,
+                      signer_id=signer if isinstance(signer, str) else None, document=doc)
+
+
+def load_key_file(path: Path) -> TrustedKey:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyFileError(f"cannot read key document: {exc}", where=str(path)) from None
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise KeyFileError(f"expected a JSON key document, found invalid JSON ({exc})",
+                           where=str(path)) from None
+    return key_from_dict(doc, str(path))
+
+
+def builtin_keys() -> list[TrustedKey]:
+    """Pith's published key(s), shipped inside the package."""
+    out = []
+    for name in _BUILTIN_KEY_FILES:
+        text = resources.files("pithgen").joinpath("keys", name).read_text(encoding="utf-8")
+        out.append(key_from_dict(json.loads(text), f"built-in:{name}"))
+    return out
+
+
+class KeyRing:
+    """The keys a run trusts, by ``key_id``. Two different keys under one id are refused."""
+
+    def __init__(self, keys: Iterable[TrustedKey] = ()) -> None:
+        self._keys: dict[str, TrustedKey] = {}
+        for key in keys:
+            self.add(key)
+
+    def add(self, key: TrustedKey) -> None:
+        known = self._keys.get(key.key_id)
+        if known is not None and known.raw != key.raw:
+            raise KeyFileError(f"key id {key.key_id!r} is already trusted with a different key "
+                               f"(from {known.origin})", where=key.origin)
+        if known is None:
+            self._keys[key.key_id] = key
+
+    def get(self, key_id: str) -> TrustedKey | None:
+        return self._keys.get(key_id)
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._keys.values(), key=lambda k: k.key_id))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @classmethod
+    def build(cls, extra_files: Iterable[Path] = (), *, default_keys: bool = True) -> KeyRing:
+        ring = cls(builtin_keys() if default_keys else ())
+        for path in extra_files:
+            ring.add(load_key_file(path))
+        return ring
+
+
+# --- signing keys (for minting) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    key_id: str
+    private: Ed25519PrivateKey = field(repr=False)
+
+    @property
+    def public_raw(self) -> bytes:
+        return self.private.public_key().public_bytes(serialization.Encoding.Raw,
+                                                      serialization.PublicFormat.Raw)
+
+    def public(self, origin: str = "generated", signer_id: str | None = None) -> TrustedKey:
+        return TrustedKey(self.key_id, self.public_raw, origin, signer_id)
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private.sign(message)
+
+    def private_document(self) -> dict[str, Any]:
+        seed = self.private.private_bytes(serialization.Encoding.Raw,
+                                          serialization.PrivateFormat.Raw,
+                                          serialization.NoEncryption())
+        return {"algorithm": "ed25519", "format": "raw", "key_id": self.key_id,
+                "private_key_hex": seed.hex(), "public_key_hex": self.public_raw.hex()}
+
+    @classmethod
+    def from_seed(cls, key_id: str, seed: bytes) -> SigningKey:
+        return cls(key_id, Ed25519PrivateKey.from_private_bytes(seed))
+
+    @classmethod
+    def generate(cls, key_id: str) -> SigningKey:
+        return cls(key_id, Ed25519PrivateKey.generate())
+
+
+def load_signing_key(path: Path) -> SigningKey:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise KeyFileError(f"cannot read private key document: {exc}", where=str(path)) from None
+    if not isinstance(doc, dict):
+        raise KeyFileError("expected a JSON object", where=str(path))
+    key_id, seed_hex = doc.get("key_id"), doc.get("private_key_hex")
+    if not isinstance(key_id, str) or not key_id:
+        raise KeyFileError(f"expected a string 'key_id', found {key_id!r}", where=str(path))
+    if not isinstance(seed_hex, str) or len(seed_hex) != 64:
+        raise KeyFileError("expected 64 hex characters in 'private_key_hex'", where=str(path))
+    try:
+        key = SigningKey.from_seed(key_id, bytes.fromhex(seed_hex))
+    except ValueError as exc:
+        raise KeyFileError(f"bad private key: {exc}", where=str(path)) from None
+    stated_public = doc.get("public_key_hex")
+    if stated_public is not None and stated_public != key.public_raw.hex():
+        raise KeyFileError("'public_key_hex' does not match the private key", where=str(path))
+    return key
+
+
+def write_key_pair(key: SigningKey, out_dir: Path, signer_id: str | None = None) -> tuple[Path, Path]:
+    """Write ``{key_id}.private.json`` (mode 0600) and ``{key_id}.json`` (public document)."""
+    if "/" in key.key_id or "\\" in key.key_id or key.key_id in (".", ".."):
+        raise KeyFileError(f"key id {key.key_id!r} cannot be used as a file name")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    private_path = out_dir / f"{key.key_id}.private.json"
+    public_path = out_dir / f"{key.key_id}.json"
+    for path in (private_path, public_path):
+        if path.exists():
+            raise KeyFileError("refusing to overwrite an existing key file", where=str(path))
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(key.private_document(), indent=2, sort_keys=True) + "\n")
+    os.chmod(private_path, 0o600)
+    public_doc = key.public(str(public_path), signer_id).to_dict()
+    public_path.write_text(json.dumps(public_doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return private_path, public_path
+
+
+__all__ = ["DEFAULT_KEY_ID", "KeyRing", "SigningKey", "TrustedKey", "builtin_keys",
+           "fingerprint_b32", "fingerprint_hex", "key_from_dict",
+           "load_key_file", "load_signing_key", "write_key_pair"]

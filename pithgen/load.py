@@ -1,0 +1,184 @@
+"""Stage 1, load: the only stage that reads input.
+
+Yields one :class:`LoadedDoc` per document, in a deterministic order (paths sorted,
+directories walked recursively in sorted order, JSONL lines in order). Every defect becomes
+that document's failure; nothing here raises for bad input except a path that does not exist.
+
+Safety: regular files only, symlinks whose target leaves the input tree are refused,
+per-document size limit, strict JSON (see :mod:`pithgen.strictjson`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pithgen.errors import InputPathError
+from pithgen.model import Check, LoadedDoc, Source
+from pithgen.strictjson import DEFAULT_MAX_DEPTH, JSONDefect, parse_document
+
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+SUFFIXES = (".json", ".jsonl")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read: its real path and how it is named in reports."""
+
+    real: Path
+    display: str
+    size: int
+    refused: str | None = None
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def discover(paths: Sequence[Path]) -> list[InputFile]:
+    """Every input file under ``paths``, sorted; refused entries carry their reason.
+
+    A path named on the command line is trusted as given (it may itself be a symlink);
+    inside a directory, a symlink is followed only if its target stays inside that directory.
+    """
+    found: list[InputFile] = []
+    for given in paths:
+        if not os.path.lexists(given):
+            raise InputPathError("expected an existing file or directory, found nothing",
+                                 where=str(given))
+        real_root = given.resolve()
+        if real_root.is_dir():
+            found.extend(_walk(given, real_root))
+        elif real_root.is_file():
+            found.append(InputFile(real_root, str(given), real_root.stat().st_size))
+        else:
+            raise InputPathError("expected a regular file or directory", where=str(given))
+    return found
+
+
+def _walk(given: Path, real_root: Path) -> Iterator[InputFile]:
+    seen_dirs = {real_root}
+    stack = [(real_root, given)]
+    out: list[InputFile] = []
+    while stack:
+        real_dir, shown_dir = stack.pop()
+        try:
+            entries = sorted(os.scandir(real_dir), key=lambda e: e.name)
+        except OSError as exc:
+            out.append(InputFile(real_dir, str(shown_dir), 0, f"cannot list directory: {exc}"))
+            continue
+        subdirs = []
+        for entry in entries:
+            shown = shown_dir / entry.name
+            if entry.name.startswith("."):
+                continue
+            target = Path(entry.path)
+            if entry.is_symlink():
+                resolved = target.resolve()
+                if not _within(resolved, real_root):
+                    if entry.name.endswith(SUFFIXES) or resolved.is_dir():
+                        out.append(InputFile(target, str(shown), 0,
+                                             f"symlink leads outside the input tree "
+                                             f"(to {resolved}); refused"))
+                    continue
+                target = resolved
+            try:
+                st = target.stat()
+            except OSError as exc:
+                if entry.name.endswith(SUFFIXES):
+                    out.append(InputFile(target, str(shown), 0, f"cannot stat: {exc}"))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if target not in seen_dirs:
+                    seen_dirs.add(target)
+                    subdirs.append((target, shown))
+            elif entry.name.endswith(SUFFIXES):
+                if stat.S_ISREG(st.st_mode):
+                    out.append(InputFile(target, str(shown), st.st_size))
+                else:
+                    out.append(InputFile(target, str(shown), 0,
+                                         "expected a regular file, found a special file"))
+        stack.extend(reversed(subdirs))
+    out.sort(key=lambda f: f.display.split(os.sep))
+    yield from out
+
+
+def _failure(source: Source, raw: bytes, check: str, message: str) -> LoadedDoc:
+    return LoadedDoc(source, raw, None, Check(check, "failed", message))
+
+
+def load_file(item: InputFile, options: LoadOptions = LoadOptions()) -> Iterator[LoadedDoc]:
+    """Every document in one file."""
+    if item.refused is not None:
+        yield _failure(Source(item.display), b"", "input", item.refused)
+        return
+    if item.display.endswith(".jsonl"):
+        yield from _load_jsonl(item, options)
+        return
+    source = Source(item.display)
+    try:
+        with open(item.real, "rb") as fh:
+            raw = fh.read(options.max_bytes + 1)
+    except OSError as exc:
+        yield _failure(source, b"", "input", f"cannot read file: {exc.strerror or exc}")
+        return
+    if len(raw) > options.max_bytes:
+        yield _failure(source, b"", "json", f"document larger than the limit of "
+                       f"{options.max_bytes} bytes")
+        return
+    yield _parse(source, raw, options)
+
+
+def _parse(source: Source, raw: bytes, options: LoadOptions) -> LoadedDoc:
+    try:
+        data = parse_document(raw, max_depth=options.max_depth)
+    except JSONDefect as exc:
+        return _failure(source, raw, "json", str(exc))
+    return LoadedDoc(source, raw, data)
+
+
+def _load_jsonl(item: InputFile, options: LoadOptions) -> Iterator[LoadedDoc]:
+    try:
+        fh = open(item.real, "rb")  # noqa: SIM115 - closed below; a generator holds it
+    except OSError as exc:
+        yield _failure(Source(item.display), b"", "input", f"cannot read file: {exc.strerror}")
+        return
+    with fh:
+        number = 0
+        while True:
+            line = fh.readline(options.max_bytes + 2)
+            if not line:
+                return
+            number += 1
+            source = Source(item.display, number)
+            if not line.endswith(b"\n") and len(line) > options.max_bytes:
+                while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                    line = fh.readline(1 << 20)
+                yield _failure(source, b"", "json", f"line longer than the limit of "
+                               f"{options.max_bytes} bytes")
+                continue
+            body = line[:-1] if line.endswith(b"\n") else line
+            if body.endswith(b"\r"):
+                body = body[:-1]
+            if not body.strip():
+                continue
+            yield _parse(source, body + b"\n", options)
+
+
+def load(paths: Sequence[Path], options: LoadOptions = LoadOptions()) -> Iterator[LoadedDoc]:
+    """Stage 1: every document under ``paths``, in deterministic order."""
+    for item in discover(paths):
+        yield from load_file(item, options)
+
+
+def total_bytes(files: Sequence[InputFile]) -> int:
+    return sum(f.size for f in files)

@@ -1,0 +1,157 @@
+"""Typed data passed between the stages: sources, loaded documents, checks, verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+DocKind = Literal["record", "bundle"]
+Outcome = Literal["ok", "failed", "warning", "not_checkable", "not_checked"]
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """Where a document came from: a path (as given, relative to its input root) and, for
+    a JSONL file, the 1-based line number."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named check and what came of it."""
+
+    check: str
+    outcome: Outcome
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"check": self.check, "outcome": self.outcome, "message": self.message}
+
+
+@dataclass(frozen=True)
+class LoadedDoc:
+    """A document as loaded: its exact bytes and its parsed JSON, or why it could not be
+    parsed (``error``). ``raw`` is what a mirror publishes byte for byte."""
+
+    source: Source
+    raw: bytes
+    data: dict[str, Any] | None
+    error: Check | None = None
+
+    @property
+    def kind(self) -> DocKind | None:
+        if self.data is None:
+            return None
+        return "bundle" if self.data.get("bundle_type") is not None else "record"
+
+
+@dataclass(frozen=True)
+class RecordDocument:
+    """The typed view of a record document or bundle that later stages use.
+
+    ``raw`` keeps every key of the input, known or not, so that nothing is lost in the
+    mirrors; the typed fields are the ones pithgen reads.
+    """
+
+    kind: DocKind
+    pith_number: str
+    suffix: str
+    canonical_sha256: str
+    canonical_record: dict[str, Any]
+    arxiv_id: str
+    version: int
+    submitted_at: str
+    raw: dict[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RecordDocument:
+        """Build from a document that has passed verification (types already checked)."""
+        record = data["canonical_record"]
+        pith_number = data["pith_number"]
+        return cls(
+            kind="bundle" if data.get("bundle_type") is not None else "record",
+            pith_number=pith_number,
+            suffix=pith_number.rsplit(":", 1)[1],
+            canonical_sha256=data["canonical_sha256"],
+            canonical_record=record,
+            arxiv_id=record["source"]["id"],
+            version=record["source"]["version"],
+            submitted_at=record["metadata"]["submitted_at"],
+            raw=data,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.raw
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta: dict[str, Any] = self.canonical_record["metadata"]
+        return meta
+
+    @property
+    def paper(self) -> dict[str, Any]:
+        paper = self.raw.get("paper")
+        return paper if isinstance(paper, dict) else {}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What verification concluded about one loaded document.
+
+    ``doc_digest`` identifies the document's content (canonical JSON of the whole
+    document), so that exact duplicates can be told from conflicting records.
+    """
+
+    source: Source
+    kind: DocKind | None
+    checks: tuple[Check, ...]
+    pith_number: str | None = None
+    arxiv_id: str | None = None
+    version: int | None = None
+    doc_digest: str | None = None
+    raw_sha256: str | None = None
+    key_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.outcome == "failed" for c in self.checks)
+
+    @property
+    def status(self) -> Literal["verified", "failed"]:
+        return "verified" if self.ok else "failed"
+
+    @property
+    def problems(self) -> list[Check]:
+        return [c for c in self.checks if c.outcome == "failed"]
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if c.outcome == "warning"]
+
+    @property
+    def suffix(self) -> str | None:
+        return self.pith_number.rsplit(":", 1)[1] if self.pith_number else None
+
+    def with_check(self, check: Check) -> Verdict:
+        return replace(self, checks=(*self.checks, check))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": str(self.source),
+            "kind": self.kind,
+            "pith_number": self.pith_number,
+            "arxiv_id": self.arxiv_id,
+            "version": self.version,
+            "status": self.status,
+            "problems": [{"check": c.check, "message": c.message} for c in self.problems],
+            "warnings": [{"check": c.check, "message": c.message} for c in self.warnings],
+            "checks": [c.to_dict() for c in self.checks],
+        }

@@ -1,0 +1,74 @@
+"""Running load -> verify -> merge over inputs, and reporting the result (text or JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pithgen.keys import KeyRing
+from pithgen.load import LoadOptions, discover, load_file
+from pithgen.merge import MergeResult, merge
+from pithgen.model import LoadedDoc, Verdict
+from pithgen.verify import verify_document
+
+Progress = Callable[[int], None]
+
+
+def verify_paths(paths: Sequence[Path], keys: KeyRing, *, options: LoadOptions = LoadOptions(),
+                 progress: Progress | None = None,
+                 total: Callable[[int], None] | None = None) -> MergeResult:
+    """load -> verify -> merge over every document under ``paths`` (streaming)."""
+    files = discover(paths)
+    if total is not None:
+        total(sum(f.size for f in files))
+
+    def verdicts() -> Iterator[Verdict]:
+        for item in files:
+            for loaded in load_file(item, options):
+                verdict = verify_document(loaded, keys)
+                if progress is not None:
+                    progress(_doc_size(loaded))
+                yield verdict
+
+    return merge(verdicts())
+
+
+def _doc_size(loaded: LoadedDoc) -> int:
+    return len(loaded.raw)
+
+
+def summary(result: MergeResult) -> dict[str, int]:
+    return {"total": len(result.verdicts), "verified": result.verified,
+            "failed": result.failed, "warnings": result.warnings,
+            "published": len(result.published)}
+
+
+def to_json(result: MergeResult, keys: KeyRing) -> dict[str, Any]:
+    return {
+        "summary": summary(result),
+        "trusted_keys": [{"key_id": k.key_id, "fingerprint": k.fingerprint} for k in keys],
+        "records": [v.to_dict() for v in result.verdicts],
+    }
+
+
+def dumps_json(result: MergeResult, keys: KeyRing) -> str:
+    return json.dumps(to_json(result, keys), indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def human_lines(result: MergeResult) -> Iterator[str]:
+    """One block per failed record, warnings, then a summary line."""
+    for verdict in result.verdicts:
+        if not verdict.ok:
+            name = f" ({verdict.pith_number})" if verdict.pith_number else ""
+            yield f"FAILED {verdict.source}{name}"
+            for problem in verdict.problems:
+                yield f"  {problem.check}: {problem.message}"
+    for verdict in result.verdicts:
+        if verdict.ok and verdict.warnings:
+            for warning in verdict.warnings:
+                yield f"warning {verdict.source}: {warning.check}: {warning.message}"
+    s = summary(result)
+    yield (f"{s['total']} document(s): {s['verified']} verified, {s['failed']} failed, "
+           f"{s['warnings']} warning(s); {s['published']} distinct record(s)")

@@ -1,0 +1,76 @@
+"""Strict JSON for untrusted input: UTF-8 only, no duplicate keys, no NaN/Infinity, no lone
+surrogates, bounded nesting. Each defect raises :class:`JSONDefect` with a clear reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+DEFAULT_MAX_DEPTH = 64
+
+
+class JSONDefect(ValueError):
+    """Why a document is not acceptable JSON (the message is shown to the user)."""
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise JSONDefect(f"duplicate key {key!r} in one object (expected unique keys)")
+        out[key] = value
+    return out
+
+
+def _bad_constant(name: str) -> Any:
+    raise JSONDefect(f"expected a JSON number, found {name} (not valid JSON)")
+
+
+def _check_tree(value: Any, max_depth: int) -> None:
+    """Walk iteratively: depth limit and lone surrogates (which cannot be UTF-8 encoded)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            if depth > max_depth:
+                raise JSONDefect(f"nesting deeper than {max_depth} levels")
+            for key, child in node.items():
+                _check_text(key)
+                stack.append((child, depth + 1))
+        elif isinstance(node, list):
+            if depth > max_depth:
+                raise JSONDefect(f"nesting deeper than {max_depth} levels")
+            stack.extend((child, depth + 1) for child in node)
+        elif isinstance(node, str):
+            _check_text(node)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JSONDefect("string holds a lone UTF-16 surrogate escape (not valid Unicode)") from None
+
+
+def parse_document(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, Any]:
+    """Parse one document; it must be a JSON object."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise JSONDefect("expected UTF-8 JSON without a byte order mark, found a UTF-8 BOM")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JSONDefect(f"expected UTF-8, found an invalid byte at offset {exc.start}") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_bad_constant)
+    except JSONDefect:
+        raise
+    except RecursionError:
+        raise JSONDefect(f"nesting deeper than {max_depth} levels") from None
+    except json.JSONDecodeError as exc:
+        raise JSONDefect(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise JSONDefect(f"invalid JSON: {exc}") from None
+    _check_tree(value, max_depth)
+    if not isinstance(value, dict):
+        raise JSONDefect(f"expected a JSON object, found {type(value).__name__}")
+    return value
