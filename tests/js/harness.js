@@ -1,0 +1,28 @@
+// Node harness: runs the pure logic of pithgen/static/pithgen.js on inputs given as JSON.
+//
+// usage: node harness.js INPUT.json
+// INPUT: {"resolve": [query, ...], "tokens": [text, ...], "hash": [[key, nshards], ...]}
+// prints {"resolve": [{kind, value, version, prefix}, ...],
+//         "tokens": [{tokens, query_tokens}, ...],
+//         "hash": [{fnv1a32, shard}, ...]}
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const pithgen = require(path.join(__dirname, "..", "..", "pithgen", "static", "pithgen.js"));
+
+const input = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const out = {};
+if (input.resolve) {
+  out.resolve = input.resolve.map((q) => pithgen.parseQuery(q));
+}
+if (input.tokens) {
+  out.tokens = input.tokens.map((t) => ({
+    tokens: pithgen.tokenize(t),
+    query_tokens: pithgen.queryTokens(t),
+  }));
+}
+if (input.hash) {
+  out.hash = input.hash.map(([key, n]) => ({ fnv1a32: pithgen.fnv1a32(key), shard: pithgen.shardOf(key, n) }));
+}
+process.stdout.write(JSON.stringify(out));

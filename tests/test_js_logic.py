@@ -1,0 +1,226 @@
+"""pithgen.js must agree with the Python identifiers and tokens modules.
+
+Node runs ``tests/js/harness.js`` (pure logic) and ``tests/js/dom_harness.js`` (shard
+loading, resolver and search against a fake DOM).  Node is required: without it these
+tests fail rather than skip, because the site's search and resolver would be untested.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pithgen.identifiers import parse_query
+from pithgen.tokens import fnv1a32, query_tokens, shard_of, tokenize
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures"
+HARNESS = HERE / "js" / "harness.js"
+
+#: Code points whose general category changed after Unicode 14.0 (Python 3.11's database)
+#: in a way that changes tokenization: U+1171E AHOM CONSONANT SIGN MEDIAL RA became Mc (was
+#: Mn) in Unicode 15.0.  test_every_assigned_code_point_tokenizes_alike finds any others.
+KNOWN_UNICODE_DRIFT = frozenset({0x1171E})
+
+
+def node_path() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail(
+            "node (Node.js) is not on PATH: the pithgen.js tests cannot run. "
+            "Install nodejs (e.g. apt-get install nodejs) and run again."
+        )
+    return node
+
+
+def run_harness(payload: dict[str, Any], script: Path = HARNESS) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "input.json"
+        path.write_text(json.dumps(payload), encoding="utf-8")
+        proc = subprocess.run(
+            [node_path(), str(script), str(path)],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=120,
+            check=False,
+        )
+    assert proc.returncode == 0, f"node failed:\n{proc.stderr}"
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return cases
+
+
+def test_node_is_available() -> None:
+    assert Path(node_path()).exists()
+
+
+def test_js_parse_query_matches_fixture_and_python() -> None:
+    cases = load("resolve_cases.json")
+    out = run_harness({"resolve": [c["q"] for c in cases]})["resolve"]
+    assert len(out) == len(cases)
+    for case, js in zip(cases, out, strict=True):
+        expected = {k: case[k] for k in ("kind", "value", "version", "prefix")}
+        assert js == expected, f"JS parseQuery({case['q']!r})"
+        assert dataclasses.asdict(parse_query(case["q"])) == expected
+
+
+def test_js_tokenizer_matches_fixture() -> None:
+    cases = load("token_cases.json")
+    out = run_harness({"tokens": [c["text"] for c in cases]})["tokens"]
+    for case, js in zip(cases, out, strict=True):
+        assert js["tokens"] == case["tokens"], f"JS tokenize({case['text']!r})"
+        assert js["query_tokens"] == case["query_tokens"], f"JS queryTokens({case['text']!r})"
+
+
+def test_js_hashing_matches_python() -> None:
+    keys = ["", "a", "foobar", "cs.lg", "1810.06877", "astro-ph/9610094", "\u03c3", "深度", "😀"]
+    pairs: list[tuple[str, int]] = [(k, n) for k in keys for n in (1, 2, 16, 256, 4096, 65536)]
+    out = run_harness({"hash": pairs})["hash"]
+    assert out[0] == {"fnv1a32": 0x811C9DC5, "shard": "0"}
+    for (key, n), js in zip(pairs, out, strict=True):
+        assert js == {"fnv1a32": fnv1a32(key), "shard": shard_of(key, n)}, (key, n)
+
+
+def _assigned(cp: int) -> bool:
+    return unicodedata.category(chr(cp)) not in ("Cn", "Cs") and cp not in KNOWN_UNICODE_DRIFT
+
+
+def test_every_assigned_code_point_tokenizes_alike() -> None:
+    texts = ["ab" + chr(cp) + "cd" for cp in range(sys.maxunicode + 1) if _assigned(cp)]
+    out = run_harness({"tokens": texts})["tokens"]
+    bad = [
+        f"U+{ord(t[2]):04X} {unicodedata.name(t[2], '?')}: js {js['tokens']} py {tokenize(t)}"
+        for t, js in zip(texts, out, strict=True)
+        if js["tokens"] != tokenize(t)
+    ]
+    assert not bad, "\n".join(bad[:50])
+
+
+_CHARS = st.characters(
+    exclude_categories=("Cn", "Cs"),
+    exclude_characters="".join(chr(cp) for cp in KNOWN_UNICODE_DRIFT),
+)
+_MIXED = st.one_of(
+    st.text(_CHARS, max_size=40),
+    st.text(
+        st.sampled_from("ab \u03a3\u03c3\u03c2.-/:_$\\é\u0301ﬁİ²1\uff19\u03b1深😀\t'"), max_size=40
+    ),
+)
+
+
+_ID_PIECES = st.lists(
+    st.sampled_from(
+        [
+            "arXiv:",
+            "https://",
+            "http://www.",
+            "arxiv.org/abs/",
+            "arxiv.org/pdf/",
+            "doi.org/",
+            "dx.",
+            "10.48550/arXiv.",
+            "doi:",
+            "pith:",
+            "PITH:",
+            "2018:",
+            "1810.06877",
+            "v2",
+            "v0",
+            "V13",
+            "astro-ph",
+            "Hep-Th",
+            "/",
+            "9610094",
+            ".GT",
+            "%2F",
+            ".pdf",
+            "#x",
+            "?y=1",
+            " ",
+            "\t",
+            "\u00a0",
+            "M4NI2KXA",
+            "zcowqtm4",
+            "MGTRDHNEU2",
+            "0704.0615",
+            "9913.0001",
+            "/pith/",
+            "file:///",
+            ".json",
+        ]
+    ),
+    max_size=7,
+).map("".join)
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.lists(_MIXED, min_size=200, max_size=200))
+def test_js_and_python_tokenizers_agree_on_random_text(texts: list[str]) -> None:
+    out = run_harness({"tokens": texts})
+    for text, js in zip(texts, out["tokens"], strict=True):
+        assert js == {"tokens": tokenize(text), "query_tokens": query_tokens(text)}, text
+
+
+_PREFIXES = [
+    "",
+    "arXiv:",
+    "arxiv: ",
+    "https://arxiv.org/abs/",
+    "http://www.arxiv.org/pdf/",
+    "export.arxiv.org/abs/",
+    "https://doi.org/10.48550/arXiv.",
+    "dx.doi.org/10.48550/ARXIV.",
+    "doi:10.48550/arxiv.",
+    "10.48550/arXiv.",
+    "pith:",
+    "pith:2019:",
+    "https://x.org/pith/",
+]
+_IDS = [
+    "1810.06877",
+    "0704.0615",
+    "2401.12345",
+    "1913.0001",
+    "astro-ph/9610094",
+    "Math.GT/0309136",
+    "hep-th%2F9711200",
+    "q-bio/0401001",
+    "m4ni2kxa",
+    "M4NI",
+    "M4NI2KXAZCOWQTM4MGTRDHNEU2",
+    "CXCABA6QFIUMLMALDXDVFWNF",
+    "deep",
+    "",
+]
+_STRUCTURED = st.tuples(
+    st.sampled_from([" ", "", "\t", "\u3000"]),
+    st.sampled_from(_PREFIXES),
+    st.sampled_from(_IDS),
+    st.sampled_from(["", "v1", "V22", "v0", "v01"]),
+    st.sampled_from(["", "/", ".pdf", "#frag", "?q=1", "/index.html", ".json", " x"]),
+    st.sampled_from(["", " ", "\n"]),
+).map("".join)
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.lists(st.one_of(_STRUCTURED, _ID_PIECES, _MIXED), min_size=200, max_size=200))
+def test_js_and_python_parse_query_agree_on_random_queries(queries: list[str]) -> None:
+    out = run_harness({"resolve": queries})
+    for q, js in zip(queries, out["resolve"], strict=True):
+        assert js == dataclasses.asdict(parse_query(q)), q
