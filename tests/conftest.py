@@ -6,6 +6,7 @@ Everything here reads only ``tests/fixtures`` (never ``../shared``).
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from collections.abc import Callable
@@ -14,6 +15,13 @@ from typing import Any
 
 import pytest
 
+from pithgen.canonical import (
+    canonical_sha256,
+    expected_aliases,
+    pith_number_for,
+    short_pith_number,
+    suffix_for,
+)
 from pithgen.keys import KeyRing, SigningKey, builtin_keys
 from pithgen.mint import Paper, mint_record
 from pithgen.model import Check, LoadedDoc, Source, Verdict
@@ -122,7 +130,9 @@ def verify(test_ring: KeyRing) -> Callable[..., Verdict]:
     def _verify(
         doc: dict[str, Any], ring: KeyRing | None = None, name: str = "doc.json"
     ) -> Verdict:
-        return verify_document(loaded_from(copy.deepcopy(doc), name), ring or test_ring)
+        return verify_document(
+            loaded_from(copy.deepcopy(doc), name), test_ring if ring is None else ring
+        )
 
     return _verify
 
@@ -158,6 +168,77 @@ def outcomes(verdict: Verdict, check: str) -> list[Check]:
     return [c for c in verdict.checks if c.check == check]
 
 
+def reseal(doc: dict[str, Any], key: SigningKey) -> dict[str, Any]:
+    """Re-derive every identity field of a record from its (altered) canonical_record and
+    re-sign it, so that a test can alter one thing in the canonical record and see only the
+    check about that thing fail."""
+    doc = copy.deepcopy(doc)
+    record = doc["canonical_record"]
+    digest = canonical_sha256(record)
+    suffix = suffix_for(digest)
+    source = record["source"]
+    doc["canonical_sha256"] = digest
+    doc["pith_number"] = pith_number_for(str(record["metadata"]["submitted_at"]), suffix)
+    doc["short_pith_number"] = short_pith_number(suffix)
+    doc["source"] = copy.deepcopy(source)
+    created = doc["aliases"][0]["created_at"] if doc.get("aliases") else "2026-01-01T00:00:00+00:00"
+    doc["aliases"] = [
+        {"alias_kind": k, "alias_value": v, "created_at": created}
+        for k, v in sorted(expected_aliases(str(source["id"]), source["version"], suffix).items())
+    ]
+    receipt = doc["receipt"]
+    receipt["canonical_sha256"] = digest
+    receipt["signature_b64"] = base64.b64encode(key.sign(bytes.fromhex(digest))).decode()
+    return doc
+
+
+def make_bundle(record_doc: dict[str, Any], *, other_events: bool = True) -> dict[str, Any]:
+    """A bundle (spec section 6) built from a record document."""
+    record = copy.deepcopy(record_doc["canonical_record"])
+    events: list[dict[str, Any]] = [
+        {
+            "event_type": "record_created",
+            "subject_pith_number": record_doc["pith_number"],
+            "target": "record",
+            "payload": {
+                "canonical_record": copy.deepcopy(record),
+                "canonical_sha256": record_doc["canonical_sha256"],
+                "receipt": copy.deepcopy(record_doc["receipt"]),
+            },
+            "created_at": record_doc["created_at"],
+            "signer": {
+                "key_id": record_doc["receipt"]["key_id"],
+                "public_key_fingerprint": record_doc["receipt"]["public_key_fingerprint"],
+                "signer_id": "test",
+                "signer_type": "registry",
+            },
+            "event_id": "sha256:" + "0" * 64,
+        }
+    ]
+    if other_events:
+        events.append(
+            {
+                "event_type": "graph_snapshot",
+                "subject_pith_number": record_doc["pith_number"],
+                "target": "graph",
+                "payload": {"references": []},
+                "created_at": record_doc["created_at"],
+                "event_id": "sha256:" + "1" * 64,
+            }
+        )
+    return {
+        "bundle_type": "pith_open_graph_bundle",
+        "bundle_version": "1.0",
+        "pith_number": record_doc["pith_number"],
+        "short_pith_number": record_doc["short_pith_number"],
+        "canonical_record": record,
+        "canonical_sha256": record_doc["canonical_sha256"],
+        "source": copy.deepcopy(record_doc["source"]),
+        "source_aliases": copy.deepcopy(record_doc["aliases"]),
+        "events": events,
+    }
+
+
 @pytest.fixture
 def helpers() -> Any:
     """Small assertion helpers, as a namespace (tests do not import conftest)."""
@@ -172,6 +253,8 @@ def helpers() -> Any:
         real_records_path = REAL_RECORDS_PATH
         pith_key_path = PITH_KEY_PATH
         signed_at = SIGNED_AT
+        reseal = staticmethod(reseal)
+        make_bundle = staticmethod(make_bundle)
 
         @staticmethod
         def only_fails(verdict: Verdict, check: str, *fragments: str) -> None:
