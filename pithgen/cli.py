@@ -13,10 +13,13 @@ from typing import Any, TypeVar
 import click
 
 from pithgen import __version__
+from pithgen.build import build_site
+from pithgen.config import load_config
 from pithgen.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFICATION_FAILED, PithgenError
 from pithgen.keys import KeyRing, SigningKey, load_signing_key, write_key_pair
 from pithgen.mint import Paper, mint_record
-from pithgen.report import dumps_json, human_lines, verify_paths
+from pithgen.report import build_summary, dumps_json, human_lines, verify_paths
+from pithgen.scaffold import scaffold
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -159,3 +162,50 @@ def mint(key_file: Path, arxiv_id: str | None, version: int | None, title: str |
     doc = mint_record(paper, key, signed_at=signed_at)
     out_file.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     click.echo(f"minted {doc['pith_number']} into {out_file}")
+
+
+@main.command()
+@click.option("--records", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder of records (default: records/, or [build] records).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Output folder (default: site/, or [build] out).")
+@click.option("--base-url", help="Public URL of the site, for canonical links, sitemap, feed.")
+@trust_key_option
+@click.option("--no-default-keys", "no_default_keys", is_flag=True, default=None,
+              help="Do not trust Pith's built-in key.")
+@click.option("--keep-going", is_flag=True, default=None,
+              help="Publish the verified records even if some failed (listed in the report).")
+@click.option("--title", help="Site title.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file (default: ./pithgen.toml when present).")
+@handle_errors
+def build(records: Path | None, out: Path | None, base_url: str | None,
+          trust_keys: tuple[Path, ...], no_default_keys: bool | None, keep_going: bool | None,
+          title: str | None, config_file: Path | None) -> None:
+    """Verify every record and build the static mirror.
+
+    Exit status: 0 site written, 1 a record failed (the old site is left as it was;
+    use --keep-going to publish the verified ones), 2 usage or I/O error.
+    """
+    config = load_config(config_file, cwd=Path.cwd()).with_overrides(
+        records=records, out=out, base_url=base_url, trust_keys=trust_keys,
+        default_keys=None if no_default_keys is None else not no_default_keys,
+        keep_going=keep_going, title=title)
+    progress = _Progress()
+    try:
+        outcome = build_site(config, progress=progress.step, total=progress.total)
+    finally:
+        progress.close()
+    for line in build_summary(outcome, config):
+        click.echo(line, err=not outcome.written)
+    sys.exit(EXIT_OK if outcome.written else EXIT_VERIFICATION_FAILED)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@handle_errors
+def new(directory: Path) -> None:
+    """Scaffold a site: pithgen.toml, records/ with a sample record, a Pages workflow."""
+    for path in scaffold(directory):
+        click.echo(f"created {path}")
+    click.echo(f"next: cd {directory} && pithgen build")

@@ -44,11 +44,13 @@ def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def discover(paths: Sequence[Path]) -> list[InputFile]:
+def discover(paths: Sequence[Path], *, relative: bool = False) -> list[InputFile]:
     """Every input file under ``paths``, sorted; refused entries carry their reason.
 
     A path named on the command line is trusted as given (it may itself be a symlink);
     inside a directory, a symlink is followed only if its target stays inside that directory.
+    With ``relative``, files are named relative to the directory given (for reports that
+    must not depend on where the input lives).
     """
     found: list[InputFile] = []
     for given in paths:
@@ -57,9 +59,10 @@ def discover(paths: Sequence[Path]) -> list[InputFile]:
                                  where=str(given))
         real_root = given.resolve()
         if real_root.is_dir():
-            found.extend(_walk(given, real_root))
+            found.extend(_walk(Path() if relative else given, real_root))
         elif real_root.is_file():
-            found.append(InputFile(real_root, str(given), real_root.stat().st_size))
+            found.append(InputFile(real_root, given.name if relative else str(given),
+                                     real_root.stat().st_size))
         else:
             raise InputPathError("expected a regular file or directory", where=str(given))
     return found

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pithgen.keys import KeyRing
 from pithgen.load import LoadOptions, discover, load_file
 from pithgen.merge import MergeResult, merge
 from pithgen.model import LoadedDoc, Verdict
 from pithgen.verify import verify_document
+
+if TYPE_CHECKING:
+    from pithgen.build import BuildOutcome
+    from pithgen.config import BuildConfig
 
 Progress = Callable[[int], None]
 
@@ -72,3 +76,29 @@ def human_lines(result: MergeResult) -> Iterator[str]:
     s = summary(result)
     yield (f"{s['total']} document(s): {s['verified']} verified, {s['failed']} failed, "
            f"{s['warnings']} warning(s); {s['published']} distinct record(s)")
+
+
+def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
+    """The failed records (if any), then a one-paragraph summary of a build."""
+    result = outcome.result
+    if not outcome.written or result.failed:
+        for line in human_lines(result):
+            if not line.startswith("warning ") and line[0].isupper():
+                yield line
+            elif line.startswith("  "):
+                yield line
+    s = summary(result)
+    if outcome.written:
+        text = (f"Built {config.out}: {s['published']} record(s) published from {s['total']} "
+                f"input document(s) ({s['verified']} verified, {s['failed']} failed, "
+                f"{s['warnings']} warning(s)); {outcome.files} files, "
+                f"{outcome.bytes / 1e6:.1f} MB in {outcome.seconds:.2f} s.")
+        if result.failed:
+            text += " Failed records are listed in verification/index.html and have no page."
+    else:
+        text = (f"Not built: {s['failed']} of {s['total']} input document(s) failed "
+                f"verification; {config.out} was left exactly as it was. Fix them, or pass "
+                "--keep-going to publish the verified records and list the failed ones.")
+    for note in outcome.notes:
+        text += f" Note: {note}."
+    yield text

@@ -1,0 +1,94 @@
+"""Stage 6, write: the only stage that touches the output directory.
+
+Files go into a staging folder beside the target; :meth:`SiteWriter.commit` swaps it into
+place (the old site is moved aside, then removed), so an interrupted or failed build never
+leaves a half-written site and a refused build leaves the old one exactly as it was.
+Every path is checked: relative, no ``..``, no empty or hidden components except the few
+the site layout needs (``.well-known``, ``.nojekyll``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from pithgen.errors import OutputError
+
+_SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+_ALLOWED_DOT = {".well-known", ".nojekyll"}
+
+
+def safe_relpath(relpath: str) -> str:
+    """Validate a site-relative path built from record data; raise OutputError if unsafe."""
+    parts = relpath.split("/")
+    for part in parts:
+        if part in _ALLOWED_DOT:
+            continue
+        if not _SEGMENT_RE.fullmatch(part) or part in (".", "..") or ".." in part:
+            raise OutputError(f"refusing unsafe output path {relpath!r} (segment {part!r})")
+    return relpath
+
+
+class SiteWriter:
+    """Writes a site into a staging folder next to ``target`` and swaps it in atomically."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target.absolute()
+        parent = self.target.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.pithgen-",
+                                                 dir=parent))
+        except OSError as exc:
+            raise OutputError(f"cannot create a staging folder: {exc}",
+                              where=str(parent)) from None
+        self._dirs: set[str] = set()
+        self.files = 0
+        self.bytes = 0
+
+    def write(self, relpath: str, data: bytes) -> None:
+        safe_relpath(relpath)
+        folder, _, _ = relpath.rpartition("/")
+        if folder and folder not in self._dirs:
+            (self.staging / folder).mkdir(parents=True, exist_ok=True)
+            self._dirs.add(folder)
+        path = self.staging / relpath
+        if path.exists():
+            raise OutputError(f"two outputs claim the same path {relpath!r}")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        self.files += 1
+        self.bytes += len(data)
+
+    def write_text(self, relpath: str, text: str) -> None:
+        self.write(relpath, text.encode("utf-8"))
+
+    def commit(self) -> None:
+        """Swap the staged site into place."""
+        os.chmod(self.staging, 0o755)
+        old = None
+        if self.target.exists() or self.target.is_symlink():
+            if not self.target.is_dir() or self.target.is_symlink():
+                self.abort()
+                raise OutputError("expected the output path to be a folder (or absent)",
+                                  where=str(self.target))
+            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-",
+                                        dir=self.target.parent))
+            old.rmdir()
+            os.rename(self.target, old)
+        try:
+            os.rename(self.staging, self.target)
+        except OSError as exc:
+            if old is not None:
+                os.rename(old, self.target)
+            self.abort()
+            raise OutputError(f"cannot move the new site into place: {exc}",
+                              where=str(self.target)) from None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
