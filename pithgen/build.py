@@ -46,8 +46,9 @@ class BuildOutcome:
     notes: tuple[str, ...] = ()
 
 
-def _verify_pass(files: list[InputFile], keys: KeyRing, options: LoadOptions,
-                 progress: Progress | None) -> MergeResult:
+def _verify_pass(
+    files: list[InputFile], keys: KeyRing, options: LoadOptions, progress: Progress | None
+) -> MergeResult:
     def verdicts() -> Iterator[Verdict]:
         for item in files:
             for loaded in load_file(item, options):
@@ -58,9 +59,13 @@ def _verify_pass(files: list[InputFile], keys: KeyRing, options: LoadOptions,
     return merge(verdicts())
 
 
-def build_site(config: BuildConfig, *, progress: Progress | None = None,
-               total: Callable[[int], None] | None = None,
-               clock: Callable[[], float] = time.monotonic) -> BuildOutcome:
+def build_site(
+    config: BuildConfig,
+    *,
+    progress: Progress | None = None,
+    total: Callable[[int], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> BuildOutcome:
     """Build the site described by ``config``. Raises :class:`PithgenError` for usage and
     I/O errors; verification failures are in the outcome (``written`` says whether the
     site was replaced)."""
@@ -68,8 +73,11 @@ def build_site(config: BuildConfig, *, progress: Progress | None = None,
     keys = KeyRing.build(config.trust_keys, default_keys=config.default_keys)
     for key in keys:
         if not KEY_ID_RE.fullmatch(key.key_id):
-            raise UsageError(f"key id {key.key_id!r} cannot name a file in the site "
-                             "(expected letters, digits, '.', '_' or '-')", where=key.origin)
+            raise UsageError(
+                f"key id {key.key_id!r} cannot name a file in the site "
+                "(expected letters, digits, '.', '_' or '-')",
+                where=key.origin,
+            )
     if not config.records.is_dir():
         raise UsageError("expected a folder of records, found none", where=str(config.records))
     options = LoadOptions()
@@ -93,15 +101,28 @@ def _summary_of(doc: RecordDocument) -> Summary:
     paper = doc.paper
     title = paper.get("title")
     authors = paper.get("authors_text")
-    return Summary(doc.suffix, doc.pith_number, title if isinstance(title, str) else "",
-                   authors if isinstance(authors, str) else "", doc.arxiv_id, doc.version,
-                   doc.submitted_at, doc.metadata["primary_cat"],
-                   tuple(doc.metadata["cross_cats_sorted"]))
+    return Summary(
+        doc.suffix,
+        doc.pith_number,
+        title if isinstance(title, str) else "",
+        authors if isinstance(authors, str) else "",
+        doc.arxiv_id,
+        doc.version,
+        doc.submitted_at,
+        doc.metadata["primary_cat"],
+        tuple(doc.metadata["cross_cats_sorted"]),
+    )
 
 
-def _write_site(config: BuildConfig, keys: KeyRing, files: list[InputFile], result: MergeResult,
-                writer: SiteWriter, options: LoadOptions, progress: Progress | None
-                ) -> tuple[str, ...]:
+def _write_site(
+    config: BuildConfig,
+    keys: KeyRing,
+    files: list[InputFile],
+    result: MergeResult,
+    writer: SiteWriter,
+    options: LoadOptions,
+    progress: Progress | None,
+) -> tuple[str, ...]:
     counts = summarise(result)
     site = SiteInfo(config.title, config.base_url, config.description, tuple(keys), counts)
     renderer = Renderer(make_env(config.templates), site)
@@ -116,13 +137,15 @@ def _write_site(config: BuildConfig, keys: KeyRing, files: list[InputFile], resu
         for loaded in load_file(item, options):
             if progress is not None:
                 progress(len(loaded.raw))
-            pub = wanted.get(loaded.source)
-            if pub is None:
+            if loaded.source not in wanted:
                 continue
+            pub = wanted[loaded.source]
             verdict = verify_document(loaded, keys)
             if not verdict.ok or verdict.raw_sha256 != expected_raw[loaded.source]:
-                raise OutputError("the input changed while the site was being built; "
-                                  "nothing was published", where=str(loaded.source))
+                raise OutputError(
+                    "the input changed while the site was being built; nothing was published",
+                    where=str(loaded.source),
+                )
             assert loaded.data is not None
             doc = RecordDocument.from_dict(loaded.data)
             suffix = doc.suffix
@@ -132,17 +155,28 @@ def _write_site(config: BuildConfig, keys: KeyRing, files: list[InputFile], resu
             else:
                 writer.write(f"pith/{suffix}.json", loaded.raw)
             if doc.kind == "record" or pub.record is None:
-                writer.write(f"pith/{suffix}/index.html", renderer.record_page(
-                    doc, verdict, has_record_json=pub.record is not None,
-                    has_bundle=pub.bundle is not None))
+                writer.write(
+                    f"pith/{suffix}/index.html",
+                    renderer.record_page(
+                        doc,
+                        verdict,
+                        has_record_json=pub.record is not None,
+                        has_bundle=pub.bundle is not None,
+                    ),
+                )
                 summaries.append(_summary_of(doc))
     summaries.sort(key=lambda s: s.suffix)
     return _write_indexes(config, keys, result, summaries, renderer, writer)
 
 
-def _write_indexes(config: BuildConfig, keys: KeyRing, result: MergeResult,
-                   summaries: list[Summary], renderer: Renderer, writer: SiteWriter
-                   ) -> tuple[str, ...]:
+def _write_indexes(
+    config: BuildConfig,
+    keys: KeyRing,
+    result: MergeResult,
+    summaries: list[Summary],
+    renderer: Renderer,
+    writer: SiteWriter,
+) -> tuple[str, ...]:
     notes: list[str] = []
     counts = summarise(result)
     for path, data in resolve_files(summaries):
@@ -154,16 +188,23 @@ def _write_indexes(config: BuildConfig, keys: KeyRing, result: MergeResult,
     pages: list[str] = ["", "browse/", "search.html", "resolve.html", "verification/"]
     for kind, groups in (("year", lists.by_year), ("category", lists.by_category)):
         for name, items in groups.items():
-            heading = f"Records first submitted in {name}" if kind == "year" \
-                else f"Records in {name}"
+            heading = (
+                f"Records first submitted in {name}" if kind == "year" else f"Records in {name}"
+            )
             for page in paginate(items, config.page_size):
                 rel = f"browse/{kind}/{name}/{page.filename()}"
-                writer.write(rel, renderer.listing_page(
-                    rel, heading, page, [("browse/index.html", "Browse")]))
+                writer.write(
+                    rel,
+                    renderer.listing_page(rel, heading, page, [("browse/index.html", "Browse")]),
+                )
                 pages.append(rel.removesuffix("index.html"))
-    writer.write("browse/index.html", renderer.browse_page(
-        [(y, len(v)) for y, v in lists.by_year.items()],
-        [(c, len(v)) for c, v in lists.by_category.items()]))
+    writer.write(
+        "browse/index.html",
+        renderer.browse_page(
+            [(y, len(v)) for y, v in lists.by_year.items()],
+            [(c, len(v)) for c, v in lists.by_category.items()],
+        ),
+    )
     writer.write("index.html", renderer.home_page(lists.newest, counts))
     writer.write("search.html", renderer.simple_page("search.html", "search.html"))
     writer.write("resolve.html", renderer.simple_page("resolve.html", "resolve.html"))
@@ -172,14 +213,18 @@ def _write_indexes(config: BuildConfig, keys: KeyRing, result: MergeResult,
     npages = max(1, -(-len(verdicts) // config.page_size))
     for n in range(npages):
         rel = "verification/index.html" if n == 0 else f"verification/page-{n + 1}.html"
-        rows = verdicts[n * config.page_size:(n + 1) * config.page_size]
+        rows = verdicts[n * config.page_size : (n + 1) * config.page_size]
         writer.write(rel, renderer.verification_page(rel, counts, rows, n + 1, npages))
     report = to_json(result, keys)
-    writer.write("verification.json", (json.dumps(report, indent=1, ensure_ascii=False)
-                                       + "\n").encode("utf-8"))
+    writer.write(
+        "verification.json",
+        (json.dumps(report, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
     for key in keys:
-        writer.write(f"keys/{key.key_id}.json", (json.dumps(key.to_dict(), indent=2,
-                                                            sort_keys=True) + "\n").encode())
+        writer.write(
+            f"keys/{key.key_id}.json",
+            (json.dumps(key.to_dict(), indent=2, sort_keys=True) + "\n").encode(),
+        )
     writer.write("pith-mirrors.json", _manifest(config, keys, counts))
     for name in STATIC_FILES:
         data = resources.files("pithgen").joinpath("static", name).read_bytes()
@@ -191,11 +236,15 @@ def _write_indexes(config: BuildConfig, keys: KeyRing, result: MergeResult,
         pages.extend(f"pith/{s.suffix}/" for s in summaries)
         _write_sitemaps(config.base_url, pages, writer)
         updated = max((s.submitted_at for s in lists.newest), default="1970-01-01T00:00:00Z")
-        writer.write("feed.xml", renderer.simple_page("feed.xml", "feed.xml",
-                                                      newest=lists.newest, updated=updated))
+        writer.write(
+            "feed.xml",
+            renderer.simple_page("feed.xml", "feed.xml", newest=lists.newest, updated=updated),
+        )
     else:
-        notes.append("no base URL: sitemap.xml and feed.xml need absolute URLs and were not "
-                     "written (set --base-url or [site] base_url)")
+        notes.append(
+            "no base URL: sitemap.xml and feed.xml need absolute URLs and were not "
+            "written (set --base-url or [site] base_url)"
+        )
     writer.write("robots.txt", robots.encode())
     return tuple(notes)
 
@@ -209,19 +258,26 @@ def _write_redirects(summaries: list[Summary], renderer: Renderer, writer: SiteW
     for short, group in sorted(by_short.items()):
         rel = f"pith/{short}/index.html"
         target = f"pith/{group[0].suffix}/index.html"
-        writer.write(rel, renderer.redirect_page(rel, target, f"pith:{short}",
-                                                 group if len(group) > 1 else None))
+        writer.write(
+            rel,
+            renderer.redirect_page(rel, target, f"pith:{short}", group if len(group) > 1 else None),
+        )
     for arxiv_id, group in sorted(by_id.items()):
         group.sort(key=lambda s: s.version)
         latest = f"pith/{group[-1].suffix}/index.html"
-        for rel, label in ((f"arxiv/{arxiv_id}/index.html", f"arXiv:{arxiv_id}"),
-                           (f"doi/10.48550/arxiv.{arxiv_id}/index.html",
-                            f"doi:10.48550/arXiv.{arxiv_id}")):
+        for rel, label in (
+            (f"arxiv/{arxiv_id}/index.html", f"arXiv:{arxiv_id}"),
+            (f"doi/10.48550/arxiv.{arxiv_id}/index.html", f"doi:10.48550/arXiv.{arxiv_id}"),
+        ):
             writer.write(rel, renderer.redirect_page(rel, latest, label))
         for s in group:
             rel = f"arxiv/{s.arxiv_versioned}/index.html"
-            writer.write(rel, renderer.redirect_page(rel, f"pith/{s.suffix}/index.html",
-                                                     f"arXiv:{s.arxiv_versioned}"))
+            writer.write(
+                rel,
+                renderer.redirect_page(
+                    rel, f"pith/{s.suffix}/index.html", f"arXiv:{s.arxiv_versioned}"
+                ),
+            )
 
 
 def _manifest(config: BuildConfig, keys: KeyRing, counts: dict[str, int]) -> bytes:
@@ -238,19 +294,25 @@ def _manifest(config: BuildConfig, keys: KeyRing, counts: dict[str, int]) -> byt
         "well_known_pattern": f"{base}.well-known/pith/{{suffix}}/bundle.json",
         "resolve_index": f"{base}resolve/meta.json",
         "verification_report": f"{base}verification.json",
-        "trusted_keys": [dict(k.to_dict(), key_document=f"{base}keys/{k.key_id}.json")
-                         for k in keys],
+        "trusted_keys": [
+            dict(k.to_dict(), key_document=f"{base}keys/{k.key_id}.json") for k in keys
+        ],
         "records": counts["published"],
     }
-    manifest = {"manifest_type": "pith_mirror_manifest", "manifest_version": "1.0",
-                "merge_version": "pith-open-graph-merge-v1", "generator": "pithgen",
-                "mirrors": [mirror]}
+    manifest = {
+        "manifest_type": "pith_mirror_manifest",
+        "manifest_version": "1.0",
+        "merge_version": "pith-open-graph-merge-v1",
+        "generator": "pithgen",
+        "mirrors": [mirror],
+    }
     return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def _xml_escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def _write_sitemaps(base_url: str, pages: list[str], writer: SiteWriter) -> None:
@@ -267,10 +329,9 @@ def _write_sitemaps(base_url: str, pages: list[str], writer: SiteWriter) -> None
     names = []
     for n in range(0, len(pages), SITEMAP_LIMIT):
         name = f"sitemaps/sitemap-{n // SITEMAP_LIMIT + 1}.xml"
-        writer.write(name, urlset(pages[n:n + SITEMAP_LIMIT]))
+        writer.write(name, urlset(pages[n : n + SITEMAP_LIMIT]))
         names.append(name)
-    body = "".join(f"  <sitemap><loc>{_xml_escape(base_url + n)}</loc></sitemap>\n"
-                   for n in names)
+    body = "".join(f"  <sitemap><loc>{_xml_escape(base_url + n)}</loc></sitemap>\n" for n in names)
     writer.write("sitemap.xml", f"{head}<sitemapindex {ns}>\n{body}</sitemapindex>\n".encode())
 
 

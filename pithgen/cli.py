@@ -42,10 +42,15 @@ def handle_errors(func: F) -> F:
 
 
 trust_key_option = click.option(
-    "--trust-key", "trust_keys", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-    help="Also trust this key document (format of Pith's pith-signing-key.json). Repeatable.")
+    "--trust-key",
+    "trust_keys",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also trust this key document (format of Pith's pith-signing-key.json). Repeatable.",
+)
 no_default_keys_option = click.option(
-    "--no-default-keys", is_flag=True, help="Do not trust Pith's built-in key.")
+    "--no-default-keys", is_flag=True, help="Do not trust Pith's built-in key."
+)
 
 
 class _Progress:
@@ -81,8 +86,9 @@ def main() -> None:
 @no_default_keys_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @handle_errors
-def verify(paths: tuple[Path, ...], trust_keys: tuple[Path, ...], no_default_keys: bool,
-           as_json: bool) -> None:
+def verify(
+    paths: tuple[Path, ...], trust_keys: tuple[Path, ...], no_default_keys: bool, as_json: bool
+) -> None:
     """Verify every record document, bundle and JSONL line under PATHS.
 
     Exit status: 0 all verified, 1 any failed, 2 usage or I/O error.
@@ -118,8 +124,13 @@ def keys_generate(key_id: str, out_dir: Path, signer_id: str | None) -> None:
 
 
 @main.command()
-@click.option("--key", "key_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Private key file written by 'pithgen keys generate'.")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Private key file written by 'pithgen keys generate'.",
+)
 @click.option("--arxiv-id", help="arXiv id without version, e.g. 1810.06877 or astro-ph/9610094.")
 @click.option("--version", "version", type=int, help="arXiv version (>= 1).")
 @click.option("--title")
@@ -130,67 +141,134 @@ def keys_generate(key_id: str, out_dir: Path, signer_id: str | None) -> None:
 @click.option("--cross-cat", "cross_cats", multiple=True, help="Secondary category. Repeatable.")
 @click.option("--submitted-at", help="v1 submission time, YYYY-MM-DDTHH:MM:SSZ.")
 @click.option("--signed-at", required=True, help="Receipt time, YYYY-MM-DDTHH:MM:SS[.ffffff]Z.")
-@click.option("--from-json", "from_json", type=click.Path(path_type=Path, dir_okay=False),
-              help="Read papers from a JSON list or JSONL file instead (writes JSONL).")
+@click.option(
+    "--from-json",
+    "from_json",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read papers from a JSON list or JSONL file instead (writes JSONL).",
+)
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @handle_errors
-def mint(key_file: Path, arxiv_id: str | None, version: int | None, title: str | None,
-         abstract: str | None, authors: str, license_: str, primary_cat: str | None,
-         cross_cats: tuple[str, ...], submitted_at: str | None, signed_at: str,
-         from_json: Path | None, out_file: Path) -> None:
+def mint(
+    key_file: Path,
+    arxiv_id: str | None,
+    version: int | None,
+    title: str | None,
+    abstract: str | None,
+    authors: str,
+    license_: str,
+    primary_cat: str | None,
+    cross_cats: tuple[str, ...],
+    submitted_at: str | None,
+    signed_at: str,
+    from_json: Path | None,
+    out_file: Path,
+) -> None:
     """Mint a signed record document (or a JSONL file of them with --from-json)."""
     key = load_signing_key(key_file)
     if from_json is not None:
         text = from_json.read_text(encoding="utf-8")
-        papers = (json.loads(text) if text.lstrip().startswith("[")
-                  else [json.loads(line) for line in text.splitlines() if line.strip()])
-        lines = [json.dumps(mint_record(Paper.from_dict(p), key, signed_at=signed_at),
-                            ensure_ascii=False, separators=(",", ":")) for p in papers]
+        papers = (
+            json.loads(text)
+            if text.lstrip().startswith("[")
+            else [json.loads(line) for line in text.splitlines() if line.strip()]
+        )
+        lines = [
+            json.dumps(
+                mint_record(Paper.from_dict(p), key, signed_at=signed_at),
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            for p in papers
+        ]
         out_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         click.echo(f"minted {len(lines)} record(s) into {out_file}")
         return
-    fields = {"--arxiv-id": arxiv_id, "--version": version, "--title": title,
-              "--abstract": abstract, "--primary-cat": primary_cat,
-              "--submitted-at": submitted_at}
+    fields = {
+        "--arxiv-id": arxiv_id,
+        "--version": version,
+        "--title": title,
+        "--abstract": abstract,
+        "--primary-cat": primary_cat,
+        "--submitted-at": submitted_at,
+    }
     missing = [name for name, value in fields.items() if value is None]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --from-json)")
-    paper = Paper(arxiv_id=str(arxiv_id), version=int(version or 0), title=str(title),
-                  abstract=str(abstract), submitted_at=str(submitted_at),
-                  primary_cat=str(primary_cat), cross_cats=cross_cats, authors=authors,
-                  license=license_)
+    paper = Paper(
+        arxiv_id=str(arxiv_id),
+        version=int(version or 0),
+        title=str(title),
+        abstract=str(abstract),
+        submitted_at=str(submitted_at),
+        primary_cat=str(primary_cat),
+        cross_cats=cross_cats,
+        authors=authors,
+        license=license_,
+    )
     doc = mint_record(paper, key, signed_at=signed_at)
     out_file.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     click.echo(f"minted {doc['pith_number']} into {out_file}")
 
 
 @main.command()
-@click.option("--records", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder of records (default: records/, or [build] records).")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              help="Output folder (default: site/, or [build] out).")
+@click.option(
+    "--records",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of records (default: records/, or [build] records).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: site/, or [build] out).",
+)
 @click.option("--base-url", help="Public URL of the site, for canonical links, sitemap, feed.")
 @trust_key_option
-@click.option("--no-default-keys", "no_default_keys", is_flag=True, default=None,
-              help="Do not trust Pith's built-in key.")
-@click.option("--keep-going", is_flag=True, default=None,
-              help="Publish the verified records even if some failed (listed in the report).")
+@click.option(
+    "--no-default-keys",
+    "no_default_keys",
+    is_flag=True,
+    default=None,
+    help="Do not trust Pith's built-in key.",
+)
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    default=None,
+    help="Publish the verified records even if some failed (listed in the report).",
+)
 @click.option("--title", help="Site title.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Configuration file (default: ./pithgen.toml when present).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./pithgen.toml when present).",
+)
 @handle_errors
-def build(records: Path | None, out: Path | None, base_url: str | None,
-          trust_keys: tuple[Path, ...], no_default_keys: bool | None, keep_going: bool | None,
-          title: str | None, config_file: Path | None) -> None:
+def build(
+    records: Path | None,
+    out: Path | None,
+    base_url: str | None,
+    trust_keys: tuple[Path, ...],
+    no_default_keys: bool | None,
+    keep_going: bool | None,
+    title: str | None,
+    config_file: Path | None,
+) -> None:
     """Verify every record and build the static mirror.
 
     Exit status: 0 site written, 1 a record failed (the old site is left as it was;
     use --keep-going to publish the verified ones), 2 usage or I/O error.
     """
     config = load_config(config_file, cwd=Path.cwd()).with_overrides(
-        records=records, out=out, base_url=base_url, trust_keys=trust_keys,
+        records=records,
+        out=out,
+        base_url=base_url,
+        trust_keys=trust_keys,
         default_keys=None if no_default_keys is None else not no_default_keys,
-        keep_going=keep_going, title=title)
+        keep_going=keep_going,
+        title=title,
+    )
     progress = _Progress()
     try:
         outcome = build_site(config, progress=progress.step, total=progress.total)

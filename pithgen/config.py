@@ -60,8 +60,7 @@ class BuildConfig:
 def normalise_base_url(url: str, where: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"base URL: expected an absolute http(s) URL, found {url!r}",
-                          where=where)
+        raise ConfigError(f"base URL: expected an absolute http(s) URL, found {url!r}", where=where)
     if parts.query or parts.fragment:
         raise ConfigError(f"base URL: expected no query or fragment, found {url!r}", where=where)
     return url if url.endswith("/") else url + "/"
@@ -70,8 +69,9 @@ def normalise_base_url(url: str, where: str) -> str:
 def _expect(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
     value = table.get(key)
     if value is not None and not isinstance(value, kind):
-        raise ConfigError(f"[{key}]: expected {kind.__name__}, found {type(value).__name__}",
-                          where=where)
+        raise ConfigError(
+            f"[{key}]: expected {kind.__name__}, found {type(value).__name__}", where=where
+        )
     return value
 
 
@@ -81,8 +81,11 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         candidate = cwd / CONFIG_NAME
         if not candidate.is_file():
             templates = cwd / "templates"
-            return BuildConfig(records=cwd / "records", out=cwd / "site",
-                               templates=templates if templates.is_dir() else None)
+            return BuildConfig(
+                records=cwd / "records",
+                out=cwd / "site",
+                templates=templates if templates.is_dir() else None,
+            )
         path = candidate
     where = str(path)
     try:
@@ -102,8 +105,9 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
     for table, known, name in ((site, known_site, "site"), (build, known_build, "build")):
         extra = sorted(set(table) - known)
         if extra:
-            raise ConfigError(f"[{name}]: unknown key(s) {extra}; expected some of "
-                              f"{sorted(known)}", where=where)
+            raise ConfigError(
+                f"[{name}]: unknown key(s) {extra}; expected some of {sorted(known)}", where=where
+            )
     base = path.parent
     page_size = _expect(site, "page_size", int, where) or 100
     if not 10 <= page_size <= 10000:
@@ -124,7 +128,8 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         trust_keys=tuple(base / k for k in keys),
         default_keys=bool(build.get("default_keys", True)),
         keep_going=bool(build.get("keep_going", False)),
-        templates=(base / templates) if templates else (
-            default_templates if default_templates.is_dir() else None),
+        templates=(base / templates)
+        if templates
+        else (default_templates if default_templates.is_dir() else None),
         origin=where,
     )

@@ -61,8 +61,9 @@ def shard_script(name: str, data: Any) -> bytes:
 
 
 def shard_json(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            + "\n").encode("utf-8")
+    return (
+        json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    ).encode("utf-8")
 
 
 def _both(path: str, name: str, data: Any) -> Iterator[tuple[str, bytes]]:
@@ -86,7 +87,7 @@ class Page:
 def paginate(items: list[Summary], size: int) -> Iterator[Page]:
     count = max(1, -(-len(items) // size))
     for n in range(count):
-        yield Page(n + 1, count, items[n * size:(n + 1) * size])
+        yield Page(n + 1, count, items[n * size : (n + 1) * size])
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,17 @@ def resolve_files(summaries: list[Summary]) -> Iterator[tuple[str, bytes]]:
     by_shard: dict[str, dict[str, list[list[Any]]]] = defaultdict(dict)
     for arxiv_id, versions in ids.items():
         by_shard[shard_of(arxiv_id, nshards)][arxiv_id] = [
-            [s.version, s.suffix, s.pith_number, s.title[:RESOLVE_TITLE_CHARS]] for s in versions]
-    meta = {"version": 1, "pith_prefix_len": 2, "id_shards": nshards, "records": len(summaries),
-            "ids": len(ids), "shard_hash": "fnv1a32(utf8(id)) % id_shards, lowercase hex, "
-            "zero-padded to the width of id_shards-1"}
+            [s.version, s.suffix, s.pith_number, s.title[:RESOLVE_TITLE_CHARS]] for s in versions
+        ]
+    meta = {
+        "version": 1,
+        "pith_prefix_len": 2,
+        "id_shards": nshards,
+        "records": len(summaries),
+        "ids": len(ids),
+        "shard_hash": "fnv1a32(utf8(id)) % id_shards, lowercase hex, "
+        "zero-padded to the width of id_shards-1",
+    }
     yield from _both("resolve/meta", "resolve/meta", meta)
     for prefix, rows in sorted(by_prefix.items()):
         yield from _both(f"resolve/p/{prefix}", f"resolve/p/{prefix}", rows)
@@ -140,8 +148,20 @@ def resolve_files(summaries: list[Summary]) -> Iterator[tuple[str, bytes]]:
 
 
 def search_text(s: Summary) -> str:
-    return " ".join((s.title, s.authors, s.arxiv_id, s.arxiv_versioned, doi_for(s.arxiv_id),
-                     s.pith_number, s.suffix, s.suffix[:8], s.primary_cat, *s.cross_cats))
+    return " ".join(
+        (
+            s.title,
+            s.authors,
+            s.arxiv_id,
+            s.arxiv_versioned,
+            doi_for(s.arxiv_id),
+            s.pith_number,
+            s.suffix,
+            s.suffix[:8],
+            s.primary_cat,
+            *s.cross_cats,
+        )
+    )
 
 
 def search_files(ordered: list[Summary]) -> Iterator[tuple[str, bytes]]:
@@ -156,14 +176,28 @@ def search_files(ordered: list[Summary]) -> Iterator[tuple[str, bytes]]:
     by_shard: dict[str, dict[str, list[int]]] = defaultdict(dict)
     for token in sorted(postings):
         by_shard[shard_of(token, nshards)][token] = postings[token]
-    meta = {"version": 1, "token_shards": nshards, "doc_block": DOC_BLOCK, "docs": len(ordered),
-            "tokens": len(postings)}
+    meta = {
+        "version": 1,
+        "token_shards": nshards,
+        "doc_block": DOC_BLOCK,
+        "docs": len(ordered),
+        "tokens": len(postings),
+    }
     yield "search/meta.js", shard_script("search/meta", meta)
     for shard, table in sorted(by_shard.items()):
         yield f"search/t/{shard}.js", shard_script(f"search/t/{shard}", table)
     for block in range(0, len(ordered), DOC_BLOCK):
-        rows = [[s.suffix, s.pith_number, s.title[:TITLE_CHARS], s.authors[:AUTHORS_CHARS],
-                 s.arxiv_versioned, s.primary_cat, s.year]
-                for s in ordered[block:block + DOC_BLOCK]]
+        rows = [
+            [
+                s.suffix,
+                s.pith_number,
+                s.title[:TITLE_CHARS],
+                s.authors[:AUTHORS_CHARS],
+                s.arxiv_versioned,
+                s.primary_cat,
+                s.year,
+            ]
+            for s in ordered[block : block + DOC_BLOCK]
+        ]
         n = block // DOC_BLOCK
         yield f"search/d/{n}.js", shard_script(f"search/d/{n}", rows)

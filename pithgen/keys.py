@@ -90,8 +90,9 @@ class TrustedKey:
 def key_from_dict(doc: Any, origin: str) -> TrustedKey:
     """Parse and check a key document; every inconsistency is a :class:`KeyFileError`."""
     if not isinstance(doc, dict):
-        raise KeyFileError(f"expected a JSON object (key document), found {type(doc).__name__}",
-                           where=origin)
+        raise KeyFileError(
+            f"expected a JSON object (key document), found {type(doc).__name__}", where=origin
+        )
     key_id = doc.get("key_id")
     if not isinstance(key_id, str) or not key_id.strip():
         raise KeyFileError(f"expected a non-empty string 'key_id', found {key_id!r}", where=origin)
@@ -102,39 +103,56 @@ def key_from_dict(doc: Any, origin: str) -> TrustedKey:
     hex_value = doc.get("public_key_hex")
     if hex_value is not None:
         if not isinstance(hex_value, str) or len(hex_value) != 64:
-            raise KeyFileError(f"expected 64 hex characters in 'public_key_hex', found {hex_value!r}",
-                               where=origin)
+            raise KeyFileError(
+                f"expected 64 hex characters in 'public_key_hex', found {hex_value!r}", where=origin
+            )
         try:
             raws.append(bytes.fromhex(hex_value))
         except ValueError:
-            raise KeyFileError(f"'public_key_hex' is not hex: {hex_value!r}", where=origin) from None
+            raise KeyFileError(
+                f"'public_key_hex' is not hex: {hex_value!r}", where=origin
+            ) from None
     b64_value = doc.get("public_key_b64")
     if b64_value is not None:
         try:
             decoded = base64.b64decode(str(b64_value), validate=True)
         except binascii.Error:
-            raise KeyFileError(f"'public_key_b64' is not base64: {b64_value!r}",
-                               where=origin) from None
+            raise KeyFileError(
+                f"'public_key_b64' is not base64: {b64_value!r}", where=origin
+            ) from None
         if len(decoded) != 32:
-            raise KeyFileError(f"expected a 32-byte key in 'public_key_b64', found {len(decoded)} "
-                               "bytes", where=origin)
+            raise KeyFileError(
+                f"expected a 32-byte key in 'public_key_b64', found {len(decoded)} bytes",
+                where=origin,
+            )
         raws.append(decoded)
     if not raws:
-        raise KeyFileError("expected 'public_key_hex' or 'public_key_b64', found neither",
-                           where=origin)
+        raise KeyFileError(
+            "expected 'public_key_hex' or 'public_key_b64', found neither", where=origin
+        )
     if len(set(raws)) != 1:
-        raise KeyFileError("'public_key_hex' and 'public_key_b64' name different keys",
-                           where=origin)
+        raise KeyFileError(
+            "'public_key_hex' and 'public_key_b64' name different keys", where=origin
+        )
     raw = raws[0]
-    for name, derived in (("fingerprint_sha256_hex", fingerprint_hex(raw)),
-                          ("fingerprint_sha256_b32_first128bits", fingerprint_b32(raw))):
+    for name, derived in (
+        ("fingerprint_sha256_hex", fingerprint_hex(raw)),
+        ("fingerprint_sha256_b32_first128bits", fingerprint_b32(raw)),
+    ):
         stated = doc.get(name)
         if stated is not None and stated != derived:
-            raise KeyFileError(f"'{name}' does not match the key: expected {derived}, found "
-                               f"{stated!r}", where=origin)
+            raise KeyFileError(
+                f"'{name}' does not match the key: expected {derived}, found {stated!r}",
+                where=origin,
+            )
     signer = doc.get("signer_id")
-    return TrustedKey(key_id=key_id, raw=raw, origin=origin,
-                      signer_id=signer if isinstance(signer, str) else None, document=doc)
+    return TrustedKey(
+        key_id=key_id,
+        raw=raw,
+        origin=origin,
+        signer_id=signer if isinstance(signer, str) else None,
+        document=doc,
+    )
 
 
 def load_key_file(path: Path) -> TrustedKey:
@@ -145,8 +163,9 @@ def load_key_file(path: Path) -> TrustedKey:
     try:
         doc = json.loads(text)
     except ValueError as exc:
-        raise KeyFileError(f"expected a JSON key document, found invalid JSON ({exc})",
-                           where=str(path)) from None
+        raise KeyFileError(
+            f"expected a JSON key document, found invalid JSON ({exc})", where=str(path)
+        ) from None
     return key_from_dict(doc, str(path))
 
 
@@ -170,8 +189,11 @@ class KeyRing:
     def add(self, key: TrustedKey) -> None:
         known = self._keys.get(key.key_id)
         if known is not None and known.raw != key.raw:
-            raise KeyFileError(f"key id {key.key_id!r} is already trusted with a different key "
-                               f"(from {known.origin})", where=key.origin)
+            raise KeyFileError(
+                f"key id {key.key_id!r} is already trusted with a different key "
+                f"(from {known.origin})",
+                where=key.origin,
+            )
         if known is None:
             self._keys[key.key_id] = key
 
@@ -202,8 +224,9 @@ class SigningKey:
 
     @property
     def public_raw(self) -> bytes:
-        return self.private.public_key().public_bytes(serialization.Encoding.Raw,
-                                                      serialization.PublicFormat.Raw)
+        return self.private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
 
     def public(self, origin: str = "generated", signer_id: str | None = None) -> TrustedKey:
         return TrustedKey(self.key_id, self.public_raw, origin, signer_id)
@@ -212,11 +235,18 @@ class SigningKey:
         return self.private.sign(message)
 
     def private_document(self) -> dict[str, Any]:
-        seed = self.private.private_bytes(serialization.Encoding.Raw,
-                                          serialization.PrivateFormat.Raw,
-                                          serialization.NoEncryption())
-        return {"algorithm": "ed25519", "format": "raw", "key_id": self.key_id,
-                "private_key_hex": seed.hex(), "public_key_hex": self.public_raw.hex()}
+        seed = self.private.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        return {
+            "algorithm": "ed25519",
+            "format": "raw",
+            "key_id": self.key_id,
+            "private_key_hex": seed.hex(),
+            "public_key_hex": self.public_raw.hex(),
+        }
 
     @classmethod
     def from_seed(cls, key_id: str, seed: bytes) -> SigningKey:
@@ -249,7 +279,9 @@ def load_signing_key(path: Path) -> SigningKey:
     return key
 
 
-def write_key_pair(key: SigningKey, out_dir: Path, signer_id: str | None = None) -> tuple[Path, Path]:
+def write_key_pair(
+    key: SigningKey, out_dir: Path, signer_id: str | None = None
+) -> tuple[Path, Path]:
     """Write ``{key_id}.private.json`` (mode 0600) and ``{key_id}.json`` (public document)."""
     if "/" in key.key_id or "\\" in key.key_id or key.key_id in (".", ".."):
         raise KeyFileError(f"key id {key.key_id!r} cannot be used as a file name")
@@ -264,10 +296,22 @@ def write_key_pair(key: SigningKey, out_dir: Path, signer_id: str | None = None)
         fh.write(json.dumps(key.private_document(), indent=2, sort_keys=True) + "\n")
     os.chmod(private_path, 0o600)
     public_doc = key.public(str(public_path), signer_id).to_dict()
-    public_path.write_text(json.dumps(public_doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    public_path.write_text(
+        json.dumps(public_doc, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return private_path, public_path
 
 
-__all__ = ["DEFAULT_KEY_ID", "KeyRing", "SigningKey", "TrustedKey", "builtin_keys",
-           "fingerprint_b32", "fingerprint_hex", "key_from_dict",
-           "load_key_file", "load_signing_key", "write_key_pair"]
+__all__ = [
+    "DEFAULT_KEY_ID",
+    "KeyRing",
+    "SigningKey",
+    "TrustedKey",
+    "builtin_keys",
+    "fingerprint_b32",
+    "fingerprint_hex",
+    "key_from_dict",
+    "load_key_file",
+    "load_signing_key",
+    "write_key_pair",
+]

@@ -55,14 +55,18 @@ def discover(paths: Sequence[Path], *, relative: bool = False) -> list[InputFile
     found: list[InputFile] = []
     for given in paths:
         if not os.path.lexists(given):
-            raise InputPathError("expected an existing file or directory, found nothing",
-                                 where=str(given))
+            raise InputPathError(
+                "expected an existing file or directory, found nothing", where=str(given)
+            )
         real_root = given.resolve()
         if real_root.is_dir():
             found.extend(_walk(Path() if relative else given, real_root))
         elif real_root.is_file():
-            found.append(InputFile(real_root, given.name if relative else str(given),
-                                     real_root.stat().st_size))
+            found.append(
+                InputFile(
+                    real_root, given.name if relative else str(given), real_root.stat().st_size
+                )
+            )
         else:
             raise InputPathError("expected a regular file or directory", where=str(given))
     return found
@@ -89,9 +93,14 @@ def _walk(given: Path, real_root: Path) -> Iterator[InputFile]:
                 resolved = target.resolve()
                 if not _within(resolved, real_root):
                     if entry.name.endswith(SUFFIXES) or resolved.is_dir():
-                        out.append(InputFile(target, str(shown), 0,
-                                             f"symlink leads outside the input tree "
-                                             f"(to {resolved}); refused"))
+                        out.append(
+                            InputFile(
+                                target,
+                                str(shown),
+                                0,
+                                f"symlink leads outside the input tree (to {resolved}); refused",
+                            )
+                        )
                     continue
                 target = resolved
             try:
@@ -108,8 +117,11 @@ def _walk(given: Path, real_root: Path) -> Iterator[InputFile]:
                 if stat.S_ISREG(st.st_mode):
                     out.append(InputFile(target, str(shown), st.st_size))
                 else:
-                    out.append(InputFile(target, str(shown), 0,
-                                         "expected a regular file, found a special file"))
+                    out.append(
+                        InputFile(
+                            target, str(shown), 0, "expected a regular file, found a special file"
+                        )
+                    )
         stack.extend(reversed(subdirs))
     out.sort(key=lambda f: f.display.split(os.sep))
     yield from out
@@ -135,8 +147,9 @@ def load_file(item: InputFile, options: LoadOptions = LoadOptions()) -> Iterator
         yield _failure(source, b"", "input", f"cannot read file: {exc.strerror or exc}")
         return
     if len(raw) > options.max_bytes:
-        yield _failure(source, b"", "json", f"document larger than the limit of "
-                       f"{options.max_bytes} bytes")
+        yield _failure(
+            source, b"", "json", f"document larger than the limit of {options.max_bytes} bytes"
+        )
         return
     yield _parse(source, raw, options)
 
@@ -166,8 +179,9 @@ def _load_jsonl(item: InputFile, options: LoadOptions) -> Iterator[LoadedDoc]:
             if not line.endswith(b"\n") and len(line) > options.max_bytes:
                 while line and not line.endswith(b"\n"):  # skip the rest of the long line
                     line = fh.readline(1 << 20)
-                yield _failure(source, b"", "json", f"line longer than the limit of "
-                               f"{options.max_bytes} bytes")
+                yield _failure(
+                    source, b"", "json", f"line longer than the limit of {options.max_bytes} bytes"
+                )
                 continue
             body = line[:-1] if line.endswith(b"\n") else line
             if body.endswith(b"\r"):

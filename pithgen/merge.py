@@ -70,8 +70,9 @@ def merge(verdicts: Iterable[Verdict], *, keep_checks: bool = False) -> MergeRes
         key = (verdict.pith_number, verdict.kind, verdict.doc_digest)
         if key in first_of_digest:
             original = kept[first_of_digest[key]]
-            kept[index] = kept[index].with_check(Check(
-                "duplicate", "warning", f"exact duplicate of {original.source}; merged"))
+            kept[index] = kept[index].with_check(
+                Check("duplicate", "warning", f"exact duplicate of {original.source}; merged")
+            )
             continue
         first_of_digest[key] = index
         by_identity[(verdict.pith_number, verdict.kind)].append(index)
@@ -82,16 +83,21 @@ def merge(verdicts: Iterable[Verdict], *, keep_checks: bool = False) -> MergeRes
         if len(indices) > 1:
             for i in indices:
                 others = [str(kept[j].source) for j in indices if j != i]
-                losers[i].append(f"another {kind} with Pith Number {pith_number} but different "
-                                 f"content: {', '.join(others)}")
+                losers[i].append(
+                    f"another {kind} with Pith Number {pith_number} but different "
+                    f"content: {', '.join(others)}"
+                )
     for (arxiv_id, version), numbers in by_paper.items():
         if len(numbers) > 1:
             for pn in numbers:
                 for i in by_identity[(pn, "record")] + by_identity[(pn, "bundle")]:
-                    others = [f"{kept[numbers[o]].source} ({o})" for o in sorted(numbers)
-                              if o != pn]
-                    losers[i].append(f"arXiv {arxiv_id}v{version} is also claimed by a "
-                                     f"different record: {', '.join(others)}")
+                    others = [
+                        f"{kept[numbers[o]].source} ({o})" for o in sorted(numbers) if o != pn
+                    ]
+                    losers[i].append(
+                        f"arXiv {arxiv_id}v{version} is also claimed by a "
+                        f"different record: {', '.join(others)}"
+                    )
     # Duplicates of a losing document lose with it.
     for index, verdict in enumerate(kept):
         if verdict.ok and verdict.kind and verdict.pith_number and verdict.doc_digest:
@@ -105,6 +111,8 @@ def merge(verdicts: Iterable[Verdict], *, keep_checks: bool = False) -> MergeRes
     for (pith_number, kind), indices in by_identity.items():
         if len(indices) == 1 and kept[indices[0]].ok:
             chosen[pith_number][kind] = kept[indices[0]].source
-    published = [Published(pn, kinds.get("record"), kinds.get("bundle"))
-                 for pn, kinds in sorted(chosen.items(), key=lambda kv: kv[0].rsplit(":", 1)[1])]
+    published = [
+        Published(pn, kinds.get("record"), kinds.get("bundle"))
+        for pn, kinds in sorted(chosen.items(), key=lambda kv: kv[0].rsplit(":", 1)[1])
+    ]
     return MergeResult(kept, published)

@@ -45,29 +45,48 @@ class Paper:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Paper:
-        known = {"arxiv_id", "version", "title", "abstract", "submitted_at", "primary_cat",
-                 "cross_cats", "authors", "license"}
-        missing = sorted({"arxiv_id", "version", "title", "abstract", "submitted_at",
-                          "primary_cat"} - set(data))
+        known = {
+            "arxiv_id",
+            "version",
+            "title",
+            "abstract",
+            "submitted_at",
+            "primary_cat",
+            "cross_cats",
+            "authors",
+            "license",
+        }
+        missing = sorted(
+            {"arxiv_id", "version", "title", "abstract", "submitted_at", "primary_cat"} - set(data)
+        )
         if missing:
             raise UsageError(f"paper metadata: missing {missing}")
-        return cls(arxiv_id=data["arxiv_id"], version=data["version"], title=data["title"],
-                   abstract=data["abstract"], submitted_at=data["submitted_at"],
-                   primary_cat=data["primary_cat"],
-                   cross_cats=tuple(data.get("cross_cats", ())),
-                   authors=data.get("authors", ""), license=data.get("license", ""),
-                   extra={k: v for k, v in data.items() if k not in known})
+        return cls(
+            arxiv_id=data["arxiv_id"],
+            version=data["version"],
+            title=data["title"],
+            abstract=data["abstract"],
+            submitted_at=data["submitted_at"],
+            primary_cat=data["primary_cat"],
+            cross_cats=tuple(data.get("cross_cats", ())),
+            authors=data.get("authors", ""),
+            license=data.get("license", ""),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
 
     def validate(self) -> None:
         if not is_arxiv_id(self.arxiv_id):
-            raise UsageError(f"arXiv id: expected YYMM.NNNN(N) or archive/YYMMNNN without "
-                             f"version, found {self.arxiv_id!r}")
-        if isinstance(self.version, bool) or not isinstance(self.version, int) \
-                or self.version < 1:
+            raise UsageError(
+                f"arXiv id: expected YYMM.NNNN(N) or archive/YYMMNNN without "
+                f"version, found {self.arxiv_id!r}"
+            )
+        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
             raise UsageError(f"version: expected an integer >= 1, found {self.version!r}")
         if not SUBMITTED_AT_RE.fullmatch(self.submitted_at):
-            raise UsageError(f"submitted_at: expected YYYY-MM-DDTHH:MM:SSZ (v1 submission), "
-                             f"found {self.submitted_at!r}")
+            raise UsageError(
+                f"submitted_at: expected YYYY-MM-DDTHH:MM:SSZ (v1 submission), "
+                f"found {self.submitted_at!r}"
+            )
         if not self.primary_cat:
             raise UsageError("primary category: expected a category such as cs.LG, found ''")
 
@@ -127,9 +146,13 @@ def mint_record(paper: Paper, key: SigningKey, *, signed_at: str) -> dict[str, A
         "attestation_state": "computed",
         "paper": display,
         "verification_status": {
-            "content_addressed": True, "pith_receipt": True, "author_attested": False,
-            "externally_anchored": False, "storage_verified": False,
-            "references_resolved": False, "graph_snapshot": False,
+            "content_addressed": True,
+            "pith_receipt": True,
+            "author_attested": False,
+            "externally_anchored": False,
+            "storage_verified": False,
+            "references_resolved": False,
+            "graph_snapshot": False,
         },
         "canonical_record": record,
         "receipt": {
@@ -149,8 +172,9 @@ def mint_record(paper: Paper, key: SigningKey, *, signed_at: str) -> dict[str, A
         },
         "aliases": [
             {"alias_kind": kind, "alias_value": value, "created_at": alias_time}
-            for kind, value in sorted(expected_aliases(paper.arxiv_id, paper.version,
-                                                       suffix).items())
+            for kind, value in sorted(
+                expected_aliases(paper.arxiv_id, paper.version, suffix).items()
+            )
         ],
         "events": [],
         "event_summary": {},

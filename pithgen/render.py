@@ -21,15 +21,26 @@ from pithgen.index import Page, Summary
 from pithgen.keys import TrustedKey
 from pithgen.model import Check, RecordDocument, Verdict
 
-BADGES = (("attested", "author_attested"), ("anchored", "externally_anchored"),
-          ("stored", "storage_verified"), ("references", "references_resolved"))
+BADGES = (
+    ("attested", "author_attested"),
+    ("anchored", "externally_anchored"),
+    ("stored", "storage_verified"),
+    ("references", "references_resolved"),
+)
 CHECK_LABELS = {
-    "canonical_hash": "Hash recomputed", "pith_number": "Pith Number derived",
-    "short_pith_number": "Short number", "aliases": "Aliases", "source": "Source",
-    "title_hash": "Title hash", "abstract_hash": "Abstract hash",
-    "display_metadata": "Displayed metadata", "receipt_key": "Signing key",
-    "receipt_fingerprint": "Key fingerprint", "receipt_signature": "Signature",
-    "events": "Bundle events", "duplicate": "Duplicate",
+    "canonical_hash": "Hash recomputed",
+    "pith_number": "Pith Number derived",
+    "short_pith_number": "Short number",
+    "aliases": "Aliases",
+    "source": "Source",
+    "title_hash": "Title hash",
+    "abstract_hash": "Abstract hash",
+    "display_metadata": "Displayed metadata",
+    "receipt_key": "Signing key",
+    "receipt_fingerprint": "Key fingerprint",
+    "receipt_signature": "Signature",
+    "events": "Bundle events",
+    "duplicate": "Duplicate",
 }
 
 
@@ -62,9 +73,14 @@ def make_env(templates: Path | None) -> jinja2.Environment:
     if templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(templates)))
     loaders.append(jinja2.PackageLoader("pithgen", "templates"))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["script_json"] = script_json
     env.globals["pithgen_version"] = __version__
     return env
@@ -76,31 +92,40 @@ def _authors(text: str) -> list[str]:
 
 def _bibtex(doc: RecordDocument, title: str, authors: str, url: str | None) -> str:
     key = "pith" + doc.suffix[:8]
-    lines = [f"@misc{{{key},",
-             f"  title         = {{{title}}},",
-             f"  author        = {{{' and '.join(_authors(authors))}}},",
-             f"  year          = {{{doc.submitted_at[:4]}}},",
-             f"  eprint        = {{{doc.arxiv_id}}},",
-             "  archivePrefix = {arXiv},",
-             f"  primaryClass  = {{{doc.metadata['primary_cat']}}},",
-             f"  doi           = {{{doi_for(doc.arxiv_id)}}},",
-             f"  note          = {{Pith Number \\texttt{{{doc.pith_number}}}}},"]
+    lines = [
+        f"@misc{{{key},",
+        f"  title         = {{{title}}},",
+        f"  author        = {{{' and '.join(_authors(authors))}}},",
+        f"  year          = {{{doc.submitted_at[:4]}}},",
+        f"  eprint        = {{{doc.arxiv_id}}},",
+        "  archivePrefix = {arXiv},",
+        f"  primaryClass  = {{{doc.metadata['primary_cat']}}},",
+        f"  doi           = {{{doi_for(doc.arxiv_id)}}},",
+        f"  note          = {{Pith Number \\texttt{{{doc.pith_number}}}}},",
+    ]
     if url:
         lines.append(f"  howpublished  = {{\\url{{{url}}}}},")
     lines.append("}")
     return "\n".join(lines)
 
 
-def _verify_snippet(doc: RecordDocument, key: TrustedKey | None, json_name: str,
-                    json_url: str | None) -> str:
-    receipt = ('doc["receipt"]' if doc.kind == "record" else
-               '[e for e in doc["events"] if e["event_type"] == "record_created"][0]'
-               '["payload"]["receipt"]')
-    fetch = (f"curl -sSfo {json_name.rsplit('/', 1)[-1]} {json_url}" if json_url else
-             f"# the file is {json_name} in this mirror; copy it beside you")
+def _verify_snippet(
+    doc: RecordDocument, key: TrustedKey | None, json_name: str, json_url: str | None
+) -> str:
+    receipt = (
+        'doc["receipt"]'
+        if doc.kind == "record"
+        else '[e for e in doc["events"] if e["event_type"] == "record_created"][0]'
+        '["payload"]["receipt"]'
+    )
+    fetch = (
+        f"curl -sSfo {json_name.rsplit('/', 1)[-1]} {json_url}"
+        if json_url
+        else f"# the file is {json_name} in this mirror; copy it beside you"
+    )
     key_hex = key.raw.hex() if key is not None else "<public key hex>"
     return f"""{fetch}
-python3 - {json_name.rsplit('/', 1)[-1]} <<'EOF'
+python3 - {json_name.rsplit("/", 1)[-1]} <<'EOF'
 import base64, hashlib, json, sys
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
@@ -129,75 +154,117 @@ class Renderer:
 
     def _render(self, template: str, relpath: str, **context: Any) -> bytes:
         html = self.env.get_template(template).render(
-            site=self.site, root=root_for(relpath), relpath=relpath,
-            canonical_url=self.site.url(relpath.removesuffix("index.html")), **context)
+            site=self.site,
+            root=root_for(relpath),
+            relpath=relpath,
+            canonical_url=self.site.url(relpath.removesuffix("index.html")),
+            **context,
+        )
         return html.encode("utf-8")
 
-    def record_page(self, doc: RecordDocument, verdict: Verdict, *, has_record_json: bool,
-                    has_bundle: bool) -> bytes:
+    def record_page(
+        self, doc: RecordDocument, verdict: Verdict, *, has_record_json: bool, has_bundle: bool
+    ) -> bytes:
         relpath = f"pith/{doc.suffix}/index.html"
         paper = doc.paper
         title = paper.get("title") if isinstance(paper.get("title"), str) else None
-        authors = paper.get("authors_text") if isinstance(paper.get("authors_text"), str) else ""
+        authors_field = paper.get("authors_text")
+        authors = authors_field if isinstance(authors_field, str) else ""
         meta = doc.metadata
         status = doc.raw.get("verification_status")
         flags = status if isinstance(status, dict) else {}
-        badges = [(label, flags.get(name) is True or (isinstance(flags.get(name), int)
-                                                     and flags.get(name, 0) > 0))
-                  for label, name in BADGES]
-        json_name = f"pith/{doc.suffix}.json" if has_record_json else \
-            f"pith/{doc.suffix}/bundle.json"
+        badges = [
+            (
+                label,
+                flags.get(name) is True
+                or (isinstance(flags.get(name), int) and flags.get(name, 0) > 0),
+            )
+            for label, name in BADGES
+        ]
+        json_name = (
+            f"pith/{doc.suffix}.json" if has_record_json else f"pith/{doc.suffix}/bundle.json"
+        )
         key = self._keys.get(verdict.key_id or "")
         abs_url = f"https://arxiv.org/abs/{doc.arxiv_id}v{doc.version}"
         authors_list = _authors(authors)
-        ld = {"@context": "https://schema.org", "@type": "ScholarlyArticle",
-              "name": title or doc.pith_number,
-              "author": [{"@type": "Person", "name": a} for a in authors_list],
-              "datePublished": doc.submitted_at[:10],
-              "identifier": [doc.pith_number, f"arXiv:{doc.arxiv_id}v{doc.version}",
-                             f"https://doi.org/{doi_for(doc.arxiv_id)}"],
-              "sameAs": [abs_url], "about": [meta["primary_cat"], *meta["cross_cats_sorted"]]}
+        ld = {
+            "@context": "https://schema.org",
+            "@type": "ScholarlyArticle",
+            "name": title or doc.pith_number,
+            "author": [{"@type": "Person", "name": a} for a in authors_list],
+            "datePublished": doc.submitted_at[:10],
+            "identifier": [
+                doc.pith_number,
+                f"arXiv:{doc.arxiv_id}v{doc.version}",
+                f"https://doi.org/{doi_for(doc.arxiv_id)}",
+            ],
+            "sameAs": [abs_url],
+            "about": [meta["primary_cat"], *meta["cross_cats_sorted"]],
+        }
         if self.site.base_url:
             ld["url"] = self.site.url(f"pith/{doc.suffix}/")
         return self._render(
-            "record.html", relpath, doc=doc, paper=paper, title=title, authors=authors,
-            authors_list=authors_list, meta=meta, badges=badges,
+            "record.html",
+            relpath,
+            doc=doc,
+            paper=paper,
+            title=title,
+            authors=authors,
+            authors_list=authors_list,
+            meta=meta,
+            badges=badges,
             checks=[(CHECK_LABELS.get(c.check, c.check), c) for c in verdict.checks],
-            verdict=verdict, key=key, abs_url=abs_url, doi=doi_for(doc.arxiv_id),
+            verdict=verdict,
+            key=key,
+            abs_url=abs_url,
+            doi=doi_for(doc.arxiv_id),
             aliases=doc.raw.get("aliases") or doc.raw.get("source_aliases") or [],
-            canonical_pretty=json.dumps(doc.canonical_record, sort_keys=True, indent=2,
-                                        ensure_ascii=False),
+            canonical_pretty=json.dumps(
+                doc.canonical_record, sort_keys=True, indent=2, ensure_ascii=False
+            ),
             canonical_text=canonical_json(doc.canonical_record),
             bibtex=_bibtex(doc, title or "", authors, self.site.url(f"pith/{doc.suffix}/")),
             latex=f"\\href{{{self.site.url(f'pith/{doc.suffix}/') or abs_url}}}"
-                  f"{{\\texttt{{{doc.pith_number}}}}}",
+            f"{{\\texttt{{{doc.pith_number}}}}}",
             snippet=_verify_snippet(doc, key, json_name, self.site.url(json_name)),
-            json_ld=ld, has_record_json=has_record_json, has_bundle=has_bundle,
+            json_ld=ld,
+            has_record_json=has_record_json,
+            has_bundle=has_bundle,
             abstract=paper.get("abstract") or paper.get("abstract_excerpt") or "",
-            abstract_is_excerpt="abstract" not in paper and "abstract_excerpt" in paper)
+            abstract_is_excerpt="abstract" not in paper and "abstract_excerpt" in paper,
+        )
 
-    def redirect_page(self, relpath: str, target: str, label: str,
-                      choices: list[Summary] | None = None) -> bytes:
+    def redirect_page(
+        self, relpath: str, target: str, label: str, choices: list[Summary] | None = None
+    ) -> bytes:
         """A static redirect (``target`` is site-relative) or, with ``choices``, a list."""
-        return self._render("redirect.html", relpath, target=target, label=label,
-                            choices=choices or [])
+        return self._render(
+            "redirect.html", relpath, target=target, label=label, choices=choices or []
+        )
 
-    def listing_page(self, relpath: str, heading: str, page: Page, crumbs: list[tuple[str, str]]
-                     ) -> bytes:
+    def listing_page(
+        self, relpath: str, heading: str, page: Page, crumbs: list[tuple[str, str]]
+    ) -> bytes:
         return self._render("listing.html", relpath, heading=heading, page=page, crumbs=crumbs)
 
     def browse_page(self, years: list[tuple[str, int]], categories: list[tuple[str, int]]) -> bytes:
-        return self._render("browse.html", "browse/index.html", years=years,
-                            categories=categories)
+        return self._render("browse.html", "browse/index.html", years=years, categories=categories)
 
     def home_page(self, newest: list[Summary], summary: dict[str, int]) -> bytes:
-        return self._render("index.html", "index.html", newest=newest, summary=summary,
-                            description_html=self.description_html)
+        return self._render(
+            "index.html",
+            "index.html",
+            newest=newest,
+            summary=summary,
+            description_html=self.description_html,
+        )
 
-    def verification_page(self, relpath: str, summary: dict[str, int], rows: list[Verdict],
-                          page: int, pages: int) -> bytes:
-        return self._render("verification.html", relpath, summary=summary, rows=rows,
-                            page=page, pages=pages)
+    def verification_page(
+        self, relpath: str, summary: dict[str, int], rows: list[Verdict], page: int, pages: int
+    ) -> bytes:
+        return self._render(
+            "verification.html", relpath, summary=summary, rows=rows, page=page, pages=pages
+        )
 
     def simple_page(self, template: str, relpath: str, **context: Any) -> bytes:
         return self._render(template, relpath, **context)

@@ -20,10 +20,16 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]
 
 
-def verify_paths(paths: Sequence[Path], keys: KeyRing, *, options: LoadOptions = LoadOptions(),
-                 progress: Progress | None = None,
-                 total: Callable[[int], None] | None = None) -> MergeResult:
+def verify_paths(
+    paths: Sequence[Path],
+    keys: KeyRing,
+    *,
+    options: LoadOptions | None = None,
+    progress: Progress | None = None,
+    total: Callable[[int], None] | None = None,
+) -> MergeResult:
     """load -> verify -> merge over every document under ``paths`` (streaming)."""
+    options = options or LoadOptions()
     files = discover(paths)
     if total is not None:
         total(sum(f.size for f in files))
@@ -44,9 +50,13 @@ def _doc_size(loaded: LoadedDoc) -> int:
 
 
 def summary(result: MergeResult) -> dict[str, int]:
-    return {"total": len(result.verdicts), "verified": result.verified,
-            "failed": result.failed, "warnings": result.warnings,
-            "published": len(result.published)}
+    return {
+        "total": len(result.verdicts),
+        "verified": result.verified,
+        "failed": result.failed,
+        "warnings": result.warnings,
+        "published": len(result.published),
+    }
 
 
 def to_json(result: MergeResult, keys: KeyRing) -> dict[str, Any]:
@@ -74,8 +84,10 @@ def human_lines(result: MergeResult) -> Iterator[str]:
             for warning in verdict.warnings:
                 yield f"warning {verdict.source}: {warning.check}: {warning.message}"
     s = summary(result)
-    yield (f"{s['total']} document(s): {s['verified']} verified, {s['failed']} failed, "
-           f"{s['warnings']} warning(s); {s['published']} distinct record(s)")
+    yield (
+        f"{s['total']} document(s): {s['verified']} verified, {s['failed']} failed, "
+        f"{s['warnings']} warning(s); {s['published']} distinct record(s)"
+    )
 
 
 def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
@@ -83,22 +95,24 @@ def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
     result = outcome.result
     if not outcome.written or result.failed:
         for line in human_lines(result):
-            if not line.startswith("warning ") and line[0].isupper():
-                yield line
-            elif line.startswith("  "):
+            if (not line.startswith("warning ") and line[0].isupper()) or line.startswith("  "):
                 yield line
     s = summary(result)
     if outcome.written:
-        text = (f"Built {config.out}: {s['published']} record(s) published from {s['total']} "
-                f"input document(s) ({s['verified']} verified, {s['failed']} failed, "
-                f"{s['warnings']} warning(s)); {outcome.files} files, "
-                f"{outcome.bytes / 1e6:.1f} MB in {outcome.seconds:.2f} s.")
+        text = (
+            f"Built {config.out}: {s['published']} record(s) published from {s['total']} "
+            f"input document(s) ({s['verified']} verified, {s['failed']} failed, "
+            f"{s['warnings']} warning(s)); {outcome.files} files, "
+            f"{outcome.bytes / 1e6:.1f} MB in {outcome.seconds:.2f} s."
+        )
         if result.failed:
             text += " Failed records are listed in verification/index.html and have no page."
     else:
-        text = (f"Not built: {s['failed']} of {s['total']} input document(s) failed "
-                f"verification; {config.out} was left exactly as it was. Fix them, or pass "
-                "--keep-going to publish the verified records and list the failed ones.")
+        text = (
+            f"Not built: {s['failed']} of {s['total']} input document(s) failed "
+            f"verification; {config.out} was left exactly as it was. Fix them, or pass "
+            "--keep-going to publish the verified records and list the failed ones."
+        )
     for note in outcome.notes:
         text += f" Note: {note}."
     yield text

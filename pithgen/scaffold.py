@@ -21,8 +21,9 @@ def scaffold(target: Path) -> list[Path]:
         raise UsageError("expected a folder (new or empty), found a file", where=str(target))
     existing = [rel for rel in [*SCAFFOLD, ".gitignore"] if (target / rel).exists()]
     if existing:
-        raise UsageError(f"refusing to overwrite existing file(s): {', '.join(existing)}",
-                         where=str(target))
+        raise UsageError(
+            f"refusing to overwrite existing file(s): {', '.join(existing)}", where=str(target)
+        )
     written = []
     base = resources.files("pithgen").joinpath("scaffold")
     for rel, packaged in SCAFFOLD.items():

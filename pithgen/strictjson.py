@@ -49,7 +49,9 @@ def _check_text(text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise JSONDefect("string holds a lone UTF-16 surrogate escape (not valid Unicode)") from None
+        raise JSONDefect(
+            "string holds a lone UTF-16 surrogate escape (not valid Unicode)"
+        ) from None
 
 
 def parse_document(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[str, Any]:
@@ -67,7 +69,9 @@ def parse_document(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[st
     except RecursionError:
         raise JSONDefect(f"nesting deeper than {max_depth} levels") from None
     except json.JSONDecodeError as exc:
-        raise JSONDefect(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise JSONDefect(
+            f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except ValueError as exc:  # e.g. an integer beyond Python's digit limit
         raise JSONDefect(f"invalid JSON: {exc}") from None
     _check_tree(value, max_depth)

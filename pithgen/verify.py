@@ -34,14 +34,22 @@ from pithgen.identifiers import is_arxiv_id
 from pithgen.keys import KeyRing
 from pithgen.model import Check, LoadedDoc, Verdict
 
-SUBMITTED_AT_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ")
+SUBMITTED_AT_RE = re.compile(
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
+)
 B64_RE = re.compile(r"[A-Za-z0-9+/]{86}==")
 # Ed25519 group order: a signature's S must be below it (RFC 8032 5.1.7).
 ED25519_L = 2**252 + 27742317777372353535851937790883648493
 BUNDLE_TYPE = "pith_open_graph_bundle"
 RECORD_TYPE = "pith_number_record"
-METADATA_FIELDS = ("abstract_canon_sha256", "cross_cats_sorted", "license", "primary_cat",
-                   "submitted_at", "title_canon_sha256")
+METADATA_FIELDS = (
+    "abstract_canon_sha256",
+    "cross_cats_sorted",
+    "license",
+    "primary_cat",
+    "submitted_at",
+    "title_canon_sha256",
+)
 
 
 class _Checks:
@@ -83,59 +91,94 @@ def check_canonical_record(record: Any, out: _Checks) -> bool:
     if set(record) != expected_keys:
         missing = sorted(expected_keys - set(record))
         extra = sorted(set(record) - expected_keys)
-        out.fail("structure", f"'canonical_record': expected keys {sorted(expected_keys)}, "
-                 f"missing {missing}, unexpected {extra}")
+        out.fail(
+            "structure",
+            f"'canonical_record': expected keys {sorted(expected_keys)}, "
+            f"missing {missing}, unexpected {extra}",
+        )
         return False
     usable = True
     if record["schema_version"] != "1.0":
-        out.fail("schema_version", f"canonical_record.schema_version: expected '1.0', found "
-                 f"{record['schema_version']!r}")
+        out.fail(
+            "schema_version",
+            f"canonical_record.schema_version: expected '1.0', found {record['schema_version']!r}",
+        )
     source, meta = record["source"], record["metadata"]
     if not isinstance(source, dict) or set(source) != {"id", "kind", "version"}:
-        out.fail("structure", "canonical_record.source: expected an object with exactly "
-                 f"'id', 'kind', 'version', found {source!r}"[:300])
+        out.fail(
+            "structure",
+            "canonical_record.source: expected an object with exactly "
+            f"'id', 'kind', 'version', found {source!r}"[:300],
+        )
         usable = False
     else:
         if source["kind"] != "arxiv":
-            out.fail("structure", f"canonical_record.source.kind: expected 'arxiv', found "
-                     f"{source['kind']!r}")
+            out.fail(
+                "structure",
+                f"canonical_record.source.kind: expected 'arxiv', found {source['kind']!r}",
+            )
         if not isinstance(source["id"], str) or not is_arxiv_id(source["id"]):
-            out.fail("arxiv_id", "canonical_record.source.id: expected an arXiv id without "
-                     "version (YYMM.NNNN, YYMM.NNNNN or archive/YYMMNNN), found "
-                     f"{source['id']!r}")
+            out.fail(
+                "arxiv_id",
+                "canonical_record.source.id: expected an arXiv id without "
+                "version (YYMM.NNNN, YYMM.NNNNN or archive/YYMMNNN), found "
+                f"{source['id']!r}",
+            )
             usable = False
         if not _is_int(source["version"]) or source["version"] < 1:
-            out.fail("version", "canonical_record.source.version: expected an integer >= 1, "
-                     f"found {source['version']!r}")
+            out.fail(
+                "version",
+                "canonical_record.source.version: expected an integer >= 1, "
+                f"found {source['version']!r}",
+            )
             usable = False
     if not isinstance(meta, dict) or set(meta) != set(METADATA_FIELDS):
         found = sorted(meta) if isinstance(meta, dict) else _type_name(meta)
-        out.fail("structure", f"canonical_record.metadata: expected keys {list(METADATA_FIELDS)}, "
-                 f"found {found}")
+        out.fail(
+            "structure",
+            f"canonical_record.metadata: expected keys {list(METADATA_FIELDS)}, found {found}",
+        )
         return False
     submitted = meta["submitted_at"]
     if not isinstance(submitted, str) or not SUBMITTED_AT_RE.fullmatch(submitted):
-        out.fail("submitted_at", "canonical_record.metadata.submitted_at: expected "
-                 f"YYYY-MM-DDTHH:MM:SSZ, found {submitted!r}")
+        out.fail(
+            "submitted_at",
+            "canonical_record.metadata.submitted_at: expected "
+            f"YYYY-MM-DDTHH:MM:SSZ, found {submitted!r}",
+        )
         usable = False
     for name in ("title_canon_sha256", "abstract_canon_sha256"):
         value = meta[name]
         if not isinstance(value, str) or not HEX64_RE.fullmatch(value):
-            out.fail("hash_format", f"canonical_record.metadata.{name}: expected 64 lowercase "
-                     f"hex characters, found {value!r}")
+            out.fail(
+                "hash_format",
+                f"canonical_record.metadata.{name}: expected 64 lowercase "
+                f"hex characters, found {value!r}",
+            )
     if not isinstance(meta["license"], str):
-        out.fail("metadata", f"canonical_record.metadata.license: expected a string, found "
-                 f"{_type_name(meta['license'])}")
+        out.fail(
+            "metadata",
+            f"canonical_record.metadata.license: expected a string, found "
+            f"{_type_name(meta['license'])}",
+        )
     primary, cross = meta["primary_cat"], meta["cross_cats_sorted"]
     if not isinstance(primary, str) or not primary:
-        out.fail("metadata", f"canonical_record.metadata.primary_cat: expected a category, "
-                 f"found {primary!r}")
+        out.fail(
+            "metadata",
+            f"canonical_record.metadata.primary_cat: expected a category, found {primary!r}",
+        )
     if not isinstance(cross, list) or not all(isinstance(c, str) and c for c in cross):
-        out.fail("metadata", "canonical_record.metadata.cross_cats_sorted: expected a list of "
-                 f"categories, found {cross!r}"[:300])
+        out.fail(
+            "metadata",
+            "canonical_record.metadata.cross_cats_sorted: expected a list of "
+            f"categories, found {cross!r}"[:300],
+        )
     elif cross != sorted(cross) or len(set(cross)) != len(cross) or primary in cross:
-        out.fail("metadata", "canonical_record.metadata.cross_cats_sorted: expected the "
-                 f"secondary categories, sorted, unique, primary excluded; found {cross!r}")
+        out.fail(
+            "metadata",
+            "canonical_record.metadata.cross_cats_sorted: expected the "
+            f"secondary categories, sorted, unique, primary excluded; found {cross!r}",
+        )
     return usable
 
 
@@ -147,16 +190,20 @@ def _check_hex_field(doc: dict[str, Any], name: str, out: _Checks) -> str | None
     return value
 
 
-def _check_identity(doc: dict[str, Any], record: dict[str, Any], digest: str, out: _Checks,
-                    alias_field: str) -> str:
+def _check_identity(
+    doc: dict[str, Any], record: dict[str, Any], digest: str, out: _Checks, alias_field: str
+) -> str:
     """canonical hash, Pith Number, short number, source, aliases. Returns the true suffix."""
     stated = _check_hex_field(doc, "canonical_sha256", out)
     if stated is not None:
         if stated == digest:
             out.ok("canonical_hash", f"recomputed sha256 of the canonical record: {digest}")
         else:
-            out.fail("canonical_hash", f"canonical_sha256: expected {digest} (recomputed over "
-                     f"canonical_record), found {stated}")
+            out.fail(
+                "canonical_hash",
+                f"canonical_sha256: expected {digest} (recomputed over "
+                f"canonical_record), found {stated}",
+            )
     suffix = suffix_for(digest)
     submitted = record["metadata"]["submitted_at"]
     expected_pn = pith_number_for(submitted, suffix)
@@ -165,32 +212,40 @@ def _check_identity(doc: dict[str, Any], record: dict[str, Any], digest: str, ou
         out.ok("pith_number", f"derived from the hash and the v1 year: {expected_pn}")
     elif isinstance(stated_pn, str) and (m := PITH_NUMBER_RE.fullmatch(stated_pn)):
         what = "suffix" if m.group(2) != suffix else "year"
-        out.fail("pith_number", f"pith_number: expected {expected_pn}, found {stated_pn} "
-                 f"(wrong {what})")
+        out.fail(
+            "pith_number", f"pith_number: expected {expected_pn}, found {stated_pn} (wrong {what})"
+        )
     else:
         out.fail("pith_number", f"pith_number: expected {expected_pn}, found {stated_pn!r}")
     stated_short = doc.get("short_pith_number")
     if stated_short == short_pith_number(suffix):
         out.ok("short_pith_number", f"{stated_short}")
     else:
-        out.fail("short_pith_number", f"short_pith_number: expected {short_pith_number(suffix)},"
-                 f" found {stated_short!r}")
+        out.fail(
+            "short_pith_number",
+            f"short_pith_number: expected {short_pith_number(suffix)}, found {stated_short!r}",
+        )
     if doc.get("source") == record["source"]:
         out.ok("source", "top-level source equals canonical_record.source")
     else:
-        out.fail("source", f"'source': expected {record['source']!r} (as in canonical_record), "
-                 f"found {doc.get('source')!r}"[:300])
+        out.fail(
+            "source",
+            f"'source': expected {record['source']!r} (as in canonical_record), "
+            f"found {doc.get('source')!r}"[:300],
+        )
     _check_aliases(doc.get(alias_field), alias_field, record, suffix, out)
     return suffix
 
 
-def _check_aliases(aliases: Any, field: str, record: dict[str, Any], suffix: str,
-                   out: _Checks) -> None:
+def _check_aliases(
+    aliases: Any, field: str, record: dict[str, Any], suffix: str, out: _Checks
+) -> None:
     source = record["source"]
     expected = expected_aliases(source["id"], source["version"], suffix)
     if not isinstance(aliases, list) or not all(isinstance(a, dict) for a in aliases):
-        out.fail("aliases", f"'{field}': expected a list of alias objects, found "
-                 f"{_type_name(aliases)}")
+        out.fail(
+            "aliases", f"'{field}': expected a list of alias objects, found {_type_name(aliases)}"
+        )
         return
     seen: dict[str, Any] = {}
     errors = []
@@ -224,9 +279,12 @@ def _check_text_hash(paper: Any, name: str, meta: dict[str, Any], out: _Checks) 
     expected = meta[f"{name}_canon_sha256"]
     text = paper.get(name) if isinstance(paper, dict) else None
     if text is None:
-        why = ("only paper.abstract_excerpt is given (the first 600 characters), which cannot "
-               "be checked" if name == "abstract" and isinstance(paper, dict)
-               and "abstract_excerpt" in paper else f"no paper.{name} to check")
+        why = (
+            "only paper.abstract_excerpt is given (the first 600 characters), which cannot "
+            "be checked"
+            if name == "abstract" and isinstance(paper, dict) and "abstract_excerpt" in paper
+            else f"no paper.{name} to check"
+        )
         out.note(check, "not_checkable", why)
         return
     if not isinstance(text, str):
@@ -236,11 +294,17 @@ def _check_text_hash(paper: Any, name: str, meta: dict[str, Any], out: _Checks) 
     if found == expected:
         out.ok(check, f"canon_text(paper.{name}) matches {name}_canon_sha256")
     elif text.isascii():
-        out.fail(check, f"paper.{name}: canon_text gives {found}, expected {expected} "
-                 f"({name}_canon_sha256): the displayed {name} was altered")
+        out.fail(
+            check,
+            f"paper.{name}: canon_text gives {found}, expected {expected} "
+            f"({name}_canon_sha256): the displayed {name} was altered",
+        )
     else:
-        out.warn(check, f"paper.{name}: {name} hash differs; non-ASCII canonicalisation is "
-                 "unsettled (expected {expected}, found {found})")
+        out.warn(
+            check,
+            f"paper.{name}: {name} hash differs; non-ASCII canonicalisation is "
+            "unsettled (expected {expected}, found {found})",
+        )
 
 
 def _check_display(doc: dict[str, Any], record: dict[str, Any], out: _Checks) -> None:
@@ -262,8 +326,9 @@ def _check_display(doc: dict[str, Any], record: dict[str, Any], out: _Checks) ->
     if "cross_cats" in paper:
         cats = paper["cross_cats"]
         if not isinstance(cats, list) or sorted(map(str, cats)) != meta["cross_cats_sorted"]:
-            errors.append(f"paper.cross_cats: expected {meta['cross_cats_sorted']!r}, found "
-                          f"{cats!r}")
+            errors.append(
+                f"paper.cross_cats: expected {meta['cross_cats_sorted']!r}, found {cats!r}"
+            )
     if errors:
         out.fail("display_metadata", "; ".join(errors)[:600])
     else:
@@ -272,35 +337,45 @@ def _check_display(doc: dict[str, Any], record: dict[str, Any], out: _Checks) ->
     _check_text_hash(paper, "abstract", meta, out)
 
 
-def check_receipt(receipt: Any, digest: str, keys: KeyRing, out: _Checks,
-                  where: str = "receipt") -> str | None:
+def check_receipt(
+    receipt: Any, digest: str, keys: KeyRing, out: _Checks, where: str = "receipt"
+) -> str | None:
     """Spec section 4. Returns the key id when the signature verified."""
     if not isinstance(receipt, dict):
-        out.fail("receipt_key", f"'{where}': expected a receipt object, found "
-                 f"{_type_name(receipt)}")
+        out.fail(
+            "receipt_key", f"'{where}': expected a receipt object, found {_type_name(receipt)}"
+        )
         return None
     key_id = receipt.get("key_id")
     key = keys.get(key_id) if isinstance(key_id, str) else None
     if key is None:
         trusted = ", ".join(k.key_id for k in keys) or "none"
-        out.fail("receipt_key", f"{where}.key_id: expected a trusted key id ({trusted}), found "
-                 f"{key_id!r}")
+        out.fail(
+            "receipt_key",
+            f"{where}.key_id: expected a trusted key id ({trusted}), found {key_id!r}",
+        )
         return None
     out.ok("receipt_key", f"key id {key_id} is trusted ({key.origin})")
     algorithm = receipt.get("algorithm", "ed25519")
     message = receipt.get("signed_message", "canonical_sha256_bytes")
     stated_digest = receipt.get("canonical_sha256", digest)
     if algorithm != "ed25519" or message != "canonical_sha256_bytes" or stated_digest != digest:
-        out.fail("receipt_signature", f"{where}: expected algorithm 'ed25519' over "
-                 f"'canonical_sha256_bytes' of {digest}, found {algorithm!r} over {message!r} "
-                 f"of {stated_digest!r}")
+        out.fail(
+            "receipt_signature",
+            f"{where}: expected algorithm 'ed25519' over "
+            f"'canonical_sha256_bytes' of {digest}, found {algorithm!r} over {message!r} "
+            f"of {stated_digest!r}",
+        )
         return None
     stated_fp = receipt.get("public_key_fingerprint")
     if stated_fp is None:
         out.warn("receipt_fingerprint", f"{where} has no public_key_fingerprint")
     elif stated_fp != key.fingerprint:
-        out.fail("receipt_fingerprint", f"{where}.public_key_fingerprint: expected "
-                 f"{key.fingerprint} (key {key_id}), found {stated_fp!r}")
+        out.fail(
+            "receipt_fingerprint",
+            f"{where}.public_key_fingerprint: expected "
+            f"{key.fingerprint} (key {key_id}), found {stated_fp!r}",
+        )
         return None
     else:
         out.ok("receipt_fingerprint", f"fingerprint {stated_fp} matches key {key_id}")
@@ -312,30 +387,46 @@ def check_receipt(receipt: Any, digest: str, keys: KeyRing, out: _Checks,
         if base64.b64encode(signature).decode("ascii") != encoded:
             raise ValueError
     except (ValueError, binascii.Error):
-        out.fail("receipt_encoding", f"{where}.signature_b64: expected strict standard base64 of "
-                 f"a 64-byte signature, found {encoded!r}"[:300])
+        out.fail(
+            "receipt_encoding",
+            f"{where}.signature_b64: expected strict standard base64 of "
+            f"a 64-byte signature, found {encoded!r}"[:300],
+        )
         return None
     if int.from_bytes(signature[32:], "little") >= ED25519_L:
-        out.fail("receipt_signature", f"{where}.signature_b64: non-canonical Ed25519 signature "
-                 "(S is not reduced modulo the group order); refused")
+        out.fail(
+            "receipt_signature",
+            f"{where}.signature_b64: non-canonical Ed25519 signature "
+            "(S is not reduced modulo the group order); refused",
+        )
         return None
     if not key.verify(signature, bytes.fromhex(digest)):
-        out.fail("receipt_signature", f"{where}.signature_b64: Ed25519 signature does not verify "
-                 f"over the 32 digest bytes of {digest} under key {key_id}")
+        out.fail(
+            "receipt_signature",
+            f"{where}.signature_b64: Ed25519 signature does not verify "
+            f"over the 32 digest bytes of {digest} under key {key_id}",
+        )
         return None
-    out.ok("receipt_signature", f"Ed25519 signature valid under {key_id} "
-           f"(fingerprint {key.fingerprint})")
+    out.ok(
+        "receipt_signature",
+        f"Ed25519 signature valid under {key_id} (fingerprint {key.fingerprint})",
+    )
     return key_id
 
 
-def _record_checks(doc: dict[str, Any], record: dict[str, Any], digest: str, keys: KeyRing,
-                   out: _Checks) -> str | None:
+def _record_checks(
+    doc: dict[str, Any], record: dict[str, Any], digest: str, keys: KeyRing, out: _Checks
+) -> str | None:
     if doc.get("record_type") != RECORD_TYPE:
-        out.fail("record_type", f"'record_type': expected {RECORD_TYPE!r}, found "
-                 f"{doc.get('record_type')!r}")
+        out.fail(
+            "record_type",
+            f"'record_type': expected {RECORD_TYPE!r}, found {doc.get('record_type')!r}",
+        )
     if doc.get("schema_version") != "1.0":
-        out.fail("schema_version", f"'schema_version': expected '1.0', found "
-                 f"{doc.get('schema_version')!r}")
+        out.fail(
+            "schema_version",
+            f"'schema_version': expected '1.0', found {doc.get('schema_version')!r}",
+        )
     _check_identity(doc, record, digest, out, "aliases")
     _check_display(doc, record, out)
     if not isinstance(doc.get("paper"), dict):
@@ -344,8 +435,9 @@ def _record_checks(doc: dict[str, Any], record: dict[str, Any], digest: str, key
     return check_receipt(doc.get("receipt"), digest, keys, out)
 
 
-def _bundle_checks(doc: dict[str, Any], record: dict[str, Any], digest: str, keys: KeyRing,
-                   out: _Checks) -> str | None:
+def _bundle_checks(
+    doc: dict[str, Any], record: dict[str, Any], digest: str, keys: KeyRing, out: _Checks
+) -> str | None:
     if doc.get("bundle_version") != "1.0":
         out.fail("bundle", f"'bundle_version': expected '1.0', found {doc.get('bundle_version')!r}")
     _check_identity(doc, record, digest, out, "source_aliases")
@@ -356,20 +448,32 @@ def _bundle_checks(doc: dict[str, Any], record: dict[str, Any], digest: str, key
         return None
     created = [e for e in events if isinstance(e, dict) and e.get("event_type") == "record_created"]
     if len(created) != 1:
-        out.fail("events", f"'events': expected exactly one record_created event, found "
-                 f"{len(created)}")
+        out.fail(
+            "events", f"'events': expected exactly one record_created event, found {len(created)}"
+        )
         return None
     event = created[0]
     payload = event.get("payload")
-    if not isinstance(payload, dict) or payload.get("canonical_record") != record \
-            or payload.get("canonical_sha256") != digest:
-        out.fail("events", "record_created payload: expected the bundle's canonical_record and "
-                 f"canonical_sha256 {digest}, found a different payload")
+    if (
+        not isinstance(payload, dict)
+        or payload.get("canonical_record") != record
+        or payload.get("canonical_sha256") != digest
+    ):
+        out.fail(
+            "events",
+            "record_created payload: expected the bundle's canonical_record and "
+            f"canonical_sha256 {digest}, found a different payload",
+        )
         return None
-    key_id = check_receipt(payload.get("receipt"), digest, keys, out,
-                           where="events[record_created].payload.receipt")
-    out.note("events", "not_checked", "record_created event envelope (event_id, signer) not "
-             "checked yet; its receipt is checked above")
+    key_id = check_receipt(
+        payload.get("receipt"), digest, keys, out, where="events[record_created].payload.receipt"
+    )
+    out.note(
+        "events",
+        "not_checked",
+        "record_created event envelope (event_id, signer) not "
+        "checked yet; its receipt is checked above",
+    )
     others = [e for e in events if e is not event]
     if others:
         kinds = sorted({str(e.get("event_type")) if isinstance(e, dict) else "?" for e in others})
@@ -385,8 +489,9 @@ def verify_document(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
     doc, kind = loaded.data, loaded.kind
     out = _Checks()
     if kind == "bundle" and doc.get("bundle_type") != BUNDLE_TYPE:
-        out.fail("bundle", f"'bundle_type': expected {BUNDLE_TYPE!r}, found "
-                 f"{doc.get('bundle_type')!r}")
+        out.fail(
+            "bundle", f"'bundle_type': expected {BUNDLE_TYPE!r}, found {doc.get('bundle_type')!r}"
+        )
         return Verdict(loaded.source, kind, tuple(out.items))
     record = doc.get("canonical_record")
     stated = doc.get("pith_number")
@@ -398,9 +503,13 @@ def verify_document(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
     run: Callable[..., str | None] = _bundle_checks if kind == "bundle" else _record_checks
     key_id = run(doc, record, digest, keys, out)
     return Verdict(
-        loaded.source, kind, tuple(out.items),
+        loaded.source,
+        kind,
+        tuple(out.items),
         pith_number=pith_number_for(record["metadata"]["submitted_at"], suffix_for(digest)),
-        arxiv_id=record["source"]["id"], version=record["source"]["version"],
-        doc_digest=sha256_hex(canonical_bytes(doc)), raw_sha256=sha256_hex(loaded.raw),
+        arxiv_id=record["source"]["id"],
+        version=record["source"]["version"],
+        doc_digest=sha256_hex(canonical_bytes(doc)),
+        raw_sha256=sha256_hex(loaded.raw),
         key_id=key_id,
     )

@@ -40,11 +40,11 @@ class SiteWriter:
         parent = self.target.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.pithgen-",
-                                                 dir=parent))
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f".{self.target.name}.pithgen-", dir=parent)
+            )
         except OSError as exc:
-            raise OutputError(f"cannot create a staging folder: {exc}",
-                              where=str(parent)) from None
+            raise OutputError(f"cannot create a staging folder: {exc}", where=str(parent)) from None
         self._dirs: set[str] = set()
         self.files = 0
         self.bytes = 0
@@ -73,10 +73,10 @@ class SiteWriter:
         if self.target.exists() or self.target.is_symlink():
             if not self.target.is_dir() or self.target.is_symlink():
                 self.abort()
-                raise OutputError("expected the output path to be a folder (or absent)",
-                                  where=str(self.target))
-            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-",
-                                        dir=self.target.parent))
+                raise OutputError(
+                    "expected the output path to be a folder (or absent)", where=str(self.target)
+                )
+            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
             old.rmdir()
             os.rename(self.target, old)
         try:
@@ -85,8 +85,9 @@ class SiteWriter:
             if old is not None:
                 os.rename(old, self.target)
             self.abort()
-            raise OutputError(f"cannot move the new site into place: {exc}",
-                              where=str(self.target)) from None
+            raise OutputError(
+                f"cannot move the new site into place: {exc}", where=str(self.target)
+            ) from None
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
 
