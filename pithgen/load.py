@@ -58,7 +58,10 @@ def discover(paths: Sequence[Path], *, relative: bool = False) -> list[InputFile
             raise InputPathError(
                 "expected an existing file or directory, found nothing", where=str(given)
             )
-        real_root = given.resolve()
+        try:
+            real_root = given.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            raise InputPathError(f"cannot resolve path: {exc}", where=str(given)) from None
         if real_root.is_dir():
             found.extend(_walk(Path() if relative else given, real_root))
         elif real_root.is_file():
@@ -90,7 +93,12 @@ def _walk(given: Path, real_root: Path) -> Iterator[InputFile]:
                 continue
             target = Path(entry.path)
             if entry.is_symlink():
-                resolved = target.resolve()
+                try:
+                    resolved = target.resolve(strict=True)
+                except (OSError, RuntimeError) as exc:
+                    if entry.name.endswith(SUFFIXES):
+                        out.append(InputFile(target, str(shown), 0, f"broken symlink: {exc}"))
+                    continue
                 if not _within(resolved, real_root):
                     if entry.name.endswith(SUFFIXES) or resolved.is_dir():
                         out.append(
@@ -176,16 +184,17 @@ def _load_jsonl(item: InputFile, options: LoadOptions) -> Iterator[LoadedDoc]:
                 return
             number += 1
             source = Source(item.display, number)
-            if not line.endswith(b"\n") and len(line) > options.max_bytes:
+            complete = line.endswith(b"\n")
+            body = line[:-1] if complete else line
+            if body.endswith(b"\r"):
+                body = body[:-1]
+            if len(body) > options.max_bytes:
                 while line and not line.endswith(b"\n"):  # skip the rest of the long line
                     line = fh.readline(1 << 20)
                 yield _failure(
                     source, b"", "json", f"line longer than the limit of {options.max_bytes} bytes"
                 )
                 continue
-            body = line[:-1] if line.endswith(b"\n") else line
-            if body.endswith(b"\r"):
-                body = body[:-1]
             if not body.strip():
                 continue
             yield _parse(source, body + b"\n", options)

@@ -22,7 +22,7 @@ from pithgen.canonical import (
 from pithgen.errors import UsageError
 from pithgen.identifiers import is_arxiv_id
 from pithgen.keys import SigningKey
-from pithgen.verify import SUBMITTED_AT_RE
+from pithgen.verify import valid_timestamp
 
 EXCERPT_CHARS = 600
 SIGNED_AT_FORMAT = "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
@@ -82,7 +82,7 @@ class Paper:
             )
         if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
             raise UsageError(f"version: expected an integer >= 1, found {self.version!r}")
-        if not SUBMITTED_AT_RE.fullmatch(self.submitted_at):
+        if not valid_timestamp(self.submitted_at):
             raise UsageError(
                 f"submitted_at: expected YYYY-MM-DDTHH:MM:SSZ (v1 submission), "
                 f"found {self.submitted_at!r}"

@@ -17,6 +17,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from pithgen.canonical import (
@@ -24,6 +25,7 @@ from pithgen.canonical import (
     PITH_NUMBER_RE,
     canon_text,
     canonical_bytes,
+    canonical_json,
     expected_aliases,
     pith_number_for,
     sha256_hex,
@@ -50,6 +52,25 @@ METADATA_FIELDS = (
     "submitted_at",
     "title_canon_sha256",
 )
+
+
+def valid_timestamp(text: str) -> bool:
+    """``YYYY-MM-DDTHH:MM:SSZ`` naming a real instant (no February 30)."""
+    if not SUBMITTED_AT_RE.fullmatch(text):
+        return False
+    try:
+        datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return False
+    return True
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equality as JSON values: ``1``, ``1.0`` and ``true`` differ (Python's ``==`` says not)."""
+    try:
+        return canonical_json(a) == canonical_json(b)
+    except (TypeError, ValueError):
+        return False
 
 
 class _Checks:
@@ -140,7 +161,7 @@ def check_canonical_record(record: Any, out: _Checks) -> bool:
         )
         return False
     submitted = meta["submitted_at"]
-    if not isinstance(submitted, str) or not SUBMITTED_AT_RE.fullmatch(submitted):
+    if not isinstance(submitted, str) or not valid_timestamp(submitted):
         out.fail(
             "submitted_at",
             "canonical_record.metadata.submitted_at: expected "
@@ -225,7 +246,7 @@ def _check_identity(
             "short_pith_number",
             f"short_pith_number: expected {short_pith_number(suffix)}, found {stated_short!r}",
         )
-    if doc.get("source") == record["source"]:
+    if same_json(doc.get("source"), record["source"]):
         out.ok("source", "top-level source equals canonical_record.source")
     else:
         out.fail(
@@ -303,7 +324,7 @@ def _check_text_hash(paper: Any, name: str, meta: dict[str, Any], out: _Checks) 
         out.warn(
             check,
             f"paper.{name}: {name} hash differs; non-ASCII canonicalisation is "
-            "unsettled (expected {expected}, found {found})",
+            f"unsettled (expected {expected}, found {found})",
         )
 
 
@@ -325,7 +346,11 @@ def _check_display(doc: dict[str, Any], record: dict[str, Any], out: _Checks) ->
             errors.append(f"paper.{name}: expected {meta[name]!r}, found {paper[name]!r}")
     if "cross_cats" in paper:
         cats = paper["cross_cats"]
-        if not isinstance(cats, list) or sorted(map(str, cats)) != meta["cross_cats_sorted"]:
+        if (
+            not isinstance(cats, list)
+            or not all(isinstance(c, str) for c in cats)
+            or sorted(cats) != meta["cross_cats_sorted"]
+        ):
             errors.append(
                 f"paper.cross_cats: expected {meta['cross_cats_sorted']!r}, found {cats!r}"
             )
@@ -456,7 +481,7 @@ def _bundle_checks(
     payload = event.get("payload")
     if (
         not isinstance(payload, dict)
-        or payload.get("canonical_record") != record
+        or not same_json(payload.get("canonical_record"), record)
         or payload.get("canonical_sha256") != digest
     ):
         out.fail(
