@@ -239,7 +239,7 @@ def make_bundle(record_doc: dict[str, Any], *, other_events: bool = True) -> dic
     }
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def helpers() -> Any:
     """Small assertion helpers, as a namespace (tests do not import conftest)."""
 
