@@ -170,11 +170,6 @@ def test_jsonl_overlong_line_is_refused_and_others_verify(tmp_path, mint, test_r
     assert "line longer than the limit" in verdicts[1].problems[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _load_jsonl reads max_bytes+2 bytes to allow for CRLF, so a LF-terminated "
-    "line of max_bytes+1 bytes slips past the limit (a .json file of that size is refused)",
-)
 def test_jsonl_line_one_byte_over_the_limit(tmp_path, mint) -> None:
     body = _line(mint())
     path = tmp_path / "records.jsonl"
@@ -247,11 +242,6 @@ def test_symlink_given_on_the_command_line_is_trusted(tmp_path, mint, test_ring)
     assert verdict.source.path == str(link)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Path.resolve() raises RuntimeError on a symlink loop (Python 3.11), which "
-    "load.discover/_walk do not catch: the whole run crashes instead of refusing the entry",
-)
 def test_symlink_loop_is_refused_not_a_crash(tmp_path, mint, test_ring) -> None:
     root = tmp_path / "in"
     root.mkdir()

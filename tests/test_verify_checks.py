@@ -230,11 +230,6 @@ def test_submitted_at(record, verify, helpers, signing_key, bad_time) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: SUBMITTED_AT_RE only checks digit ranges, so impossible dates such as "
-    "February 30 pass the submitted_at check (and mint accepts them)",
-)
 def test_submitted_at_impossible_date(record, verify, helpers, signing_key) -> None:
     record["canonical_record"]["metadata"]["submitted_at"] = "2021-02-30T03:04:05Z"
     del record["paper"]["submitted_at"]
@@ -393,11 +388,6 @@ def test_source_top_level_missing(record, verify, helpers) -> None:
     helpers.only_fails(verify(record), "source", "found None")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: verify compares the top-level source with Python ==, for which "
-    "1 == 1.0 == True, so a source whose version is true or 1.0 passes",
-)
 @pytest.mark.parametrize("value", [True, 1.0])
 def test_source_top_level_version_of_another_json_type(record, verify, helpers, value) -> None:
     record["source"]["version"] = value
@@ -499,11 +489,6 @@ def test_title_hash_non_ascii_title_altered_is_a_warning(mint, verify, helpers) 
     assert "non-ASCII canonicalisation is unsettled" in warning.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the non-ASCII title warning is built from a plain string literal, so it "
-    "says '{expected}'/'{found}' instead of the two hashes (verify._check_text_hash)",
-)
 def test_title_hash_non_ascii_warning_names_both_hashes(mint, verify) -> None:
     doc = mint(title="\u00dcber die Quantenmechanik")
     expected = doc["canonical_record"]["metadata"]["title_canon_sha256"]
@@ -868,11 +853,6 @@ def test_bundle_pith_number(record, verify, helpers) -> None:
     helpers.only_fails(verify(bundle), "pith_number", "wrong year")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the record_created payload is compared with Python ==, for which "
-    "1 == 1.0 == True, so a payload whose source.version is 1.0 passes as the same record",
-)
 def test_bundle_payload_version_of_another_json_type(record, verify, helpers) -> None:
     bundle = helpers.make_bundle(record)
     bundle["events"][0]["payload"]["canonical_record"]["source"]["version"] = 1.0
