@@ -56,12 +56,13 @@ no_default_keys_option = click.option(
 class _Progress:
     """A progress bar on stderr when it is a terminal, else nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str) -> None:
+        self.label = label
         self.bar: Any = None
 
     def total(self, nbytes: int) -> None:
         if sys.stderr.isatty() and nbytes > 4 * 1024 * 1024:
-            self.bar = click.progressbar(length=nbytes, label="verifying", file=sys.stderr)
+            self.bar = click.progressbar(length=nbytes, label=self.label, file=sys.stderr)
             self.bar.__enter__()
 
     def step(self, nbytes: int) -> None:
@@ -94,7 +95,7 @@ def verify(
     Exit status: 0 all verified, 1 any failed, 2 usage or I/O error.
     """
     keys = KeyRing.build(trust_keys, default_keys=not no_default_keys)
-    progress = _Progress()
+    progress = _Progress("verifying")
     try:
         result = verify_paths(list(paths), keys, progress=progress.step, total=progress.total)
     finally:
@@ -269,7 +270,7 @@ def build(
         keep_going=keep_going,
         title=title,
     )
-    progress = _Progress()
+    progress = _Progress("building")
     try:
         outcome = build_site(config, progress=progress.step, total=progress.total)
     finally:

@@ -1,0 +1,180 @@
+"""pithgen.toml parsing, flag precedence, template overrides and `pithgen new`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pithgen.build import build_site
+from pithgen.cli import main
+from pithgen.config import BuildConfig, load_config, normalise_base_url
+from pithgen.errors import ConfigError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED = FIXTURES / "seed-record-4FP6Z27B.json"
+SUFFIX = "4FP6Z27B6DFNJRYZBSXH3XON27"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_config_file(tmp_path: Path) -> None:
+    config = load_config(None, cwd=tmp_path)
+    assert config.records == tmp_path / "records"
+    assert config.out == tmp_path / "site"
+    assert config.base_url is None
+    assert config.templates is None
+
+
+def test_config_file_values_are_relative_to_its_folder(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "proj" / "pithgen.toml",
+        """
+[site]
+title = "Mirror <one>"
+base_url = "https://example.org/mirror"
+page_size = 25
+[build]
+records = "in"
+out = "public"
+trust_keys = ["keys/a.json"]
+keep_going = true
+""",
+    )
+    config = load_config(cfg, cwd=tmp_path)
+    assert config.records == tmp_path / "proj" / "in"
+    assert config.out == tmp_path / "proj" / "public"
+    assert config.base_url == "https://example.org/mirror/"
+    assert config.page_size == 25
+    assert config.trust_keys == (tmp_path / "proj" / "keys" / "a.json",)
+    assert config.keep_going is True
+    assert config.title == "Mirror <one>"
+
+
+def test_flags_win_over_the_file(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "pithgen.toml", '[site]\nbase_url = "https://a.example/"\n')
+    config = load_config(cfg, cwd=tmp_path).with_overrides(
+        base_url="https://b.example/x", out=tmp_path / "elsewhere", keep_going=None
+    )
+    assert config.base_url == "https://b.example/x/"
+    assert config.out == tmp_path / "elsewhere"
+    assert config.keep_going is False
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[site]\ntitel = 'typo'\n", "unknown key(s) ['titel']"),
+        ("[sight]\n", "unknown table(s) ['sight']"),
+        ("[site]\npage_size = 'ten'\n", "expected int"),
+        ("[site]\npage_size = 3\n", "page_size: expected 10..10000"),
+        ("[site]\nbase_url = 'ftp://x/'\n", "absolute http(s) URL"),
+        ("[build]\ntrust_keys = [1]\n", "list of paths"),
+        ("[site\n", "cannot read TOML"),
+    ],
+)
+def test_bad_config_names_the_file_and_the_problem(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
+    cfg = write(tmp_path / "pithgen.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg, cwd=tmp_path)
+    assert fragment in str(info.value)
+    assert str(cfg) in str(info.value)
+
+
+def test_base_url_rejects_query_and_fragment() -> None:
+    with pytest.raises(ConfigError):
+        normalise_base_url("https://example.org/?a=1", "--base-url")
+    assert normalise_base_url("http://localhost:8000", "x") == "http://localhost:8000/"
+
+
+def test_site_templates_override_packaged_ones(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    records.mkdir()
+    shutil.copy(SEED, records)
+    templates = tmp_path / "templates"
+    write(
+        templates / "404.html",
+        '{% extends "base.html" %}{% block main %}<p id="custom">Lost {{ site.title }}</p>'
+        "{% endblock %}",
+    )
+    config = BuildConfig(
+        records=records, out=tmp_path / "site", templates=templates, title="T&C <mirror>"
+    )
+    build_site(config)
+    page = (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
+    assert '<p id="custom">Lost T&amp;C &lt;mirror&gt;</p>' in page
+    # Templates not overridden still come from the package.
+    record = (tmp_path / "site" / "pith" / SUFFIX / "index.html").read_text(encoding="utf-8")
+    assert "Collaborative Deep Learning Across Multiple Data Centers" in record
+
+
+def test_new_scaffolds_a_site_that_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    target = tmp_path / "mysite"
+    result = runner.invoke(main, ["new", str(target)])
+    assert result.exit_code == 0, result.output
+    workflow = (target / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8")
+    for action in (
+        "actions/configure-pages@",
+        "actions/upload-pages-artifact@",
+        "actions/deploy-pages@",
+    ):
+        assert action in workflow
+    assert "--base-url" in workflow and "steps.pages.outputs.base_url" in workflow
+    assert (target / "records" / SEED.name).read_bytes() == SEED.read_bytes()
+    assert "site/" in (target / ".gitignore").read_text(encoding="utf-8")
+    monkeypatch.chdir(target)
+    built = runner.invoke(main, ["build"])
+    assert built.exit_code == 0, built.output
+    assert (target / "site" / "pith" / f"{SUFFIX}.json").read_bytes() == SEED.read_bytes()
+    index = (target / "site" / "index.html").read_text(encoding="utf-8")
+    assert "My Pith mirror" in index
+    assert '<a href="https://pith.science/">Pith</a>' in index  # description rendered as Markdown
+
+
+def test_new_refuses_to_overwrite(tmp_path: Path) -> None:
+    write(tmp_path / "pithgen.toml", "# mine\n")
+    result = CliRunner().invoke(main, ["new", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "refusing to overwrite" in result.output
+    assert (tmp_path / "pithgen.toml").read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_markdown_description_does_not_pass_raw_html(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    records.mkdir()
+    shutil.copy(SEED, records)
+    config = BuildConfig(
+        records=records, out=tmp_path / "site", description="Hi <script>alert(1)</script> *x*"
+    )
+    build_site(config)
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in index
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    assert "<em>x</em>" in index
+
+
+def test_unsafe_key_id_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    records.mkdir()
+    key = write(
+        tmp_path / "k.json",
+        json.dumps({"key_id": "../evil", "public_key_hex": "11" * 32, "algorithm": "ed25519"}),
+    )
+    out = tmp_path / "site"
+    result = CliRunner().invoke(
+        main, ["build", "--records", str(records), "--out", str(out), "--trust-key", str(key)]
+    )
+    assert result.exit_code == 2
+    assert "cannot name a file" in result.output
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
