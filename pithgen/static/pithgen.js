@@ -421,15 +421,39 @@
     });
   }
 
-  function initResolver(doc, loc, root, loadShard) {
-    var form = doc.getElementById("resolve-form");
-    if (!form) return;
-    var input = form.elements ? form.elements.namedItem("q") : null;
-    var box = statusBox(doc, form, "resolve-status");
-    var generation = 0;
+  function formInput(form) {
+    return form && form.elements ? form.elements.namedItem("q") : null;
+  }
 
-    function run(q) {
+  /*
+   * Resolve forms: #resolve-page-form (the resolve page's own form) and #resolve-form
+   * (e.g. in the site header).  Messages go to #resolve-results, or #resolve-status, or a
+   * status box created after the form.  A form with an action attribute on a page without
+   * a results container is left to submit normally (to resolve.html?q=...).
+   */
+  function initResolver(doc, loc, root, loadShard) {
+    var forms = [doc.getElementById("resolve-page-form"), doc.getElementById("resolve-form")].filter(
+      function (f) {
+        return f;
+      }
+    );
+    if (!forms.length) return null;
+    var container = doc.getElementById("resolve-results") || doc.getElementById("resolve-status");
+    var generation = 0;
+    var box = null;
+
+    function getBox(form) {
+      if (container) {
+        container.setAttribute("aria-live", "polite");
+        return container;
+      }
+      if (!box) box = statusBox(doc, form, "resolve-status");
+      return box;
+    }
+
+    function run(q, form) {
       var mine = ++generation;
+      var box = getBox(form);
       var shown = String(q).replace(STRIP_RE, "");
       showMessage(doc, box, "status-working", "Looking up " + shown + " \u2026");
       return resolveQuery(q, loadShard).then(
@@ -479,14 +503,21 @@
       );
     }
 
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      run(input ? input.value : "");
+    forms.forEach(function (form) {
+      var hasAction = form.getAttribute && form.getAttribute("action");
+      if (!container && hasAction) return;
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        var input = formInput(form);
+        run(input ? input.value : "", form);
+      });
     });
     var initial = searchParam(loc, "q");
-    if (initial !== null && initial !== "") {
+    var inPage = container || !(forms[0].getAttribute && forms[0].getAttribute("action"));
+    if (initial !== null && initial !== "" && inPage) {
+      var input = formInput(forms[0]);
       if (input) input.value = initial;
-      return run(initial);
+      return run(initial, forms[0]);
     }
     return null;
   }
@@ -538,6 +569,18 @@
     });
   }
 
+  /*
+   * Whether a search query is worth offering to the resolver: an arXiv id, or a Pith
+   * suffix written with "pith:" or containing a base32 digit (plain 8-letter words like
+   * "topology" are valid base32 but are almost always words).
+   */
+  function looksLikeIdentifier(q) {
+    var parsed = parseQuery(q);
+    if (parsed.kind === "arxiv") return true;
+    if (parsed.kind !== "pith") return false;
+    return /[2-7]/.test(parsed.value) || /pith/i.test(String(q));
+  }
+
   function renderResult(doc, root, row) {
     var li = el(doc, "li", "result");
     var a = el(doc, "a", "result-title", row[2] || row[1]);
@@ -571,8 +614,7 @@
         function (res) {
           if (mine !== generation) return res;
           clear(results);
-          var parsed = parseQuery(q);
-          if (parsed.kind !== "none") {
+          if (looksLikeIdentifier(q)) {
             var hint = el(doc, "p", "search-hint", "This looks like an identifier: ");
             var link = el(doc, "a", null, "resolve " + shown);
             link.href = root + "resolve.html?q=" + encodeURIComponent(shown);
@@ -650,6 +692,7 @@
     fnv1a32: fnv1a32,
     shardOf: shardOf,
     intersect: intersect,
+    looksLikeIdentifier: looksLikeIdentifier,
     resolveQuery: resolveQuery,
     searchQuery: searchQuery,
     makeLoader: makeLoader,
