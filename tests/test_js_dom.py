@@ -4,6 +4,8 @@ shard files written exactly as the shard contract says (see pithgen/static/pithg
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -283,3 +285,59 @@ def test_header_form_with_action_submits_normally(site: Path) -> None:
     assert out[0]["scripts"] == [] and out[0]["replaced"] is None
     # ?q on an ordinary page with only the header form is not acted on either.
     assert out[1]["scripts"] == [] and out[1]["replaced"] is None
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+PAGE = (
+    '<!doctype html><html><head><meta charset="utf-8">'
+    '<script src="{root}pithgen.js" defer></script></head><body data-root="{root}">{body}'
+    "</body></html>"
+)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium to run a real browser check")
+def test_real_chromium_from_file_urls(site: Path, tmp_path: Path) -> None:
+    """The same code in a real browser from file://, where fetch() would be blocked."""
+    browser = _chromium()
+    assert browser is not None
+    real = tmp_path / "site"
+    shutil.copytree(site, real)
+    shutil.copy(Path(__file__).parent.parent / "pithgen" / "static" / "pithgen.js", real)
+    (real / "resolve.html").write_text(
+        PAGE.format(
+            root="",
+            body='<form id="resolve-page-form" action="resolve.html"><input name="q"></form>'
+            '<div id="resolve-results"></div>',
+        )
+    )
+    (real / "search.html").write_text(
+        PAGE.format(
+            root="",
+            body='<form id="search-form" action="search.html"><input name="q"></form>'
+            '<div id="search-results"></div>',
+        )
+    )
+    record = real / "pith" / R4[0]
+    record.mkdir(parents=True)
+    (record / "index.html").write_text(PAGE.format(root="../../", body="<h1>RECORD-PAGE-R4</h1>"))
+
+    def dump(url: str) -> str:
+        proc = subprocess.run(
+            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000",
+             "--dump-dom", url],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        return proc.stdout
+
+    assert "RECORD-PAGE-R4" in dump((real / "resolve.html").as_uri() + "?q=arXiv%3A1810.06877")
+    dom = dump((real / "search.html").as_uri() + "?q=script+onerror")
+    assert "1 record for" in dom
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in dom  # text, not markup
