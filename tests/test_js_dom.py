@@ -247,6 +247,16 @@ def test_search_offers_the_resolver_only_for_identifiers(site: Path) -> None:
     assert [n["href"] for n in links] == ["resolve.html?q=M4NI2KXA"]
 
 
+def test_missing_token_shard_means_no_results(site: Path, tmp_path: Path) -> None:
+    sparse = tmp_path / "sparse"
+    shutil.copytree(site, sparse)
+    h = shard_of("whitepaper", TOKEN_SHARDS)
+    (sparse / "search" / "t" / f"{h}.js").unlink()
+    (out,) = run(sparse, [page("search", "whitepaper")])
+    assert f"search/t/{h}.js" in out["scripts"]
+    assert "No records match \u201cwhitepaper\u201d" in texts(out)
+
+
 def test_search_without_words_and_by_submit(site: Path) -> None:
     out = run(site, [page("search", "a ?"), page("search", "whitepaper", via="submit")])
     assert "Type at least one word" in texts(out[0])

@@ -539,10 +539,16 @@
       var block = meta.doc_block;
       return Promise.all(
         tokens.map(function (t) {
-          return loadShard("search/t/" + shardOf(t, m)).then(function (table) {
-            var ids = hasOwn(table, t) ? table[t] : [];
-            return Array.isArray(ids) ? ids : [];
-          });
+          // A missing token shard means no token hashed there: no documents.
+          return loadShard("search/t/" + shardOf(t, m)).then(
+            function (table) {
+              var ids = hasOwn(table, t) ? table[t] : [];
+              return Array.isArray(ids) ? ids : [];
+            },
+            function () {
+              return [];
+            }
+          );
         })
       ).then(function (lists) {
         var ids = intersect(lists);
