@@ -150,8 +150,9 @@ def test_key_document_inconsistencies_raise(tmp_path, mutate, fragment) -> None:
     mutate(doc)
     path = tmp_path / "key.json"
     path.write_text(json.dumps(doc))
-    with pytest.raises(KeyFileError, match=fragment.replace("(", r"\(")) as info:
+    with pytest.raises(KeyFileError) as info:
         load_key_file(path)
+    assert fragment in info.value.message
     assert info.value.where == str(path)
     assert info.value.exit_code == 2
 
@@ -295,3 +296,20 @@ def test_paper_from_dict(signing_key) -> None:
     del data["title"]
     with pytest.raises(UsageError, match="missing \\['title'\\]"):
         Paper.from_dict(data)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: load_key_file parses key documents with plain json.loads, so a document "
+    "naming 'public_key_hex' twice is accepted (the last value wins silently) instead of "
+    "being refused like any other ambiguous input (pithgen.strictjson)",
+)
+def test_key_file_with_duplicate_keys_is_refused(tmp_path) -> None:
+    doc = {"algorithm": "ed25519", "key_id": "k", "public_key_hex": "11" * 32}
+    other = _other_raw().hex()
+    text = json.dumps(doc)[:-1] + f', "public_key_hex": "{other}"}}'
+    path = tmp_path / "key.json"
+    path.write_text(text)
+    with pytest.raises(KeyFileError) as info:
+        load_key_file(path)
+    assert "duplicate key 'public_key_hex'" in info.value.message
