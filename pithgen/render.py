@@ -238,9 +238,9 @@ class Renderer:
         self, relpath: str, target: str, label: str, choices: list[Summary] | None = None
     ) -> bytes:
         """A static redirect (``target`` is site-relative) or, with ``choices``, a list."""
-        return self._render(
-            "redirect.html", relpath, target=target, label=label, choices=choices or []
-        )
+        if choices:
+            return self._render("choices.html", relpath, label=label, choices=choices)
+        return self._render("redirect.html", relpath, target=target, label=label)
 
     def listing_page(
         self, relpath: str, heading: str, page: Page, crumbs: list[tuple[str, str]]
