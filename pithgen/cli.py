@@ -17,7 +17,7 @@ from pithgen.build import build_site
 from pithgen.config import load_config
 from pithgen.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFICATION_FAILED, PithgenError
 from pithgen.keys import KeyRing, SigningKey, load_signing_key, write_key_pair
-from pithgen.mint import Paper, mint_record
+from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
 from pithgen.report import build_summary, dumps_json, human_lines, verify_paths
 from pithgen.scaffold import scaffold
 
@@ -168,20 +168,7 @@ def mint(
     """Mint a signed record document (or a JSONL file of them with --from-json)."""
     key = load_signing_key(key_file)
     if from_json is not None:
-        text = from_json.read_text(encoding="utf-8")
-        papers = (
-            json.loads(text)
-            if text.lstrip().startswith("[")
-            else [json.loads(line) for line in text.splitlines() if line.strip()]
-        )
-        lines = [
-            json.dumps(
-                mint_record(Paper.from_dict(p), key, signed_at=signed_at),
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
-            for p in papers
-        ]
+        lines = mint_jsonl(read_papers(from_json), key, signed_at=signed_at)
         out_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         click.echo(f"minted {len(lines)} record(s) into {out_file}")
         return

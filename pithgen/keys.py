@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from pithgen.canonical import b32_26
 from pithgen.errors import KeyFileError
+from pithgen.strictjson import JSONDefect, parse_document
 
 DEFAULT_KEY_ID = "pith-v1-2026-05"
 _BUILTIN_KEY_FILES = ("pith-v1-2026-05.json",)
@@ -161,8 +162,8 @@ def load_key_file(path: Path) -> TrustedKey:
     except (OSError, UnicodeDecodeError) as exc:
         raise KeyFileError(f"cannot read key document: {exc}", where=str(path)) from None
     try:
-        doc = json.loads(text)
-    except ValueError as exc:
+        doc = parse_document(text.encode("utf-8"))
+    except JSONDefect as exc:
         raise KeyFileError(
             f"expected a JSON key document, found invalid JSON ({exc})", where=str(path)
         ) from None
@@ -259,8 +260,8 @@ class SigningKey:
 
 def load_signing_key(path: Path) -> SigningKey:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        doc = parse_document(path.read_bytes())
+    except (OSError, JSONDefect) as exc:
         raise KeyFileError(f"cannot read private key document: {exc}", where=str(path)) from None
     if not isinstance(doc, dict):
         raise KeyFileError("expected a JSON object", where=str(path))

@@ -7,7 +7,10 @@ Ed25519 signatures are deterministic, so the same inputs always give the same by
 from __future__ import annotations
 
 import base64
+import json
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pithgen import __version__
@@ -22,10 +25,12 @@ from pithgen.canonical import (
 from pithgen.errors import UsageError
 from pithgen.identifiers import is_arxiv_id
 from pithgen.keys import SigningKey
+from pithgen.strictjson import JSONDefect, parse_document
 from pithgen.verify import valid_timestamp
 
 EXCERPT_CHARS = 600
 SIGNED_AT_FORMAT = "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
+SIGNED_AT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def _alias_time(signed_at: str) -> str:
 def mint_record(paper: Paper, key: SigningKey, *, signed_at: str) -> dict[str, Any]:
     """A complete record document for ``paper``, signed with ``key`` at ``signed_at``."""
     paper.validate()
-    if not signed_at.endswith("Z") or len(signed_at) < 20:
+    if not SIGNED_AT_RE.fullmatch(signed_at) or not valid_timestamp(signed_at[:19] + "Z"):
         raise UsageError(f"signed_at: expected {SIGNED_AT_FORMAT}, found {signed_at!r}")
     record = canonical_record_for(paper)
     digest = canonical_sha256(record)
@@ -181,3 +186,41 @@ def mint_record(paper: Paper, key: SigningKey, *, signed_at: str) -> dict[str, A
         "created_at": alias_time,
         "updated_at": alias_time,
     }
+
+
+def read_papers(path: Path) -> list[Paper]:
+    """Papers from a JSON list or a JSONL file (one paper object a line)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read papers: {exc.strerror}", where=str(path)) from None
+    try:
+        if raw.lstrip().startswith(b"["):
+            items = parse_document(b'{"papers":' + raw + b"}")["papers"]
+        else:
+            items = [parse_document(line) for line in raw.splitlines() if line.strip()]
+    except JSONDefect as exc:
+        raise UsageError(
+            f"expected a JSON list or JSONL of paper objects: {exc}", where=str(path)
+        ) from None
+    papers = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise UsageError(
+                f"paper {number}: expected an object, found {type(item).__name__}", where=str(path)
+            )
+        try:
+            papers.append(Paper.from_dict(item))
+        except UsageError as exc:
+            raise UsageError(f"paper {number}: {exc.message}", where=str(path)) from None
+    return papers
+
+
+def mint_jsonl(papers: list[Paper], key: SigningKey, *, signed_at: str) -> list[str]:
+    """One compact JSON line per minted record."""
+    return [
+        json.dumps(
+            mint_record(p, key, signed_at=signed_at), ensure_ascii=False, separators=(",", ":")
+        )
+        for p in papers
+    ]

@@ -26,6 +26,13 @@ def _bad_constant(name: str) -> Any:
     raise JSONDefect(f"expected a JSON number, found {name} (not valid JSON)")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise JSONDefect(f"number {text[:40]} is too large to represent (overflows to infinity)")
+    return value
+
+
 def _check_tree(value: Any, max_depth: int) -> None:
     """Walk iteratively: depth limit and lone surrogates (which cannot be UTF-8 encoded)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -63,7 +70,12 @@ def parse_document(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[st
     except UnicodeDecodeError as exc:
         raise JSONDefect(f"expected UTF-8, found an invalid byte at offset {exc.start}") from None
     try:
-        value = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_bad_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=_pairs_hook,
+            parse_constant=_bad_constant,
+            parse_float=_finite_float,
+        )
     except JSONDefect:
         raise
     except RecursionError:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,7 @@ from pithgen.model import Check, LoadedDoc, Verdict
 SUBMITTED_AT_RE = re.compile(
     r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
 )
+_WS = re.compile(r"\s+")
 B64_RE = re.compile(r"[A-Za-z0-9+/]{86}==")
 # Ed25519 group order: a signature's S must be below it (RFC 8032 5.1.7).
 ED25519_L = 2**252 + 27742317777372353535851937790883648493
@@ -200,6 +202,8 @@ def check_canonical_record(record: Any, out: _Checks) -> bool:
             "canonical_record.metadata.cross_cats_sorted: expected the "
             f"secondary categories, sorted, unique, primary excluded; found {cross!r}",
         )
+    if usable and not out.failed():
+        out.ok("structure", "canonical record: arXiv source, metadata and schema 1.0 well formed")
     return usable
 
 
@@ -321,11 +325,28 @@ def _check_text_hash(paper: Any, name: str, meta: dict[str, Any], out: _Checks) 
             f"({name}_canon_sha256): the displayed {name} was altered",
         )
     else:
+        variant = _matching_variant(text, expected)
+        why = (
+            f"it matches under {variant}"
+            if variant
+            else "no Unicode variant (NFC, NFKC, casefold) matches either, so the text may "
+            "have been altered"
+        )
         out.warn(
             check,
             f"paper.{name}: {name} hash differs; non-ASCII canonicalisation is "
-            f"unsettled (expected {expected}, found {found})",
+            f"unsettled (expected {expected}, found {found}); {why}",
         )
+
+
+def _matching_variant(text: str, expected: str) -> str | None:
+    """Which plausible Unicode canonicalisation, if any, gives ``expected``."""
+    for form in ("NFC", "NFKC", "NFD", "NFKD"):
+        for fold, label in ((str.lower, "lower"), (str.casefold, "casefold")):
+            candidate = fold(unicodedata.normalize(form, text))
+            if sha256_hex(_WS.sub(" ", candidate).strip().encode("utf-8")) == expected:
+                return f"{form} + {label}()"
+    return None
 
 
 def _check_display(doc: dict[str, Any], record: dict[str, Any], out: _Checks) -> None:
@@ -425,6 +446,7 @@ def check_receipt(
             "(S is not reduced modulo the group order); refused",
         )
         return None
+    out.ok("receipt_encoding", f"{where}.signature_b64 is strict base64 of 64 bytes")
     if not key.verify(signature, bytes.fromhex(digest)):
         out.fail(
             "receipt_signature",
@@ -452,6 +474,8 @@ def _record_checks(
             "schema_version",
             f"'schema_version': expected '1.0', found {doc.get('schema_version')!r}",
         )
+    elif doc.get("record_type") == RECORD_TYPE:
+        out.ok("record_type", f"{RECORD_TYPE}, schema 1.0")
     _check_identity(doc, record, digest, out, "aliases")
     _check_display(doc, record, out)
     if not isinstance(doc.get("paper"), dict):

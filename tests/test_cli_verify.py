@@ -285,12 +285,6 @@ def test_mint_from_json_missing_field_is_a_usage_error(tmp_path, signing_key) ->
     assert "missing ['abstract'" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cli.mint parses --from-json with bare json.loads; a JSONDecodeError escapes "
-    "handle_errors, so the user gets a traceback and exit code 1 (= 'verification failed') "
-    "instead of a usage error (exit 2)",
-)
 def test_mint_from_json_invalid_json_is_a_usage_error(tmp_path, signing_key) -> None:
     private, _ = write_key_pair(signing_key, tmp_path / "keys")
     papers = tmp_path / "papers.jsonl"

@@ -267,11 +267,6 @@ def test_mint_validates_signed_at(paper, signing_key, signed_at) -> None:
         mint_record(paper(), signing_key, signed_at=signed_at)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: mint_record only checks that signed_at ends in 'Z' and has >= 20 characters, "
-    "not the documented YYYY-MM-DDTHH:MM:SS[.ffffff]Z format",
-)
 @pytest.mark.parametrize("signed_at", ["not a timestamp at allZ", "2026-13-45T99:99:99Z"])
 def test_mint_refuses_malformed_signed_at(paper, signing_key, signed_at) -> None:
     with pytest.raises(UsageError, match="signed_at"):
@@ -298,12 +293,6 @@ def test_paper_from_dict(signing_key) -> None:
         Paper.from_dict(data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: load_key_file parses key documents with plain json.loads, so a document "
-    "naming 'public_key_hex' twice is accepted (the last value wins silently) instead of "
-    "being refused like any other ambiguous input (pithgen.strictjson)",
-)
 def test_key_file_with_duplicate_keys_is_refused(tmp_path) -> None:
     doc = {"algorithm": "ed25519", "key_id": "k", "public_key_hex": "11" * 32}
     other = _other_raw().hex()

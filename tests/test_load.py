@@ -36,6 +36,7 @@ DEFECTS = [
     ("nan", b'{"a": NaN}', "found NaN"),
     ("infinity", b'{"a": Infinity}', "found Infinity"),
     ("minus-infinity", b'{"a": [-Infinity]}', "found -Infinity"),
+    ("overflowing-float", b'{"a": 1e400}', "overflows to infinity"),
     ("top-level-array", b'[{"a": 1}]', "expected a JSON object, found list"),
     ("top-level-string", b'"pith"', "expected a JSON object, found str"),
     ("lone-surrogate", b'{"a": "\\ud800"}', "lone UTF-16 surrogate"),

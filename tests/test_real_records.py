@@ -131,6 +131,9 @@ def test_seed_record_verifies_end_to_end_under_default_keys() -> None:
     for c in verdict.checks:
         by_name.setdefault(c.check, []).append(c.outcome)
     assert by_name == {
+        "structure": ["ok"],
+        "record_type": ["ok"],
+        "receipt_encoding": ["ok"],
         "canonical_hash": ["ok"],
         "pith_number": ["ok"],
         "short_pith_number": ["ok"],

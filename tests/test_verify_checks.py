@@ -21,6 +21,9 @@ from pithgen.model import LoadedDoc, Source
 from pithgen.verify import ED25519_L, verify_document
 
 ALL_OK = {
+    "structure",
+    "record_type",
+    "receipt_encoding",
     "canonical_hash",
     "pith_number",
     "short_pith_number",
@@ -496,6 +499,23 @@ def test_title_hash_non_ascii_warning_names_both_hashes(mint, verify) -> None:
     (warning,) = verify(doc).warnings
     assert expected in warning.message
     assert "{expected}" not in warning.message
+
+
+def test_title_hash_non_ascii_warning_says_which_unicode_variant_matches(mint, verify) -> None:
+    import unicodedata
+
+    doc = mint(title="Cafe\u0301 au lait")  # decomposed e + combining acute
+    doc["paper"]["title"] = unicodedata.normalize("NFC", doc["paper"]["title"])
+    (warning,) = verify(doc).warnings
+    assert warning.check == "title_hash"
+    assert "matches under NFD + lower()" in warning.message
+
+
+def test_title_hash_non_ascii_warning_says_when_no_variant_matches(mint, verify) -> None:
+    doc = mint(title="\u00dcber die Quantenmechanik")
+    doc["paper"]["title"] = "\u00dcber etwas ganz anderes"
+    (warning,) = verify(doc).warnings
+    assert "no Unicode variant" in warning.message and "altered" in warning.message
 
 
 def test_title_and_abstract_not_checkable_without_paper(record, verify) -> None:
