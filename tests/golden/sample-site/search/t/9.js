@@ -1,0 +1,1 @@
+pithgenShard("search/t/9", {"10.48550/arxiv":[0]});

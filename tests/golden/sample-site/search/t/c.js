@@ -1,0 +1,1 @@
+pithgenShard("search/t/c", {"cv":[0],"ml":[0]});

@@ -1,0 +1,1 @@
+pithgenShard("search/t/e", {"cs.cv":[0],"pith":[0]});
