@@ -25,8 +25,8 @@ from pithgen.load import InputFile, LoadOptions, discover, load_file
 from pithgen.merge import MergeResult, Published, merge
 from pithgen.model import RecordDocument, Source, Verdict
 from pithgen.render import Renderer, SiteInfo, make_env
+from pithgen.report import json_chunks
 from pithgen.report import summary as summarise
-from pithgen.report import to_json
 from pithgen.verify import verify_document
 from pithgen.write import SiteWriter
 
@@ -215,10 +215,8 @@ def _write_indexes(
         rel = "verification/index.html" if n == 0 else f"verification/page-{n + 1}.html"
         rows = verdicts[n * config.page_size : (n + 1) * config.page_size]
         writer.write(rel, renderer.verification_page(rel, counts, rows, n + 1, npages))
-    report = to_json(result, keys)
-    writer.write(
-        "verification.json",
-        (json.dumps(report, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+    writer.write_chunks(
+        "verification.json", (chunk.encode("utf-8") for chunk in json_chunks(result, keys))
     )
     for key in keys:
         writer.write(

@@ -18,7 +18,7 @@ from pithgen.config import load_config
 from pithgen.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFICATION_FAILED, PithgenError
 from pithgen.keys import KeyRing, SigningKey, load_signing_key, write_key_pair
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
-from pithgen.report import build_summary, dumps_json, human_lines, verify_paths
+from pithgen.report import build_summary, human_lines, json_chunks, verify_paths
 from pithgen.scaffold import scaffold
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,7 +101,8 @@ def verify(
     finally:
         progress.close()
     if as_json:
-        click.echo(dumps_json(result, keys))
+        for chunk in json_chunks(result, keys):
+            click.echo(chunk, nl=False)
     else:
         for line in human_lines(result):
             click.echo(line)

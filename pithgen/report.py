@@ -60,15 +60,25 @@ def summary(result: MergeResult) -> dict[str, int]:
 
 
 def to_json(result: MergeResult, keys: KeyRing) -> dict[str, Any]:
-    return {
+    """The whole report as one object (what :func:`json_chunks` streams)."""
+    parsed: dict[str, Any] = json.loads("".join(json_chunks(result, keys)))
+    return parsed
+
+
+def json_chunks(result: MergeResult, keys: KeyRing) -> Iterator[str]:
+    """The JSON report, streamed one record at a time so that a report of millions of
+    records never exists as one string in memory::
+
+        {"summary": {...}, "trusted_keys": [...], "records": [{...}, ...]}
+    """
+    head = {
         "summary": summary(result),
         "trusted_keys": [{"key_id": k.key_id, "fingerprint": k.fingerprint} for k in keys],
-        "records": [v.to_dict() for v in result.verdicts],
     }
-
-
-def dumps_json(result: MergeResult, keys: KeyRing) -> str:
-    return json.dumps(to_json(result, keys), indent=2, ensure_ascii=False, sort_keys=False)
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "records": ['
+    for index, verdict in enumerate(result.verdicts):
+        yield ("\n " if index == 0 else ",\n ") + json.dumps(verdict.to_dict(), ensure_ascii=False)
+    yield "\n]}\n"
 
 
 def human_lines(result: MergeResult) -> Iterator[str]:

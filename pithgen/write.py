@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from pithgen.errors import OutputError
@@ -50,18 +51,25 @@ class SiteWriter:
         self.bytes = 0
 
     def write(self, relpath: str, data: bytes) -> None:
+        self.write_chunks(relpath, (data,))
+
+    def write_chunks(self, relpath: str, chunks: Iterable[bytes]) -> None:
+        """Write one file from a stream of byte chunks (never all in memory at once)."""
         safe_relpath(relpath)
         folder, _, _ = relpath.rpartition("/")
         if folder and folder not in self._dirs:
             (self.staging / folder).mkdir(parents=True, exist_ok=True)
             self._dirs.add(folder)
         path = self.staging / relpath
-        if path.exists():
-            raise OutputError(f"two outputs claim the same path {relpath!r}")
-        with open(path, "wb") as fh:
-            fh.write(data)
+        try:
+            fh = open(path, "xb")  # noqa: SIM115 - 'x': two outputs must never share a path
+        except FileExistsError:
+            raise OutputError(f"two outputs claim the same path {relpath!r}") from None
+        with fh:
+            for chunk in chunks:
+                fh.write(chunk)
+                self.bytes += len(chunk)
         self.files += 1
-        self.bytes += len(data)
 
     def write_text(self, relpath: str, text: str) -> None:
         self.write(relpath, text.encode("utf-8"))
