@@ -26,7 +26,7 @@ from pithgen.errors import UsageError
 from pithgen.identifiers import is_arxiv_id
 from pithgen.keys import SigningKey
 from pithgen.strictjson import JSONDefect, parse_document
-from pithgen.verify import valid_timestamp
+from pithgen.verify import CATEGORY_RE, valid_timestamp
 
 EXCERPT_CHARS = 600
 SIGNED_AT_FORMAT = "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
@@ -92,8 +92,11 @@ class Paper:
                 f"submitted_at: expected YYYY-MM-DDTHH:MM:SSZ (v1 submission), "
                 f"found {self.submitted_at!r}"
             )
-        if not self.primary_cat:
-            raise UsageError("primary category: expected a category such as cs.LG, found ''")
+        for category in (self.primary_cat, *self.cross_cats):
+            if not CATEGORY_RE.fullmatch(category):
+                raise UsageError(
+                    f"category: expected an arXiv category such as cs.LG, found {category!r}"
+                )
 
 
 def canonical_record_for(paper: Paper) -> dict[str, Any]:

@@ -7,6 +7,7 @@ A site may override any template file from its own ``templates/`` folder.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,15 @@ def root_for(relpath: str) -> str:
     return "../" * relpath.count("/")
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: Any) -> str:
+    """Text that XML 1.0 can carry: C0 controls (other than tab, LF, CR) become U+FFFD.
+    Escaping is left to autoescape."""
+    return _XML_ILLEGAL.sub("\ufffd", str(value))
+
+
 def script_json(value: Any) -> Markup:
     """JSON safe inside a <script> element (JSON-LD): no '<', '>' or '&' survives raw."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
@@ -82,6 +92,7 @@ def make_env(templates: Path | None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["script_json"] = script_json
+    env.filters["xml_text"] = xml_text
     env.globals["pithgen_version"] = __version__
     return env
 

@@ -40,6 +40,9 @@ from pithgen.model import Check, LoadedDoc, Verdict
 SUBMITTED_AT_RE = re.compile(
     r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
 )
+# arXiv category names (PITHGEN RULE: every real record's categories match): cs.LG,
+# astro-ph.CO, hep-th, physics.hist-ph, cond-mat.stat-mech, q-bio.PE, math.AG, ...
+CATEGORY_RE = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?")
 _WS = re.compile(r"\s+")
 B64_RE = re.compile(r"[A-Za-z0-9+/]{86}==")
 # Ed25519 group order: a signature's S must be below it (RFC 8032 5.1.7).
@@ -185,12 +188,15 @@ def check_canonical_record(record: Any, out: _Checks) -> bool:
             f"{_type_name(meta['license'])}",
         )
     primary, cross = meta["primary_cat"], meta["cross_cats_sorted"]
-    if not isinstance(primary, str) or not primary:
+    if not isinstance(primary, str) or not CATEGORY_RE.fullmatch(primary):
         out.fail(
             "metadata",
-            f"canonical_record.metadata.primary_cat: expected a category, found {primary!r}",
+            "canonical_record.metadata.primary_cat: expected an arXiv category such as "
+            f"cs.LG or astro-ph.CO, found {primary!r}"[:300],
         )
-    if not isinstance(cross, list) or not all(isinstance(c, str) and c for c in cross):
+    if not isinstance(cross, list) or not all(
+        isinstance(c, str) and CATEGORY_RE.fullmatch(c) for c in cross
+    ):
         out.fail(
             "metadata",
             "canonical_record.metadata.cross_cats_sorted: expected a list of "
