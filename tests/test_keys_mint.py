@@ -253,7 +253,9 @@ def test_minted_record_verifies_under_its_key_only(mint, verify, default_ring, o
         ({"submitted_at": "2021-01-02"}, "submitted_at"),
         ({"submitted_at": "2021-13-02T03:04:05Z"}, "submitted_at"),
         ({"submitted_at": "2021-02-30T03:04:05Z"}, "submitted_at"),
-        ({"primary_cat": ""}, "primary category"),
+        ({"primary_cat": ""}, "expected an arXiv category"),
+        ({"primary_cat": "<b>x</b>"}, "expected an arXiv category"),
+        ({"cross_cats": ("cs.LG", "no such/cat")}, "expected an arXiv category"),
     ],
 )
 def test_mint_validates_inputs(paper, signing_key, overrides, fragment) -> None:
