@@ -551,6 +551,14 @@ def verify_document(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
     record = doc.get("canonical_record")
     stated = doc.get("pith_number")
     pith_number = stated if isinstance(stated, str) else None
+    if "canonical_record" not in doc:
+        what = "a Pith record document or bundle" if kind == "record" else "a bundle"
+        out.fail(
+            "structure",
+            f"expected {what} with a 'canonical_record', found an object with keys "
+            f"{sorted(doc)[:12]}",
+        )
+        return Verdict(loaded.source, kind, tuple(out.items), pith_number=pith_number)
     if not check_canonical_record(record, out):
         return Verdict(loaded.source, kind, tuple(out.items), pith_number=pith_number)
     assert isinstance(record, dict)
