@@ -29,6 +29,9 @@ BADGES = (
     ("references", "references_resolved"),
 )
 CHECK_LABELS = {
+    "structure": "Structure",
+    "record_type": "Record type",
+    "receipt_encoding": "Signature encoding",
     "canonical_hash": "Hash recomputed",
     "pith_number": "Pith Number derived",
     "short_pith_number": "Short number",
