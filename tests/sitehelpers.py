@@ -8,6 +8,7 @@ so every byte of a minted archive is reproducible.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
@@ -361,6 +362,21 @@ def tree(root: Path) -> dict[str, bytes]:
             path = Path(dirpath) / name
             out[path.relative_to(root).as_posix()] = path.read_bytes()
     return dict(sorted(out.items()))
+
+
+def first_difference(left: dict[str, bytes], right: dict[str, bytes], names=("a", "b")) -> str:
+    """A unified diff of the first text file that differs between two trees ("" if none)."""
+    for path in sorted(set(left) & set(right)):
+        if left[path] == right[path]:
+            continue
+        try:
+            old = left[path].decode("utf-8").splitlines(keepends=True)
+            new = right[path].decode("utf-8").splitlines(keepends=True)
+        except UnicodeDecodeError:
+            return f"{path} differs (binary)"
+        diff = difflib.unified_diff(old, new, f"{names[0]}/{path}", f"{names[1]}/{path}", n=2)
+        return "".join(diff)[:6000] or f"{path} differs in line endings only"
+    return ""
 
 
 def tree_digest(root: Path) -> dict[str, tuple[str, int, int]]:

@@ -7,11 +7,10 @@ After an intended change to the output: ``python3 tools/regen_golden.py`` and re
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import pytest
-from sitehelpers import GOLDEN_DIR, build_sample, tree
+from sitehelpers import GOLDEN_DIR, build_sample, first_difference, tree
 
 REGEN = "run `python3 tools/regen_golden.py` if the change is intended, and review the diff"
 
@@ -31,20 +30,6 @@ def golden() -> dict[str, bytes]:
     return tree(GOLDEN_DIR)
 
 
-def _first_difference(built: dict[str, bytes], golden: dict[str, bytes]) -> str:
-    for path in sorted(set(built) & set(golden)):
-        if built[path] == golden[path]:
-            continue
-        try:
-            old = golden[path].decode("utf-8").splitlines(keepends=True)
-            new = built[path].decode("utf-8").splitlines(keepends=True)
-        except UnicodeDecodeError:
-            return f"{path} differs (binary)"
-        diff = difflib.unified_diff(old, new, f"golden/{path}", f"built/{path}", n=2)
-        return "".join(diff)[:6000] or f"{path} differs in line endings only"
-    return ""
-
-
 def test_same_file_list(built, golden) -> None:
     missing = sorted(set(golden) - set(built))
     extra = sorted(set(built) - set(golden))
@@ -55,7 +40,7 @@ def test_every_file_byte_for_byte(built, golden) -> None:
     differing = sorted(p for p in set(built) & set(golden) if built[p] != golden[p])
     assert not differing, (
         f"{len(differing)} file(s) differ: {differing}; {REGEN}\n"
-        + _first_difference(built, golden)
+        + first_difference(golden, built, ("golden", "built"))
     )
 
 
