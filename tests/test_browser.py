@@ -1,0 +1,228 @@
+"""The resolver and search of a built site, end to end in real headless Chromium, both
+from file:// and from a local HTTP server.
+
+Chromium is driven without extra packages: ``chromium --headless --dump-dom URL`` with a
+virtual time budget runs the page's script (including its ``location.replace`` to the
+record page) and prints the final DOM. A record page is recognised by its canonical link
+and its ``<code class="full">`` Pith Number.
+
+Chromium is required (``.ci/setup`` installs the Debian packages ``chromium`` and
+``chromium-driver``): without it these tests fail rather than skip, because the site's
+resolver and search would otherwise go untested in a browser.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sitehelpers import (
+    MINTED_BASE_URL,
+    SEARCH_WORD,
+    Archive,
+    Entry,
+    find,
+    shared_minted_site,
+)
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--virtual-time-budget=5000",
+)
+WORKERS = 4
+ORIGINS = ("file", "http")
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    if Path("/usr/bin/chromium").is_file():
+        return "/usr/bin/chromium"
+    pytest.fail(
+        "chromium is not installed: the browser tests of the resolver and search cannot run. "
+        "Install it with `bash .ci/setup` (Debian packages chromium and chromium-driver) "
+        "and run again.",
+        pytrace=False,
+    )
+
+
+def dump_dom(browser: str, url: str) -> str:
+    """The DOM of ``url`` after its scripts ran (and any navigation they made)."""
+    with tempfile.TemporaryDirectory(prefix="pithgen-chromium-") as profile:
+        proc = subprocess.run(
+            [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=60,
+            check=False,
+        )
+    assert proc.returncode == 0 and proc.stdout.strip(), (
+        f"chromium failed on {url} (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+    )
+    return proc.stdout
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def minted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Archive, Path]:
+    return shared_minted_site(tmp_path_factory)
+
+
+def _cases(archive: Archive) -> dict[str, str]:
+    """query -> suffix of the record it must land on, one per identifier form (spec 3)."""
+    versions = archive.versions()
+    arxiv_id, new = next(
+        (k, v) for k, v in sorted(versions.items()) if "/" not in k and len(v) >= 2
+    )
+    old = versions["astro-ph/9610094"]
+    assert len(old) == 2
+    x = new[0]
+    s = x.suffix
+    return {
+        x.pith_number: s,
+        f"pith:{s[:8]}": s,
+        s[:8].lower(): s,
+        s[:12].lower(): s,
+        s[:16].lower(): s,
+        s.lower(): s,
+        f"  arXiv:{arxiv_id}  ": new[-1].suffix,
+        f"{arxiv_id}v1": new[0].suffix,
+        f"{arxiv_id}v2": new[1].suffix,
+        "astro-ph/9610094": old[-1].suffix,
+        "astro-ph/9610094v1": old[0].suffix,
+        f"10.48550/ArXiV.{arxiv_id}": new[-1].suffix,
+        "DOI:10.48550/ARXIV.ASTRO-PH/9610094": old[-1].suffix,
+        f"https://doi.org/10.48550/arXiv.{arxiv_id}": new[-1].suffix,
+        f"https://arxiv.org/abs/{arxiv_id}v2": new[1].suffix,
+        f"https://arxiv.org/pdf/{arxiv_id}v1": new[0].suffix,
+        "https://arxiv.org/abs/astro-ph/9610094v1": old[0].suffix,
+        "arxiv.org/pdf/astro-ph/9610094v2.pdf": old[1].suffix,
+        f"{MINTED_BASE_URL}pith/{s}/index.html": s,
+    }
+
+
+NOTHING = {
+    "not an identifier at all": "it is not a Pith Number",
+    "pith:2018:" + "A" * 26: "no record in this mirror",
+    "9912.99999": "no record in this mirror",
+}
+SEARCHES = (SEARCH_WORD.lower(), f"{SEARCH_WORD} stochastic", "zzzznotaword")
+
+
+@pytest.fixture(scope="module")
+def doms(minted) -> Iterator[dict[tuple[str, str, str], str]]:
+    """Every page the tests look at, loaded once (in parallel) from file:// and http://."""
+    archive, site = minted
+    browser = chromium()
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        roots = {
+            "file": site.resolve().as_uri() + "/",
+            "http": f"http://127.0.0.1:{server.server_address[1]}/",
+        }
+        jobs = {}
+        for origin, root in roots.items():
+            for q in [*_cases(archive), *NOTHING]:
+                jobs[(origin, "resolve", q)] = f"{root}resolve.html?q={quote(q, safe='')}"
+            for q in SEARCHES:
+                jobs[(origin, "search", q)] = f"{root}search.html?q={quote(q, safe='')}"
+        with ThreadPoolExecutor(WORKERS) as pool:
+            pages = pool.map(functools.partial(dump_dom, browser), jobs.values())
+            results = dict(zip(jobs, pages, strict=True))
+        yield results
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def _landed_on(dom: str) -> str:
+    full = find(dom, "code", "full")
+    canonical = find(dom, "link", rel="canonical")
+    if len(full) != 1 or len(canonical) != 1:
+        status = [p.text for p in find(dom, "p") if "status" in p.attrs.get("class", "")]
+        return f"(not a record page; status: {status})"
+    href = canonical[0].attrs["href"]
+    suffix = href.removeprefix(f"{MINTED_BASE_URL}pith/").removesuffix("/")
+    assert full[0].text.endswith(":" + suffix), (full[0].text, href)
+    return suffix
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_every_identifier_form_lands_on_its_record_page(minted, doms, origin) -> None:
+    archive, _ = minted
+    wrong = {}
+    for q, suffix in _cases(archive).items():
+        landed = _landed_on(doms[(origin, "resolve", q)])
+        if landed != suffix:
+            wrong[q] = (landed, suffix)
+    assert not wrong, f"{origin}: query -> (landed on, expected): {wrong}"
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+@pytest.mark.parametrize("query", list(NOTHING))
+def test_a_query_that_matches_nothing_says_so(doms, origin, query) -> None:
+    dom = doms[(origin, "resolve", query)]
+    assert not find(dom, "code", "full")
+    [box] = [d for d in find(dom, "div") if d.attrs.get("id") == "resolve-results"]
+    assert "Nothing matched" in box.text
+    assert NOTHING[query] in box.text
+    assert query in box.text
+    assert find(dom, "ul", "accepted-forms")
+
+
+def _search_hits(dom: str) -> list[str]:
+    [results] = [d for d in find(dom, "div") if d.attrs.get("id") == "search-results"]
+    assert "could not be loaded" not in results.text, results.text
+    return [a.attrs["href"] for a in find(dom, "a", "result-title")]
+
+
+def _expected(archive: Archive, *words: str) -> set[str]:
+    def has(e: Entry, w: str) -> bool:
+        return w.lower() in e.title.lower().replace(",", " ").split()
+
+    return {e.page for e in archive.published.values() if all(has(e, w) for w in words)}
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_search_lists_the_matching_records_as_links(minted, doms, origin) -> None:
+    archive, site = minted
+    hits = _search_hits(doms[(origin, "search", SEARCH_WORD.lower())])
+    assert set(hits) == _expected(archive, SEARCH_WORD)
+    assert len(hits) == len(set(hits)) == 4
+    assert all((site / h).is_file() for h in hits)
+    two = _search_hits(doms[(origin, "search", f"{SEARCH_WORD} stochastic")])
+    assert set(two) == _expected(archive, SEARCH_WORD, "stochastic")
+    assert len(two) == 1
+    dom = doms[(origin, "search", "zzzznotaword")]
+    assert _search_hits(dom) == []
+    assert "No records match" in dom
