@@ -208,7 +208,7 @@ def _write_indexes(
     writer.write("index.html", renderer.home_page(lists.newest, counts))
     writer.write("search.html", renderer.simple_page("search.html", "search.html"))
     writer.write("resolve.html", renderer.simple_page("resolve.html", "resolve.html"))
-    writer.write("404.html", renderer.simple_page("404.html", "404.html"))
+    writer.write("404.html", renderer.not_found_page())
     verdicts = result.verdicts
     npages = max(1, -(-len(verdicts) // config.page_size))
     for n in range(npages):
@@ -288,7 +288,8 @@ def _manifest(config: BuildConfig, keys: KeyRing, counts: dict[str, int]) -> byt
         "record_pattern": f"{base}pith/{{suffix}}.json",
         "html_pattern": f"{base}pith/{{suffix}}/index.html",
         "bundle_pattern": f"{base}pith/{{suffix}}/bundle.json",
-        "state_pattern": f"{base}pith/{{suffix}}/state.json",
+        "bundles": "bundle_pattern and well_known_pattern exist only for records published "
+        "from a bundle; state.json is not published yet",
         "well_known_pattern": f"{base}.well-known/pith/{{suffix}}/bundle.json",
         "resolve_index": f"{base}resolve/meta.json",
         "verification_report": f"{base}verification.json",

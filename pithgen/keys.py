@@ -88,53 +88,54 @@ class TrustedKey:
         return doc
 
 
-def key_from_dict(doc: Any, origin: str) -> TrustedKey:
-    """Parse and check a key document; every inconsistency is a :class:`KeyFileError`."""
+def key_from_dict(doc: Any, origin: str, *, where: str | None = None) -> TrustedKey:
+    """Parse and check a key document; every inconsistency is a :class:`KeyFileError`.
+
+    ``origin`` is how the key is named in reports and on the site (no machine paths);
+    ``where`` is where errors point (defaults to ``origin``).
+    """
+    where = where or origin
     if not isinstance(doc, dict):
         raise KeyFileError(
-            f"expected a JSON object (key document), found {type(doc).__name__}", where=origin
+            f"expected a JSON object (key document), found {type(doc).__name__}", where=where
         )
     key_id = doc.get("key_id")
     if not isinstance(key_id, str) or not key_id.strip():
-        raise KeyFileError(f"expected a non-empty string 'key_id', found {key_id!r}", where=origin)
+        raise KeyFileError(f"expected a non-empty string 'key_id', found {key_id!r}", where=where)
     algorithm = doc.get("algorithm", "ed25519")
     if algorithm != "ed25519":
-        raise KeyFileError(f"expected algorithm 'ed25519', found {algorithm!r}", where=origin)
+        raise KeyFileError(f"expected algorithm 'ed25519', found {algorithm!r}", where=where)
     raws: list[bytes] = []
     hex_value = doc.get("public_key_hex")
     if hex_value is not None:
         if not isinstance(hex_value, str) or len(hex_value) != 64:
             raise KeyFileError(
-                f"expected 64 hex characters in 'public_key_hex', found {hex_value!r}", where=origin
+                f"expected 64 hex characters in 'public_key_hex', found {hex_value!r}", where=where
             )
         try:
             raws.append(bytes.fromhex(hex_value))
         except ValueError:
-            raise KeyFileError(
-                f"'public_key_hex' is not hex: {hex_value!r}", where=origin
-            ) from None
+            raise KeyFileError(f"'public_key_hex' is not hex: {hex_value!r}", where=where) from None
     b64_value = doc.get("public_key_b64")
     if b64_value is not None:
         try:
             decoded = base64.b64decode(str(b64_value), validate=True)
         except binascii.Error:
             raise KeyFileError(
-                f"'public_key_b64' is not base64: {b64_value!r}", where=origin
+                f"'public_key_b64' is not base64: {b64_value!r}", where=where
             ) from None
         if len(decoded) != 32:
             raise KeyFileError(
                 f"expected a 32-byte key in 'public_key_b64', found {len(decoded)} bytes",
-                where=origin,
+                where=where,
             )
         raws.append(decoded)
     if not raws:
         raise KeyFileError(
-            "expected 'public_key_hex' or 'public_key_b64', found neither", where=origin
+            "expected 'public_key_hex' or 'public_key_b64', found neither", where=where
         )
     if len(set(raws)) != 1:
-        raise KeyFileError(
-            "'public_key_hex' and 'public_key_b64' name different keys", where=origin
-        )
+        raise KeyFileError("'public_key_hex' and 'public_key_b64' name different keys", where=where)
     raw = raws[0]
     for name, derived in (
         ("fingerprint_sha256_hex", fingerprint_hex(raw)),
@@ -144,7 +145,7 @@ def key_from_dict(doc: Any, origin: str) -> TrustedKey:
         if stated is not None and stated != derived:
             raise KeyFileError(
                 f"'{name}' does not match the key: expected {derived}, found {stated!r}",
-                where=origin,
+                where=where,
             )
     signer = doc.get("signer_id")
     return TrustedKey(
@@ -167,7 +168,7 @@ def load_key_file(path: Path) -> TrustedKey:
         raise KeyFileError(
             f"expected a JSON key document, found invalid JSON ({exc})", where=str(path)
         ) from None
-    return key_from_dict(doc, str(path))
+    return key_from_dict(doc, f"key document {path.name}", where=str(path))
 
 
 def builtin_keys() -> list[TrustedKey]:

@@ -167,14 +167,17 @@ class Renderer:
         self._keys = {k.key_id: k for k in site.keys}
 
     def _render(self, template: str, relpath: str, **context: Any) -> bytes:
-        html = self.env.get_template(template).render(
-            site=self.site,
-            root=root_for(relpath),
-            relpath=relpath,
-            canonical_url=self.site.url(relpath.removesuffix("index.html")),
-            **context,
-        )
+        context.setdefault("root", root_for(relpath))
+        context.setdefault("canonical_url", self.site.url(relpath.removesuffix("index.html")))
+        html = self.env.get_template(template).render(site=self.site, relpath=relpath, **context)
         return html.encode("utf-8")
+
+    def not_found_page(self) -> bytes:
+        """``404.html`` is served at the depth of whatever URL was missing, so its links
+        are absolute when the base URL is known (relative to the root otherwise)."""
+        return self._render(
+            "404.html", "404.html", root=self.site.base_url or "", canonical_url=None
+        )
 
     def record_page(
         self, doc: RecordDocument, verdict: Verdict, *, has_record_json: bool, has_bundle: bool
@@ -254,7 +257,13 @@ class Renderer:
         """A static redirect (``target`` is site-relative) or, with ``choices``, a list."""
         if choices:
             return self._render("choices.html", relpath, label=label, choices=choices)
-        return self._render("redirect.html", relpath, target=target, label=label)
+        return self._render(
+            "redirect.html",
+            relpath,
+            target=target,
+            label=label,
+            canonical_url=self.site.url(target.removesuffix("index.html")),
+        )
 
     def listing_page(
         self, relpath: str, heading: str, page: Page, crumbs: list[tuple[str, str]]

@@ -485,7 +485,13 @@ def check_links(site: Path, base_url: str | None, pages: Iterable[str] | None = 
                         for r in ("stylesheet", "preload", "modulepreload", "icon", "manifest")
                     )
                 )
-                if loads:
+                if loads and under_base:
+                    # The site's own host (404.html links absolutely: it is served at any
+                    # depth); what it loads must exist in the site.
+                    own = urlsplit(value[len(base_url or "") :]).path
+                    if own not in existing:
+                        problems.append(f"{where}: {own!r} is not a file of the site")
+                elif loads:
                     problems.append(f"{where}: loads a resource from another host")
                 continue
             if parts.path.startswith("/"):

@@ -112,12 +112,6 @@ def test_rebuilding_over_an_existing_site_and_the_python_api_agree(archive, tmp_
     assert sorted(os.listdir(folder)) == ["pithgen.toml", "records", "site"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the path of a --trust-key file is published: every record page says "
-    "'key id ... is trusted (/abs/path/key.json)', so the site depends on (and leaks) "
-    "where the build machine keeps its key documents",
-)
 def test_the_location_of_a_trusted_key_file_does_not_change_the_site(archive, tmp_path) -> None:
     sites = []
     for name in ("one", "two"):

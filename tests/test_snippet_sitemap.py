@@ -17,6 +17,7 @@ import pytest
 import pithgen.build
 from pithgen.build import build_site
 from pithgen.config import BuildConfig
+from sitehelpers import check_links
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = FIXTURES / "seed-record-4FP6Z27B.json"
@@ -164,3 +165,5 @@ def test_without_base_url_no_sitemap_or_feed_and_the_summary_says_so(tmp_path: P
     assert not (tmp_path / "site" / "feed.xml").exists()
     assert any("no base URL" in note for note in outcome.notes)
     assert "Sitemap:" not in (tmp_path / "site" / "robots.txt").read_text(encoding="utf-8")
+    # No page may link to the feed that was not written.
+    assert check_links(tmp_path / "site", None) == []

@@ -95,7 +95,9 @@ def test_structure_canonical_record_wrong_type(record, verify, helpers, value) -
 
 def test_structure_canonical_record_absent(record, verify, helpers) -> None:
     del record["canonical_record"]
-    helpers.only_fails(verify(record), "structure", "with a 'canonical_record', found an object with keys")
+    helpers.only_fails(
+        verify(record), "structure", "with a 'canonical_record', found an object with keys"
+    )
 
 
 @pytest.mark.parametrize("value", [None, ["2101.00001"], {"id": "2101.00001", "kind": "arxiv"}])
