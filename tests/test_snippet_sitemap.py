@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sitehelpers import check_links
 
 import pithgen.build
 from pithgen.build import build_site
 from pithgen.config import BuildConfig
-from sitehelpers import check_links
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = FIXTURES / "seed-record-4FP6Z27B.json"
