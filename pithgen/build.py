@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 
 from pithgen.config import BuildConfig
@@ -22,8 +23,8 @@ from pithgen.errors import OutputError, UsageError
 from pithgen.index import Summary, listings, paginate, resolve_files, search_files
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover, load_file
-from pithgen.merge import MergeResult, Published, merge
-from pithgen.model import RecordDocument, Source, Verdict
+from pithgen.merge import MergeResult, merge
+from pithgen.model import RecordDocument, Verdict
 from pithgen.render import Renderer, SiteInfo, make_env
 from pithgen.report import json_chunks
 from pithgen.report import summary as summarise
@@ -126,22 +127,24 @@ def _write_site(
     counts = summarise(result)
     site = SiteInfo(config.title, config.base_url, config.description, tuple(keys), counts)
     renderer = Renderer(make_env(config.templates), site)
-    wanted: dict[Source, Published] = {}
-    for pub in result.published:
-        for source in (pub.record, pub.bundle):
-            if source is not None:
-                wanted[source] = pub
-    expected_raw = {v.source: v.raw_sha256 for v in result.verdicts if v.source in wanted}
     summaries: list[Summary] = []
+    chosen = result.iter_chosen()
+    pending = next(chosen, None)
+    index = -1
     for item in files:
         for loaded in load_file(item, options):
+            index += 1
             if progress is not None:
                 progress(len(loaded.raw))
-            if loaded.source not in wanted:
+            if pending is None or pending.index != index:
                 continue
-            pub = wanted[loaded.source]
+            pub, pending = pending, next(chosen, None)
             verdict = verify_document(loaded, keys)
-            if not verdict.ok or verdict.raw_sha256 != expected_raw[loaded.source]:
+            if (
+                loaded.source != pub.verdict.source
+                or not verdict.ok
+                or verdict.raw_sha256 != pub.verdict.raw_sha256
+            ):
                 raise OutputError(
                     "the input changed while the site was being built; nothing was published",
                     where=str(loaded.source),
@@ -154,14 +157,14 @@ def _write_site(
                 writer.write(f".well-known/pith/{suffix}/bundle.json", loaded.raw)
             else:
                 writer.write(f"pith/{suffix}.json", loaded.raw)
-            if doc.kind == "record" or pub.record is None:
+            if doc.kind == "record" or not pub.has_record:
                 writer.write(
                     f"pith/{suffix}/index.html",
                     renderer.record_page(
                         doc,
                         verdict,
-                        has_record_json=pub.record is not None,
-                        has_bundle=pub.bundle is not None,
+                        has_record_json=pub.has_record,
+                        has_bundle=pub.has_bundle,
                     ),
                 )
                 summaries.append(_summary_of(doc))
@@ -209,11 +212,11 @@ def _write_indexes(
     writer.write("search.html", renderer.simple_page("search.html", "search.html"))
     writer.write("resolve.html", renderer.simple_page("resolve.html", "resolve.html"))
     writer.write("404.html", renderer.not_found_page())
-    verdicts = result.verdicts
-    npages = max(1, -(-len(verdicts) // config.page_size))
+    npages = max(1, -(-result.total // config.page_size))
+    verdicts = result.iter_verdicts()
     for n in range(npages):
         rel = "verification/index.html" if n == 0 else f"verification/page-{n + 1}.html"
-        rows = verdicts[n * config.page_size : (n + 1) * config.page_size]
+        rows = list(islice(verdicts, config.page_size))
         writer.write(rel, renderer.verification_page(rel, counts, rows, n + 1, npages))
     writer.write_chunks(
         "verification.json", (chunk.encode("utf-8") for chunk in json_chunks(result, keys))

@@ -9,22 +9,72 @@
 - A record document and a bundle of the same Pith Number complement each other.
 
 Only verified documents take part: a forged copy that failed its own checks cannot knock
-out the genuine record. Memory: one compact :class:`Verdict` per document (checks that
-passed are dropped; failures and warnings are kept for the report).
+out the genuine record.
+
+Memory stays flat however large the archive: verdicts stream into an on-disk SQLite
+table (a temporary file, removed by :meth:`MergeResult.close`), the cross-record checks
+are SQL queries over it, and results are read back as streams in input order.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import sqlite3
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
-from pithgen.model import Check, DocKind, Source, Verdict
+from pithgen.model import Check, Source, Verdict
+
+_SCHEMA = """
+CREATE TABLE verdicts (
+    idx INTEGER PRIMARY KEY, ok INTEGER NOT NULL, kind TEXT, pith TEXT, suffix TEXT,
+    digest TEXT, arxiv TEXT, version INTEGER, data TEXT NOT NULL,
+    published INTEGER NOT NULL DEFAULT 0
+);
+"""
 
 
 def compact(verdict: Verdict) -> Verdict:
     """Keep only what a report needs: failures, warnings and not-checkable notes."""
     return replace(verdict, checks=tuple(c for c in verdict.checks if c.outcome != "ok"))
+
+
+def _dump(verdict: Verdict) -> str:
+    return json.dumps(
+        [
+            verdict.source.path,
+            verdict.source.line,
+            verdict.kind,
+            [[c.check, c.outcome, c.message] for c in verdict.checks],
+            verdict.pith_number,
+            verdict.arxiv_id,
+            verdict.version,
+            verdict.doc_digest,
+            verdict.raw_sha256,
+            verdict.key_id,
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _load(data: str) -> Verdict:
+    path, line, kind, checks, pith, arxiv, version, digest, raw, key_id = json.loads(data)
+    return Verdict(
+        Source(path, line),
+        kind,
+        tuple(Check(c, o, m) for c, o, m in checks),
+        pith_number=pith,
+        arxiv_id=arxiv,
+        version=version,
+        doc_digest=digest,
+        raw_sha256=raw,
+        key_id=key_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -37,82 +87,224 @@ class Published:
 
 
 @dataclass(frozen=True)
+class Chosen:
+    """One published document, as pass 2 of a build meets it again (by input position)."""
+
+    index: int
+    verdict: Verdict
+    has_record: bool
+    has_bundle: bool
+
+
 class MergeResult:
-    verdicts: list[Verdict]
-    published: list[Published]
+    """The merged verdicts of an archive, stored on disk; read them back as streams."""
+
+    def __init__(self, db: sqlite3.Connection, path: str | None) -> None:
+        self._db = db
+        self._path = path
+        row = db.execute("SELECT count(*), coalesce(sum(ok), 0) FROM verdicts").fetchone()
+        self.total: int = row[0]
+        self.verified: int = row[1]
+        self.failed: int = self.total - self.verified
+        self.warnings: int = sum(
+            sum(1 for c in _load(d).checks if c.outcome == "warning")
+            for (d,) in db.execute("SELECT data FROM verdicts WHERE data LIKE '%\"warning\"%'")
+        )
+        self.published_count: int = db.execute(
+            "SELECT count(DISTINCT pith) FROM verdicts WHERE published = 1"
+        ).fetchone()[0]
+
+    def iter_verdicts(self) -> Iterator[Verdict]:
+        """Every verdict, in input order."""
+        for (data,) in self._db.execute("SELECT data FROM verdicts ORDER BY idx"):
+            yield _load(data)
+
+    def iter_chosen(self) -> Iterator[Chosen]:
+        """The published documents in input order, with what else their number has."""
+        query = """
+            SELECT v.idx, v.data,
+                   EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
+                          AND w.kind = 'record'),
+                   EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
+                          AND w.kind = 'bundle')
+            FROM verdicts v WHERE v.published = 1 ORDER BY v.idx
+        """
+        for idx, data, has_record, has_bundle in self._db.execute(query):
+            yield Chosen(idx, _load(data), bool(has_record), bool(has_bundle))
+
+    def iter_published(self) -> Iterator[Published]:
+        """One entry per published Pith Number, ordered by suffix."""
+        current: dict[str, Any] | None = None
+        query = "SELECT pith, kind, data FROM verdicts WHERE published = 1 ORDER BY suffix, kind"
+        for pith, kind, data in self._db.execute(query):
+            if current is None or current["pith"] != pith:
+                if current is not None:
+                    yield Published(current["pith"], current["record"], current["bundle"])
+                current = {"pith": pith, "record": None, "bundle": None}
+            current[kind] = _load(data).source
+        if current is not None:
+            yield Published(current["pith"], current["record"], current["bundle"])
 
     @property
-    def failed(self) -> int:
-        return sum(1 for v in self.verdicts if not v.ok)
+    def verdicts(self) -> list[Verdict]:
+        """All verdicts as a list (for small archives and tests; streams use
+        :meth:`iter_verdicts`)."""
+        return list(self.iter_verdicts())
 
     @property
-    def verified(self) -> int:
-        return sum(1 for v in self.verdicts if v.ok)
+    def published(self) -> list[Published]:
+        return list(self.iter_published())
 
-    @property
-    def warnings(self) -> int:
-        return sum(len(v.warnings) for v in self.verdicts)
+    def close(self) -> None:
+        self._db.close()
+        if self._path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._path)
+            self._path = None
+
+    def __enter__(self) -> MergeResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
 
 
-def merge(verdicts: Iterable[Verdict], *, keep_checks: bool = False) -> MergeResult:
-    """Stage 3. ``verdicts`` in input order; the result keeps that order."""
-    kept: list[Verdict] = []
-    by_identity: dict[tuple[str, DocKind], list[int]] = defaultdict(list)
-    by_paper: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
-    first_of_digest: dict[tuple[str, DocKind, str], int] = {}
-    for verdict in verdicts:
-        index = len(kept)
-        kept.append(verdict if keep_checks else compact(verdict))
-        if not verdict.ok or verdict.pith_number is None or verdict.kind is None:
-            continue
-        assert verdict.doc_digest is not None and verdict.arxiv_id is not None
-        assert verdict.version is not None
-        key = (verdict.pith_number, verdict.kind, verdict.doc_digest)
-        if key in first_of_digest:
-            original = kept[first_of_digest[key]]
-            kept[index] = kept[index].with_check(
-                Check("duplicate", "warning", f"exact duplicate of {original.source}; merged")
-            )
-            continue
-        first_of_digest[key] = index
-        by_identity[(verdict.pith_number, verdict.kind)].append(index)
-        by_paper[(verdict.arxiv_id, verdict.version)].setdefault(verdict.pith_number, index)
+def _open_store(on_disk: bool) -> tuple[sqlite3.Connection, str | None]:
+    path = None
+    if on_disk:
+        fd, path = tempfile.mkstemp(prefix="pithgen-merge-", suffix=".sqlite3")
+        os.close(fd)
+    db = sqlite3.connect(path or ":memory:")
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA cache_size = -8192")  # 8 MiB page cache, whatever the archive size
+    db.execute("PRAGMA temp_store = FILE")
+    db.executescript(_SCHEMA)
+    return db, path
 
+
+def _conflict_groups(db: sqlite3.Connection) -> dict[int, list[str]]:
+    """Losing rows (by index) and why, naming the other documents involved."""
     losers: dict[int, list[str]] = defaultdict(list)
-    for (pith_number, kind), indices in by_identity.items():
-        if len(indices) > 1:
-            for i in indices:
-                others = [str(kept[j].source) for j in indices if j != i]
-                losers[i].append(
-                    f"another {kind} with Pith Number {pith_number} but different "
-                    f"content: {', '.join(others)}"
-                )
-    for (arxiv_id, version), numbers in by_paper.items():
-        if len(numbers) > 1:
-            for pn in numbers:
-                for i in by_identity[(pn, "record")] + by_identity[(pn, "bundle")]:
-                    others = [
-                        f"{kept[numbers[o]].source} ({o})" for o in sorted(numbers) if o != pn
-                    ]
-                    losers[i].append(
-                        f"arXiv {arxiv_id}v{version} is also claimed by a "
-                        f"different record: {', '.join(others)}"
-                    )
-    # Duplicates of a losing document lose with it.
-    for index, verdict in enumerate(kept):
-        if verdict.ok and verdict.kind and verdict.pith_number and verdict.doc_digest:
-            first = first_of_digest.get((verdict.pith_number, verdict.kind, verdict.doc_digest))
-            if first is not None and first != index and first in losers:
-                losers[index] = losers[first]
-    for index, reasons in losers.items():
-        kept[index] = kept[index].with_check(Check("conflict", "failed", "; ".join(reasons)))
+    identity = """
+        SELECT v.idx, v.pith, v.kind, v.digest, v.data FROM verdicts v
+        JOIN (SELECT pith, kind FROM verdicts WHERE ok = 1 GROUP BY pith, kind
+              HAVING count(DISTINCT digest) > 1) g ON g.pith = v.pith AND g.kind = v.kind
+        WHERE v.ok = 1 ORDER BY v.idx
+    """
+    groups: dict[tuple[str, str], list[tuple[int, str, str]]] = defaultdict(list)
+    for idx, pith, kind, digest, data in db.execute(identity):
+        groups[(pith, kind)].append((idx, digest, str(_load(data).source)))
+    for (pith, kind), rows in groups.items():
+        for idx, digest, _ in rows:
+            others = sorted({src for _, d, src in rows if d != digest})
+            losers[idx].append(
+                f"another {kind} with Pith Number {pith} but different content: {', '.join(others)}"
+            )
+    paper = """
+        SELECT v.idx, v.arxiv, v.version, v.pith, v.data FROM verdicts v
+        JOIN (SELECT arxiv, version FROM verdicts WHERE ok = 1 GROUP BY arxiv, version
+              HAVING count(DISTINCT pith) > 1) g ON g.arxiv = v.arxiv AND g.version = v.version
+        WHERE v.ok = 1 ORDER BY v.idx
+    """
+    papers: dict[tuple[str, int], list[tuple[int, str, str]]] = defaultdict(list)
+    for idx, arxiv, version, pith, data in db.execute(paper):
+        papers[(arxiv, version)].append((idx, pith, str(_load(data).source)))
+    for (arxiv, version), rows in papers.items():
+        first_source: dict[str, str] = {}
+        for _, pith, src in rows:
+            first_source.setdefault(pith, src)
+        for idx, pith, _ in rows:
+            others = [f"{first_source[o]} ({o})" for o in sorted(first_source) if o != pith]
+            losers[idx].append(
+                f"arXiv {arxiv}v{version} is also claimed by a different record: "
+                f"{', '.join(others)}"
+            )
+    return losers
 
-    chosen: dict[str, dict[DocKind, Source]] = defaultdict(dict)
-    for (pith_number, kind), indices in by_identity.items():
-        if len(indices) == 1 and kept[indices[0]].ok:
-            chosen[pith_number][kind] = kept[indices[0]].source
-    published = [
-        Published(pn, kinds.get("record"), kinds.get("bundle"))
-        for pn, kinds in sorted(chosen.items(), key=lambda kv: kv[0].rsplit(":", 1)[1])
-    ]
-    return MergeResult(kept, published)
+
+def merge(
+    verdicts: Iterable[Verdict], *, keep_checks: bool = False, on_disk: bool = True
+) -> MergeResult:
+    """Stage 3. ``verdicts`` in input order; the result keeps that order. Checks that
+    passed are dropped from the stored verdicts unless ``keep_checks``."""
+    db, path = _open_store(on_disk)
+    try:
+        rows = (
+            (
+                idx,
+                int(v.ok and v.pith_number is not None and v.kind is not None),
+                v.kind,
+                v.pith_number,
+                v.suffix,
+                v.doc_digest,
+                v.arxiv_id,
+                v.version,
+                _dump(v if keep_checks else compact(v)),
+            )
+            for idx, v in enumerate(verdicts)
+        )
+        db.executemany(
+            "INSERT INTO verdicts (idx, ok, kind, pith, suffix, digest, arxiv, version, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.execute("CREATE INDEX by_identity ON verdicts (pith, kind, digest, idx)")
+        db.execute("CREATE INDEX by_paper ON verdicts (arxiv, version, pith)")
+        _mark(db)
+        db.execute("CREATE INDEX by_published ON verdicts (published, pith, kind)")
+        db.commit()
+    except BaseException:
+        db.close()
+        if path is not None:
+            os.unlink(path)
+        raise
+    return MergeResult(db, path)
+
+
+def _mark(db: sqlite3.Connection) -> None:
+    """Apply duplicates and conflicts to the stored verdicts; mark what is published."""
+    duplicates = """
+        SELECT v.idx, v.data, f.data FROM verdicts v
+        JOIN (SELECT pith, kind, digest, min(idx) AS first FROM verdicts WHERE ok = 1
+              GROUP BY pith, kind, digest HAVING count(*) > 1) g
+          ON g.pith = v.pith AND g.kind = v.kind AND g.digest = v.digest AND v.idx > g.first
+        JOIN verdicts f ON f.idx = g.first
+        WHERE v.ok = 1
+    """
+    updates: dict[int, Verdict] = {}
+    first_of: dict[int, int] = {}
+    for idx, data, first_data in db.execute(duplicates).fetchall():
+        original = _load(first_data)
+        updates[idx] = _load(data).with_check(
+            Check("duplicate", "warning", f"exact duplicate of {original.source}; merged")
+        )
+    for idx, first in db.execute(
+        """SELECT v.idx, g.first FROM verdicts v
+           JOIN (SELECT pith, kind, digest, min(idx) AS first FROM verdicts WHERE ok = 1
+                 GROUP BY pith, kind, digest HAVING count(*) > 1) g
+             ON g.pith = v.pith AND g.kind = v.kind AND g.digest = v.digest
+                AND v.idx > g.first
+           WHERE v.ok = 1"""
+    ):
+        first_of[idx] = first
+    losers = _conflict_groups(db)
+    for idx, first in first_of.items():  # duplicates of a losing document lose with it
+        if first in losers and idx not in losers:
+            losers[idx] = losers[first]
+    for idx, reasons in losers.items():
+        if idx not in updates:
+            (data,) = db.execute("SELECT data FROM verdicts WHERE idx = ?", (idx,)).fetchone()
+            updates[idx] = _load(data)
+        updates[idx] = updates[idx].with_check(Check("conflict", "failed", "; ".join(reasons)))
+    db.executemany(
+        "UPDATE verdicts SET data = ?, ok = ? WHERE idx = ?",
+        ((_dump(v), int(v.ok), idx) for idx, v in updates.items()),
+    )
+    db.execute(
+        """UPDATE verdicts SET published = 1 WHERE ok = 1 AND idx IN
+           (SELECT min(idx) FROM verdicts WHERE ok = 1 GROUP BY pith, kind, digest)"""
+    )

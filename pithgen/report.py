@@ -51,11 +51,11 @@ def _doc_size(loaded: LoadedDoc) -> int:
 
 def summary(result: MergeResult) -> dict[str, int]:
     return {
-        "total": len(result.verdicts),
+        "total": result.total,
         "verified": result.verified,
         "failed": result.failed,
         "warnings": result.warnings,
-        "published": len(result.published),
+        "published": result.published_count,
     }
 
 
@@ -76,20 +76,20 @@ def json_chunks(result: MergeResult, keys: KeyRing) -> Iterator[str]:
         "trusted_keys": [{"key_id": k.key_id, "fingerprint": k.fingerprint} for k in keys],
     }
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "records": ['
-    for index, verdict in enumerate(result.verdicts):
+    for index, verdict in enumerate(result.iter_verdicts()):
         yield ("\n " if index == 0 else ",\n ") + json.dumps(verdict.to_dict(), ensure_ascii=False)
     yield "\n]}\n"
 
 
 def human_lines(result: MergeResult) -> Iterator[str]:
     """One block per failed record, warnings, then a summary line."""
-    for verdict in result.verdicts:
+    for verdict in result.iter_verdicts():
         if not verdict.ok:
             name = f" ({verdict.pith_number})" if verdict.pith_number else ""
             yield f"FAILED {verdict.source}{name}"
             for problem in verdict.problems:
                 yield f"  {problem.check}: {problem.message}"
-    for verdict in result.verdicts:
+    for verdict in result.iter_verdicts():
         if verdict.ok and verdict.warnings:
             for warning in verdict.warnings:
                 yield f"warning {verdict.source}: {warning.check}: {warning.message}"
