@@ -22,7 +22,6 @@ SHORT_LENGTHS = (8, 12, 16)
 HEX64_RE = re.compile(r"[0-9a-f]{64}")
 SUFFIX_RE = re.compile(r"[A-Z2-7]{26}")
 PITH_NUMBER_RE = re.compile(r"pith:(\d{4}):([A-Z2-7]{26})")
-_WS_RE = re.compile(r"\s+")
 
 
 def canonical_json(value: Any) -> str:
@@ -48,8 +47,13 @@ def canonical_sha256(value: Any) -> str:
 
 
 def canon_text(text: str) -> str:
-    """Title/abstract hash (spec section 2): collapse whitespace, strip, lower()."""
-    return sha256_hex(_WS_RE.sub(" ", text).strip().lower().encode("utf-8"))
+    """Title/abstract hash (spec section 2): ``re.sub(r"\\s+", " ", s).strip().lower()``.
+
+    ``" ".join(s.split())`` is the same text, faster: ``\\s`` in a str pattern and
+    ``str.split()`` use the same Unicode whitespace test (tests/test_canonical.py checks
+    every code point).
+    """
+    return sha256_hex(" ".join(text.split()).lower().encode("utf-8"))
 
 
 def b32_26(digest: bytes) -> str:

@@ -4,9 +4,11 @@ surrogates, bounded nesting. Each defect raises :class:`JSONDefect` with a clear
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 DEFAULT_MAX_DEPTH = 64
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 class JSONDefect(ValueError):
@@ -86,7 +88,10 @@ def parse_document(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[st
         ) from None
     except ValueError as exc:  # e.g. an integer beyond Python's digit limit
         raise JSONDefect(f"invalid JSON: {exc}") from None
-    _check_tree(value, max_depth)
+    # The walk is only needed when the bytes could hold a problem: more brackets than the
+    # depth limit, or a \\uD800-\\uDFFF escape (UTF-8 input cannot carry surrogates raw).
+    if raw.count(b"{") + raw.count(b"[") > max_depth or _SURROGATE_ESCAPE.search(raw):
+        _check_tree(value, max_depth)
     if not isinstance(value, dict):
         raise JSONDefect(f"expected a JSON object, found {type(value).__name__}")
     return value

@@ -64,7 +64,7 @@ def valid_timestamp(text: str) -> bool:
     if not SUBMITTED_AT_RE.fullmatch(text):
         return False
     try:
-        datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+        datetime.fromisoformat(text)
     except ValueError:
         return False
     return True
@@ -222,9 +222,14 @@ def _check_hex_field(doc: dict[str, Any], name: str, out: _Checks) -> str | None
 
 
 def _check_identity(
-    doc: dict[str, Any], record: dict[str, Any], digest: str, out: _Checks, alias_field: str
-) -> str:
-    """canonical hash, Pith Number, short number, source, aliases. Returns the true suffix."""
+    doc: dict[str, Any],
+    record: dict[str, Any],
+    digest: str,
+    suffix: str,
+    out: _Checks,
+    alias_field: str,
+) -> None:
+    """canonical hash, Pith Number, short number, source, aliases."""
     stated = _check_hex_field(doc, "canonical_sha256", out)
     if stated is not None:
         if stated == digest:
@@ -235,7 +240,6 @@ def _check_identity(
                 f"canonical_sha256: expected {digest} (recomputed over "
                 f"canonical_record), found {stated}",
             )
-    suffix = suffix_for(digest)
     submitted = record["metadata"]["submitted_at"]
     expected_pn = pith_number_for(submitted, suffix)
     stated_pn = doc.get("pith_number")
@@ -265,7 +269,6 @@ def _check_identity(
             f"found {doc.get('source')!r}"[:300],
         )
     _check_aliases(doc.get(alias_field), alias_field, record, suffix, out)
-    return suffix
 
 
 def _check_aliases(
@@ -468,7 +471,12 @@ def check_receipt(
 
 
 def _record_checks(
-    doc: dict[str, Any], record: dict[str, Any], digest: str, keys: KeyRing, out: _Checks
+    doc: dict[str, Any],
+    record: dict[str, Any],
+    digest: str,
+    suffix: str,
+    keys: KeyRing,
+    out: _Checks,
 ) -> str | None:
     if doc.get("record_type") != RECORD_TYPE:
         out.fail(
@@ -482,7 +490,7 @@ def _record_checks(
         )
     elif doc.get("record_type") == RECORD_TYPE:
         out.ok("record_type", f"{RECORD_TYPE}, schema 1.0")
-    _check_identity(doc, record, digest, out, "aliases")
+    _check_identity(doc, record, digest, suffix, out, "aliases")
     _check_display(doc, record, out)
     if not isinstance(doc.get("paper"), dict):
         out.note("title_hash", "not_checkable", "no paper.title to check")
@@ -491,11 +499,16 @@ def _record_checks(
 
 
 def _bundle_checks(
-    doc: dict[str, Any], record: dict[str, Any], digest: str, keys: KeyRing, out: _Checks
+    doc: dict[str, Any],
+    record: dict[str, Any],
+    digest: str,
+    suffix: str,
+    keys: KeyRing,
+    out: _Checks,
 ) -> str | None:
     if doc.get("bundle_version") != "1.0":
         out.fail("bundle", f"'bundle_version': expected '1.0', found {doc.get('bundle_version')!r}")
-    _check_identity(doc, record, digest, out, "source_aliases")
+    _check_identity(doc, record, digest, suffix, out, "source_aliases")
     out.note("title_hash", "not_checkable", "a bundle carries no displayed title")
     events = doc.get("events")
     if not isinstance(events, list):
@@ -564,12 +577,13 @@ def verify_document(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
     assert isinstance(record, dict)
     digest = sha256_hex(canonical_bytes(record))
     run: Callable[..., str | None] = _bundle_checks if kind == "bundle" else _record_checks
-    key_id = run(doc, record, digest, keys, out)
+    suffix = suffix_for(digest)
+    key_id = run(doc, record, digest, suffix, keys, out)
     return Verdict(
         loaded.source,
         kind,
         tuple(out.items),
-        pith_number=pith_number_for(record["metadata"]["submitted_at"], suffix_for(digest)),
+        pith_number=pith_number_for(record["metadata"]["submitted_at"], suffix),
         arxiv_id=record["source"]["id"],
         version=record["source"]["version"],
         doc_digest=sha256_hex(canonical_bytes(doc)),

@@ -228,3 +228,22 @@ def test_expected_aliases_for_an_old_style_id() -> None:
         "pith_short_8": "ABCDEFGH",
     }
     assert list(aliases) == sorted(aliases)
+
+
+def test_canon_text_whitespace_rule_matches_the_spec_regex_on_every_code_point() -> None:
+    """canon_text uses str.split(); the spec says re.sub(r"\\s+", " ", s). Same set."""
+    import re
+    import sys
+
+    spec_ws = re.compile(r"\s")
+    differing = [
+        c
+        for c in range(sys.maxunicode + 1)
+        if not 0xD800 <= c <= 0xDFFF and bool(spec_ws.match(chr(c))) != chr(c).isspace()
+    ]
+    assert differing == []
+    text = "\u3000Tab\there\u00a0nbsp\u2028line\x1csep  end\n"
+    assert (
+        canon_text(text)
+        == hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
+    )
