@@ -268,7 +268,7 @@ def merge(
 def _mark(db: sqlite3.Connection) -> None:
     """Apply duplicates and conflicts to the stored verdicts; mark what is published."""
     duplicates = """
-        SELECT v.idx, v.data, f.data FROM verdicts v
+        SELECT v.idx, g.first, v.data, f.data FROM verdicts v
         JOIN (SELECT pith, kind, digest, min(idx) AS first FROM verdicts WHERE ok = 1
               GROUP BY pith, kind, digest HAVING count(*) > 1) g
           ON g.pith = v.pith AND g.kind = v.kind AND g.digest = v.digest AND v.idx > g.first
@@ -277,20 +277,11 @@ def _mark(db: sqlite3.Connection) -> None:
     """
     updates: dict[int, Verdict] = {}
     first_of: dict[int, int] = {}
-    for idx, data, first_data in db.execute(duplicates).fetchall():
-        original = _load(first_data)
-        updates[idx] = _load(data).with_check(
-            Check("duplicate", "warning", f"exact duplicate of {original.source}; merged")
-        )
-    for idx, first in db.execute(
-        """SELECT v.idx, g.first FROM verdicts v
-           JOIN (SELECT pith, kind, digest, min(idx) AS first FROM verdicts WHERE ok = 1
-                 GROUP BY pith, kind, digest HAVING count(*) > 1) g
-             ON g.pith = v.pith AND g.kind = v.kind AND g.digest = v.digest
-                AND v.idx > g.first
-           WHERE v.ok = 1"""
-    ):
+    for idx, first, data, first_data in db.execute(duplicates).fetchall():
         first_of[idx] = first
+        updates[idx] = _load(data).with_check(
+            Check("duplicate", "warning", f"exact duplicate of {_load(first_data).source}; merged")
+        )
     losers = _conflict_groups(db)
     for idx, first in first_of.items():  # duplicates of a losing document lose with it
         if first in losers and idx not in losers:
