@@ -82,7 +82,7 @@ def build_site(
     if not config.records.is_dir():
         raise UsageError("expected a folder of records, found none", where=str(config.records))
     options = LoadOptions()
-    files = discover([config.records], relative=True)
+    files = discover([config.records], relative=True, skip=[config.out])
     if total is not None:
         total(2 * sum(f.size for f in files))
     result = _verify_pass(files, keys, options, progress)

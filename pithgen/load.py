@@ -44,14 +44,18 @@ def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def discover(paths: Sequence[Path], *, relative: bool = False) -> list[InputFile]:
+def discover(
+    paths: Sequence[Path], *, relative: bool = False, skip: Sequence[Path] = ()
+) -> list[InputFile]:
     """Every input file under ``paths``, sorted; refused entries carry their reason.
 
     A path named on the command line is trusted as given (it may itself be a symlink);
     inside a directory, a symlink is followed only if its target stays inside that directory.
     With ``relative``, files are named relative to the directory given (for reports that
-    must not depend on where the input lives).
+    must not depend on where the input lives). Folders in ``skip`` (such as a build's own
+    output folder inside its records folder) are not walked.
     """
+    skipped = {p.resolve() for p in skip}
     found: list[InputFile] = []
     for given in paths:
         if not os.path.lexists(given):
@@ -63,7 +67,7 @@ def discover(paths: Sequence[Path], *, relative: bool = False) -> list[InputFile
         except (OSError, RuntimeError) as exc:
             raise InputPathError(f"cannot resolve path: {exc}", where=str(given)) from None
         if real_root.is_dir():
-            found.extend(_walk(Path() if relative else given, real_root))
+            found.extend(_walk(Path() if relative else given, real_root, skipped))
         elif real_root.is_file():
             found.append(
                 InputFile(
@@ -75,8 +79,8 @@ def discover(paths: Sequence[Path], *, relative: bool = False) -> list[InputFile
     return found
 
 
-def _walk(given: Path, real_root: Path) -> Iterator[InputFile]:
-    seen_dirs = {real_root}
+def _walk(given: Path, real_root: Path, skipped: set[Path]) -> Iterator[InputFile]:
+    seen_dirs = {real_root, *skipped}
     stack = [(real_root, given)]
     out: list[InputFile] = []
     while stack:

@@ -178,3 +178,12 @@ def test_unsafe_key_id_is_refused_before_anything_is_written(tmp_path: Path) -> 
     assert "cannot name a file" in result.output
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_output_folder_inside_the_records_folder_is_not_read_back(tmp_path: Path) -> None:
+    shutil.copy(SEED, tmp_path)
+    config = BuildConfig(records=tmp_path, out=tmp_path / "site")
+    first = build_site(config)
+    second = build_site(config)  # site/ now holds dozens of JSON files; none is input
+    assert first.result.total == second.result.total == 1
+    assert second.result.failed == 0
