@@ -14,12 +14,13 @@ import click
 
 from pithgen import __version__
 from pithgen.build import build_site
-from pithgen.config import load_config
+from pithgen.config import BuildConfig, load_config
 from pithgen.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFICATION_FAILED, PithgenError
 from pithgen.keys import KeyRing, SigningKey, load_signing_key, write_key_pair
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
 from pithgen.report import build_summary, human_lines, json_chunks, verify_paths
 from pithgen.scaffold import scaffold
+from pithgen.serve import serve as serve_site
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -200,64 +201,58 @@ def mint(
     click.echo(f"minted {doc['pith_number']} into {out_file}")
 
 
-@main.command()
-@click.option(
-    "--records",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of records (default: records/, or [build] records).",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Output folder (default: site/, or [build] out).",
-)
-@click.option("--base-url", help="Public URL of the site, for canonical links, sitemap, feed.")
-@trust_key_option
-@click.option(
-    "--no-default-keys",
-    "no_default_keys",
-    is_flag=True,
-    default=None,
-    help="Do not trust Pith's built-in key.",
-)
-@click.option(
-    "--keep-going",
-    is_flag=True,
-    default=None,
-    help="Publish the verified records even if some failed (listed in the report).",
-)
-@click.option("--title", help="Site title.")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file (default: ./pithgen.toml when present).",
-)
-@handle_errors
-def build(
-    records: Path | None,
-    out: Path | None,
-    base_url: str | None,
-    trust_keys: tuple[Path, ...],
-    no_default_keys: bool | None,
-    keep_going: bool | None,
-    title: str | None,
-    config_file: Path | None,
-) -> None:
-    """Verify every record and build the static mirror.
+def build_options(func: F) -> F:
+    """The options ``build`` and ``serve`` share."""
+    options = [
+        click.option(
+            "--records",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Folder of records (default: records/, or [build] records).",
+        ),
+        click.option(
+            "--out",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Output folder (default: site/, or [build] out).",
+        ),
+        click.option(
+            "--base-url", help="Public URL of the site, for canonical links, sitemap, feed."
+        ),
+        trust_key_option,
+        click.option(
+            "--no-default-keys",
+            "no_default_keys",
+            is_flag=True,
+            default=None,
+            help="Do not trust Pith's built-in key.",
+        ),
+        click.option(
+            "--keep-going",
+            is_flag=True,
+            default=None,
+            help="Publish the verified records even if some failed (listed in the report).",
+        ),
+        click.option("--title", help="Site title."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Configuration file (default: ./pithgen.toml when present).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
-    Exit status: 0 site written, 1 a record failed (the old site is left as it was;
-    use --keep-going to publish the verified ones), 2 usage or I/O error.
-    """
-    config = load_config(config_file, cwd=Path.cwd()).with_overrides(
-        records=records,
-        out=out,
-        base_url=base_url,
-        trust_keys=trust_keys,
-        default_keys=None if no_default_keys is None else not no_default_keys,
-        keep_going=keep_going,
-        title=title,
+
+def _build_config(flags: dict[str, Any]) -> BuildConfig:
+    no_default_keys = flags.pop("no_default_keys")
+    config_file = flags.pop("config_file")
+    return load_config(config_file, cwd=Path.cwd()).with_overrides(
+        default_keys=None if no_default_keys is None else not no_default_keys, **flags
     )
+
+
+def _run_build(config: BuildConfig) -> bool:
     progress = _Progress("building")
     try:
         outcome = build_site(config, progress=progress.step, total=progress.total)
@@ -265,7 +260,58 @@ def build(
         progress.close()
     for line in build_summary(outcome, config):
         click.echo(line, err=not outcome.written)
-    sys.exit(EXIT_OK if outcome.written else EXIT_VERIFICATION_FAILED)
+    return outcome.written
+
+
+@main.command()
+@build_options
+@handle_errors
+def build(**flags: Any) -> None:
+    """Verify every record and build the static mirror.
+
+    Exit status: 0 site written, 1 a record failed (the old site is left as it was;
+    use --keep-going to publish the verified ones), 2 usage or I/O error.
+    """
+    written = _run_build(_build_config(flags))
+    sys.exit(EXIT_OK if written else EXIT_VERIFICATION_FAILED)
+
+
+@main.command()
+@build_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
+@click.option(
+    "--watch/--no-watch",
+    default=True,
+    show_default=True,
+    help="Rebuild when records, templates, keys or the configuration change.",
+)
+@handle_errors
+def serve(host: str, port: int, watch: bool, **flags: Any) -> None:
+    """Build the site, serve it over HTTP and rebuild it when its inputs change.
+
+    A build or rebuild that fails verification keeps the last good site and says why.
+    """
+    config_file = flags["config_file"]
+    config = _build_config(flags)
+    if not _run_build(config) and not config.out.is_dir():
+        sys.exit(EXIT_VERIFICATION_FAILED)
+
+    def rebuild() -> None:
+        try:
+            _run_build(config)
+        except PithgenError as exc:
+            click.echo(f"pithgen: rebuild failed: {exc}", err=True)
+
+    serve_site(
+        config,
+        host=host,
+        port=port,
+        watch=watch,
+        rebuild=rebuild,
+        announce=lambda text: click.echo(text, err=True),
+        config_file=config_file,
+    )
 
 
 @main.command()
