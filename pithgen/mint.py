@@ -26,7 +26,7 @@ from pithgen.errors import UsageError
 from pithgen.identifiers import is_arxiv_id
 from pithgen.keys import SigningKey
 from pithgen.strictjson import JSONDefect, parse_document
-from pithgen.verify import CATEGORY_RE, valid_timestamp
+from pithgen.structure import CATEGORY_RE, valid_timestamp
 
 EXCERPT_CHARS = 600
 SIGNED_AT_FORMAT = "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"

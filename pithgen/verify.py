@@ -13,12 +13,9 @@ checks (names are stable, they appear in reports and ``--json``):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from pithgen.canonical import (
@@ -26,194 +23,28 @@ from pithgen.canonical import (
     PITH_NUMBER_RE,
     canon_text,
     canonical_bytes,
-    canonical_json,
     expected_aliases,
     pith_number_for,
     sha256_hex,
     short_pith_number,
     suffix_for,
 )
-from pithgen.identifiers import is_arxiv_id
 from pithgen.keys import KeyRing
-from pithgen.model import Check, LoadedDoc, Verdict
-
-SUBMITTED_AT_RE = re.compile(
-    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
+from pithgen.model import LoadedDoc, Verdict
+from pithgen.receipt import check_receipt
+from pithgen.structure import (
+    Checks,
+    check_canonical_record,
+    same_json,
+    type_name,
 )
-# arXiv category names (PITHGEN RULE: every real record's categories match): cs.LG,
-# astro-ph.CO, hep-th, physics.hist-ph, cond-mat.stat-mech, q-bio.PE, math.AG, ...
-CATEGORY_RE = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?")
+
 _WS = re.compile(r"\s+")
-B64_RE = re.compile(r"[A-Za-z0-9+/]{86}==")
-# Ed25519 group order: a signature's S must be below it (RFC 8032 5.1.7).
-ED25519_L = 2**252 + 27742317777372353535851937790883648493
 BUNDLE_TYPE = "pith_open_graph_bundle"
 RECORD_TYPE = "pith_number_record"
-METADATA_FIELDS = (
-    "abstract_canon_sha256",
-    "cross_cats_sorted",
-    "license",
-    "primary_cat",
-    "submitted_at",
-    "title_canon_sha256",
-)
 
 
-def valid_timestamp(text: str) -> bool:
-    """``YYYY-MM-DDTHH:MM:SSZ`` naming a real instant (no February 30)."""
-    if not SUBMITTED_AT_RE.fullmatch(text):
-        return False
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def same_json(a: Any, b: Any) -> bool:
-    """Equality as JSON values: ``1``, ``1.0`` and ``true`` differ (Python's ``==`` says not)."""
-    try:
-        return canonical_json(a) == canonical_json(b)
-    except (TypeError, ValueError):
-        return False
-
-
-class _Checks:
-    """Collects check outcomes for one document."""
-
-    def __init__(self) -> None:
-        self.items: list[Check] = []
-
-    def ok(self, check: str, message: str) -> None:
-        self.items.append(Check(check, "ok", message))
-
-    def fail(self, check: str, message: str) -> None:
-        self.items.append(Check(check, "failed", message))
-
-    def warn(self, check: str, message: str) -> None:
-        self.items.append(Check(check, "warning", message))
-
-    def note(self, check: str, outcome: Any, message: str) -> None:
-        self.items.append(Check(check, outcome, message))
-
-    def failed(self) -> bool:
-        return any(c.outcome == "failed" for c in self.items)
-
-
-def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def check_canonical_record(record: Any, out: _Checks) -> bool:
-    """Structure and types of the canonical record (spec section 1). True when usable."""
-    if not isinstance(record, dict):
-        out.fail("structure", f"'canonical_record': expected an object, found {_type_name(record)}")
-        return False
-    expected_keys = {"metadata", "schema_version", "source"}
-    if set(record) != expected_keys:
-        missing = sorted(expected_keys - set(record))
-        extra = sorted(set(record) - expected_keys)
-        out.fail(
-            "structure",
-            f"'canonical_record': expected keys {sorted(expected_keys)}, "
-            f"missing {missing}, unexpected {extra}",
-        )
-        return False
-    usable = True
-    if record["schema_version"] != "1.0":
-        out.fail(
-            "schema_version",
-            f"canonical_record.schema_version: expected '1.0', found {record['schema_version']!r}",
-        )
-    source, meta = record["source"], record["metadata"]
-    if not isinstance(source, dict) or set(source) != {"id", "kind", "version"}:
-        out.fail(
-            "structure",
-            "canonical_record.source: expected an object with exactly "
-            f"'id', 'kind', 'version', found {source!r}"[:300],
-        )
-        usable = False
-    else:
-        if source["kind"] != "arxiv":
-            out.fail(
-                "structure",
-                f"canonical_record.source.kind: expected 'arxiv', found {source['kind']!r}",
-            )
-        if not isinstance(source["id"], str) or not is_arxiv_id(source["id"]):
-            out.fail(
-                "arxiv_id",
-                "canonical_record.source.id: expected an arXiv id without "
-                "version (YYMM.NNNN, YYMM.NNNNN or archive/YYMMNNN), found "
-                f"{source['id']!r}",
-            )
-            usable = False
-        if not _is_int(source["version"]) or source["version"] < 1:
-            out.fail(
-                "version",
-                "canonical_record.source.version: expected an integer >= 1, "
-                f"found {source['version']!r}",
-            )
-            usable = False
-    if not isinstance(meta, dict) or set(meta) != set(METADATA_FIELDS):
-        found = sorted(meta) if isinstance(meta, dict) else _type_name(meta)
-        out.fail(
-            "structure",
-            f"canonical_record.metadata: expected keys {list(METADATA_FIELDS)}, found {found}",
-        )
-        return False
-    submitted = meta["submitted_at"]
-    if not isinstance(submitted, str) or not valid_timestamp(submitted):
-        out.fail(
-            "submitted_at",
-            "canonical_record.metadata.submitted_at: expected "
-            f"YYYY-MM-DDTHH:MM:SSZ, found {submitted!r}",
-        )
-        usable = False
-    for name in ("title_canon_sha256", "abstract_canon_sha256"):
-        value = meta[name]
-        if not isinstance(value, str) or not HEX64_RE.fullmatch(value):
-            out.fail(
-                "hash_format",
-                f"canonical_record.metadata.{name}: expected 64 lowercase "
-                f"hex characters, found {value!r}",
-            )
-    if not isinstance(meta["license"], str):
-        out.fail(
-            "metadata",
-            f"canonical_record.metadata.license: expected a string, found "
-            f"{_type_name(meta['license'])}",
-        )
-    primary, cross = meta["primary_cat"], meta["cross_cats_sorted"]
-    if not isinstance(primary, str) or not CATEGORY_RE.fullmatch(primary):
-        out.fail(
-            "metadata",
-            "canonical_record.metadata.primary_cat: expected an arXiv category such as "
-            f"cs.LG or astro-ph.CO, found {primary!r}"[:300],
-        )
-    if not isinstance(cross, list) or not all(
-        isinstance(c, str) and CATEGORY_RE.fullmatch(c) for c in cross
-    ):
-        out.fail(
-            "metadata",
-            "canonical_record.metadata.cross_cats_sorted: expected a list of "
-            f"categories, found {cross!r}"[:300],
-        )
-    elif cross != sorted(cross) or len(set(cross)) != len(cross) or primary in cross:
-        out.fail(
-            "metadata",
-            "canonical_record.metadata.cross_cats_sorted: expected the "
-            f"secondary categories, sorted, unique, primary excluded; found {cross!r}",
-        )
-    if usable and not out.failed():
-        out.ok("structure", "canonical record: arXiv source, metadata and schema 1.0 well formed")
-    return usable
-
-
-def _check_hex_field(doc: dict[str, Any], name: str, out: _Checks) -> str | None:
+def _check_hex_field(doc: dict[str, Any], name: str, out: Checks) -> str | None:
     value = doc.get(name)
     if not isinstance(value, str) or not HEX64_RE.fullmatch(value):
         out.fail("hash_format", f"'{name}': expected 64 lowercase hex characters, found {value!r}")
@@ -226,7 +57,7 @@ def _check_identity(
     record: dict[str, Any],
     digest: str,
     suffix: str,
-    out: _Checks,
+    out: Checks,
     alias_field: str,
 ) -> None:
     """canonical hash, Pith Number, short number, source, aliases."""
@@ -272,13 +103,13 @@ def _check_identity(
 
 
 def _check_aliases(
-    aliases: Any, field: str, record: dict[str, Any], suffix: str, out: _Checks
+    aliases: Any, field: str, record: dict[str, Any], suffix: str, out: Checks
 ) -> None:
     source = record["source"]
     expected = expected_aliases(source["id"], source["version"], suffix)
     if not isinstance(aliases, list) or not all(isinstance(a, dict) for a in aliases):
         out.fail(
-            "aliases", f"'{field}': expected a list of alias objects, found {_type_name(aliases)}"
+            "aliases", f"'{field}': expected a list of alias objects, found {type_name(aliases)}"
         )
         return
     seen: dict[str, Any] = {}
@@ -308,7 +139,7 @@ def _check_aliases(
         out.warn("aliases", f"'{field}': expected aliases sorted by alias_kind, found {kinds}")
 
 
-def _check_text_hash(paper: Any, name: str, meta: dict[str, Any], out: _Checks) -> None:
+def _check_text_hash(paper: Any, name: str, meta: dict[str, Any], out: Checks) -> None:
     check = f"{name}_hash"
     expected = meta[f"{name}_canon_sha256"]
     text = paper.get(name) if isinstance(paper, dict) else None
@@ -322,7 +153,7 @@ def _check_text_hash(paper: Any, name: str, meta: dict[str, Any], out: _Checks) 
         out.note(check, "not_checkable", why)
         return
     if not isinstance(text, str):
-        out.fail(check, f"paper.{name}: expected a string, found {_type_name(text)}")
+        out.fail(check, f"paper.{name}: expected a string, found {type_name(text)}")
         return
     found = canon_text(text)
     if found == expected:
@@ -358,19 +189,19 @@ def _matching_variant(text: str, expected: str) -> str | None:
     return None
 
 
-def _check_display(doc: dict[str, Any], record: dict[str, Any], out: _Checks) -> None:
+def _check_display(doc: dict[str, Any], record: dict[str, Any], out: Checks) -> None:
     """The display fields of ``paper`` must agree with what the hash covers."""
     paper = doc.get("paper")
     if paper is None:
         return
     if not isinstance(paper, dict):
-        out.fail("display_metadata", f"'paper': expected an object, found {_type_name(paper)}")
+        out.fail("display_metadata", f"'paper': expected an object, found {type_name(paper)}")
         return
     meta = record["metadata"]
     errors = []
     for name in ("title", "authors_text", "abstract", "abstract_excerpt", "headline"):
         if name in paper and not isinstance(paper[name], str):
-            errors.append(f"paper.{name}: expected a string, found {_type_name(paper[name])}")
+            errors.append(f"paper.{name}: expected a string, found {type_name(paper[name])}")
     for name in ("primary_cat", "license", "submitted_at"):
         if name in paper and paper[name] != meta[name]:
             errors.append(f"paper.{name}: expected {meta[name]!r}, found {paper[name]!r}")
@@ -392,91 +223,13 @@ def _check_display(doc: dict[str, Any], record: dict[str, Any], out: _Checks) ->
     _check_text_hash(paper, "abstract", meta, out)
 
 
-def check_receipt(
-    receipt: Any, digest: str, keys: KeyRing, out: _Checks, where: str = "receipt"
-) -> str | None:
-    """Spec section 4. Returns the key id when the signature verified."""
-    if not isinstance(receipt, dict):
-        out.fail(
-            "receipt_key", f"'{where}': expected a receipt object, found {_type_name(receipt)}"
-        )
-        return None
-    key_id = receipt.get("key_id")
-    key = keys.get(key_id) if isinstance(key_id, str) else None
-    if key is None:
-        trusted = ", ".join(k.key_id for k in keys) or "none"
-        out.fail(
-            "receipt_key",
-            f"{where}.key_id: expected a trusted key id ({trusted}), found {key_id!r}",
-        )
-        return None
-    out.ok("receipt_key", f"key id {key_id} is trusted ({key.origin})")
-    algorithm = receipt.get("algorithm", "ed25519")
-    message = receipt.get("signed_message", "canonical_sha256_bytes")
-    stated_digest = receipt.get("canonical_sha256", digest)
-    if algorithm != "ed25519" or message != "canonical_sha256_bytes" or stated_digest != digest:
-        out.fail(
-            "receipt_signature",
-            f"{where}: expected algorithm 'ed25519' over "
-            f"'canonical_sha256_bytes' of {digest}, found {algorithm!r} over {message!r} "
-            f"of {stated_digest!r}",
-        )
-        return None
-    stated_fp = receipt.get("public_key_fingerprint")
-    if stated_fp is None:
-        out.warn("receipt_fingerprint", f"{where} has no public_key_fingerprint")
-    elif stated_fp != key.fingerprint:
-        out.fail(
-            "receipt_fingerprint",
-            f"{where}.public_key_fingerprint: expected "
-            f"{key.fingerprint} (key {key_id}), found {stated_fp!r}",
-        )
-        return None
-    else:
-        out.ok("receipt_fingerprint", f"fingerprint {stated_fp} matches key {key_id}")
-    encoded = receipt.get("signature_b64")
-    try:
-        if not isinstance(encoded, str) or not B64_RE.fullmatch(encoded):
-            raise ValueError
-        signature = base64.b64decode(encoded, validate=True)
-        if base64.b64encode(signature).decode("ascii") != encoded:
-            raise ValueError
-    except (ValueError, binascii.Error):
-        out.fail(
-            "receipt_encoding",
-            f"{where}.signature_b64: expected strict standard base64 of "
-            f"a 64-byte signature, found {encoded!r}"[:300],
-        )
-        return None
-    if int.from_bytes(signature[32:], "little") >= ED25519_L:
-        out.fail(
-            "receipt_signature",
-            f"{where}.signature_b64: non-canonical Ed25519 signature "
-            "(S is not reduced modulo the group order); refused",
-        )
-        return None
-    out.ok("receipt_encoding", f"{where}.signature_b64 is strict base64 of 64 bytes")
-    if not key.verify(signature, bytes.fromhex(digest)):
-        out.fail(
-            "receipt_signature",
-            f"{where}.signature_b64: Ed25519 signature does not verify "
-            f"over the 32 digest bytes of {digest} under key {key_id}",
-        )
-        return None
-    out.ok(
-        "receipt_signature",
-        f"Ed25519 signature valid under {key_id} (fingerprint {key.fingerprint})",
-    )
-    return key_id
-
-
 def _record_checks(
     doc: dict[str, Any],
     record: dict[str, Any],
     digest: str,
     suffix: str,
     keys: KeyRing,
-    out: _Checks,
+    out: Checks,
 ) -> str | None:
     if doc.get("record_type") != RECORD_TYPE:
         out.fail(
@@ -504,7 +257,7 @@ def _bundle_checks(
     digest: str,
     suffix: str,
     keys: KeyRing,
-    out: _Checks,
+    out: Checks,
 ) -> str | None:
     if doc.get("bundle_version") != "1.0":
         out.fail("bundle", f"'bundle_version': expected '1.0', found {doc.get('bundle_version')!r}")
@@ -512,7 +265,7 @@ def _bundle_checks(
     out.note("title_hash", "not_checkable", "a bundle carries no displayed title")
     events = doc.get("events")
     if not isinstance(events, list):
-        out.fail("events", f"'events': expected a list, found {_type_name(events)}")
+        out.fail("events", f"'events': expected a list, found {type_name(events)}")
         return None
     created = [e for e in events if isinstance(e, dict) and e.get("event_type") == "record_created"]
     if len(created) != 1:
@@ -555,7 +308,7 @@ def verify_document(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
         assert loaded.error is not None
         return Verdict(loaded.source, None, (loaded.error,))
     doc, kind = loaded.data, loaded.kind
-    out = _Checks()
+    out = Checks()
     if kind == "bundle" and doc.get("bundle_type") != BUNDLE_TYPE:
         out.fail(
             "bundle", f"'bundle_type': expected {BUNDLE_TYPE!r}, found {doc.get('bundle_type')!r}"

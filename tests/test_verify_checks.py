@@ -18,7 +18,8 @@ from pithgen.canonical import canonical_sha256, suffix_for
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
 from pithgen.model import LoadedDoc, Source
-from pithgen.verify import ED25519_L, verify_document
+from pithgen.receipt import ED25519_L
+from pithgen.verify import verify_document
 
 ALL_OK = {
     "structure",

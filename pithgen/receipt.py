@@ -1,0 +1,92 @@
+"""The receipt check (spec section 4): trusted key, fingerprint, strict base64, canonical
+Ed25519 signature over the 32 digest bytes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from pithgen.keys import KeyRing
+from pithgen.structure import Checks, type_name
+
+B64_RE = re.compile(r"[A-Za-z0-9+/]{86}==")
+# Ed25519 group order: a signature's S must be below it (RFC 8032 5.1.7).
+ED25519_L = 2**252 + 27742317777372353535851937790883648493
+
+
+def check_receipt(
+    receipt: Any, digest: str, keys: KeyRing, out: Checks, where: str = "receipt"
+) -> str | None:
+    """Spec section 4. Returns the key id when the signature verified."""
+    if not isinstance(receipt, dict):
+        out.fail("receipt_key", f"'{where}': expected a receipt object, found {type_name(receipt)}")
+        return None
+    key_id = receipt.get("key_id")
+    key = keys.get(key_id) if isinstance(key_id, str) else None
+    if key is None:
+        trusted = ", ".join(k.key_id for k in keys) or "none"
+        out.fail(
+            "receipt_key",
+            f"{where}.key_id: expected a trusted key id ({trusted}), found {key_id!r}",
+        )
+        return None
+    out.ok("receipt_key", f"key id {key_id} is trusted ({key.origin})")
+    algorithm = receipt.get("algorithm", "ed25519")
+    message = receipt.get("signed_message", "canonical_sha256_bytes")
+    stated_digest = receipt.get("canonical_sha256", digest)
+    if algorithm != "ed25519" or message != "canonical_sha256_bytes" or stated_digest != digest:
+        out.fail(
+            "receipt_signature",
+            f"{where}: expected algorithm 'ed25519' over "
+            f"'canonical_sha256_bytes' of {digest}, found {algorithm!r} over {message!r} "
+            f"of {stated_digest!r}",
+        )
+        return None
+    stated_fp = receipt.get("public_key_fingerprint")
+    if stated_fp is None:
+        out.warn("receipt_fingerprint", f"{where} has no public_key_fingerprint")
+    elif stated_fp != key.fingerprint:
+        out.fail(
+            "receipt_fingerprint",
+            f"{where}.public_key_fingerprint: expected "
+            f"{key.fingerprint} (key {key_id}), found {stated_fp!r}",
+        )
+        return None
+    else:
+        out.ok("receipt_fingerprint", f"fingerprint {stated_fp} matches key {key_id}")
+    encoded = receipt.get("signature_b64")
+    try:
+        if not isinstance(encoded, str) or not B64_RE.fullmatch(encoded):
+            raise ValueError
+        signature = base64.b64decode(encoded, validate=True)
+        if base64.b64encode(signature).decode("ascii") != encoded:
+            raise ValueError
+    except (ValueError, binascii.Error):
+        out.fail(
+            "receipt_encoding",
+            f"{where}.signature_b64: expected strict standard base64 of "
+            f"a 64-byte signature, found {encoded!r}"[:300],
+        )
+        return None
+    if int.from_bytes(signature[32:], "little") >= ED25519_L:
+        out.fail(
+            "receipt_signature",
+            f"{where}.signature_b64: non-canonical Ed25519 signature "
+            "(S is not reduced modulo the group order); refused",
+        )
+        return None
+    out.ok("receipt_encoding", f"{where}.signature_b64 is strict base64 of 64 bytes")
+    if not key.verify(signature, bytes.fromhex(digest)):
+        out.fail(
+            "receipt_signature",
+            f"{where}.signature_b64: Ed25519 signature does not verify "
+            f"over the 32 digest bytes of {digest} under key {key_id}",
+        )
+        return None
+    out.ok(
+        "receipt_signature",
+        f"Ed25519 signature valid under {key_id} (fingerprint {key.fingerprint})",
+    )
+    return key_id

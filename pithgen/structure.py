@@ -1,0 +1,183 @@
+"""Structure checks of the canonical record (spec section 1) and the check collector
+shared by the verification modules."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pithgen.canonical import HEX64_RE, canonical_json
+from pithgen.identifiers import is_arxiv_id
+from pithgen.model import Check
+
+SUBMITTED_AT_RE = re.compile(
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
+)
+# arXiv category names (PITHGEN RULE: every real record's categories match): cs.LG,
+# astro-ph.CO, hep-th, physics.hist-ph, cond-mat.stat-mech, q-bio.PE, math.AG, ...
+CATEGORY_RE = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?")
+METADATA_FIELDS = (
+    "abstract_canon_sha256",
+    "cross_cats_sorted",
+    "license",
+    "primary_cat",
+    "submitted_at",
+    "title_canon_sha256",
+)
+
+
+def valid_timestamp(text: str) -> bool:
+    """``YYYY-MM-DDTHH:MM:SSZ`` naming a real instant (no February 30)."""
+    if not SUBMITTED_AT_RE.fullmatch(text):
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equality as JSON values: ``1``, ``1.0`` and ``true`` differ (Python's ``==`` says not)."""
+    try:
+        return canonical_json(a) == canonical_json(b)
+    except (TypeError, ValueError):
+        return False
+
+
+class Checks:
+    """Collects check outcomes for one document."""
+
+    def __init__(self) -> None:
+        self.items: list[Check] = []
+
+    def ok(self, check: str, message: str) -> None:
+        self.items.append(Check(check, "ok", message))
+
+    def fail(self, check: str, message: str) -> None:
+        self.items.append(Check(check, "failed", message))
+
+    def warn(self, check: str, message: str) -> None:
+        self.items.append(Check(check, "warning", message))
+
+    def note(
+        self, check: str, outcome: Literal["not_checkable", "not_checked"], message: str
+    ) -> None:
+        self.items.append(Check(check, outcome, message))
+
+    def failed(self) -> bool:
+        return any(c.outcome == "failed" for c in self.items)
+
+
+def type_name(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_canonical_record(record: Any, out: Checks) -> bool:
+    """Structure and types of the canonical record (spec section 1). True when usable."""
+    if not isinstance(record, dict):
+        out.fail("structure", f"'canonical_record': expected an object, found {type_name(record)}")
+        return False
+    expected_keys = {"metadata", "schema_version", "source"}
+    if set(record) != expected_keys:
+        missing = sorted(expected_keys - set(record))
+        extra = sorted(set(record) - expected_keys)
+        out.fail(
+            "structure",
+            f"'canonical_record': expected keys {sorted(expected_keys)}, "
+            f"missing {missing}, unexpected {extra}",
+        )
+        return False
+    usable = True
+    if record["schema_version"] != "1.0":
+        out.fail(
+            "schema_version",
+            f"canonical_record.schema_version: expected '1.0', found {record['schema_version']!r}",
+        )
+    source, meta = record["source"], record["metadata"]
+    if not isinstance(source, dict) or set(source) != {"id", "kind", "version"}:
+        out.fail(
+            "structure",
+            "canonical_record.source: expected an object with exactly "
+            f"'id', 'kind', 'version', found {source!r}"[:300],
+        )
+        usable = False
+    else:
+        if source["kind"] != "arxiv":
+            out.fail(
+                "structure",
+                f"canonical_record.source.kind: expected 'arxiv', found {source['kind']!r}",
+            )
+        if not isinstance(source["id"], str) or not is_arxiv_id(source["id"]):
+            out.fail(
+                "arxiv_id",
+                "canonical_record.source.id: expected an arXiv id without "
+                "version (YYMM.NNNN, YYMM.NNNNN or archive/YYMMNNN), found "
+                f"{source['id']!r}",
+            )
+            usable = False
+        if not _is_int(source["version"]) or source["version"] < 1:
+            out.fail(
+                "version",
+                "canonical_record.source.version: expected an integer >= 1, "
+                f"found {source['version']!r}",
+            )
+            usable = False
+    if not isinstance(meta, dict) or set(meta) != set(METADATA_FIELDS):
+        found = sorted(meta) if isinstance(meta, dict) else type_name(meta)
+        out.fail(
+            "structure",
+            f"canonical_record.metadata: expected keys {list(METADATA_FIELDS)}, found {found}",
+        )
+        return False
+    submitted = meta["submitted_at"]
+    if not isinstance(submitted, str) or not valid_timestamp(submitted):
+        out.fail(
+            "submitted_at",
+            "canonical_record.metadata.submitted_at: expected "
+            f"YYYY-MM-DDTHH:MM:SSZ, found {submitted!r}",
+        )
+        usable = False
+    for name in ("title_canon_sha256", "abstract_canon_sha256"):
+        value = meta[name]
+        if not isinstance(value, str) or not HEX64_RE.fullmatch(value):
+            out.fail(
+                "hash_format",
+                f"canonical_record.metadata.{name}: expected 64 lowercase "
+                f"hex characters, found {value!r}",
+            )
+    if not isinstance(meta["license"], str):
+        out.fail(
+            "metadata",
+            f"canonical_record.metadata.license: expected a string, found "
+            f"{type_name(meta['license'])}",
+        )
+    primary, cross = meta["primary_cat"], meta["cross_cats_sorted"]
+    if not isinstance(primary, str) or not CATEGORY_RE.fullmatch(primary):
+        out.fail(
+            "metadata",
+            "canonical_record.metadata.primary_cat: expected an arXiv category such as "
+            f"cs.LG or astro-ph.CO, found {primary!r}"[:300],
+        )
+    if not isinstance(cross, list) or not all(
+        isinstance(c, str) and CATEGORY_RE.fullmatch(c) for c in cross
+    ):
+        out.fail(
+            "metadata",
+            "canonical_record.metadata.cross_cats_sorted: expected a list of "
+            f"categories, found {cross!r}"[:300],
+        )
+    elif cross != sorted(cross) or len(set(cross)) != len(cross) or primary in cross:
+        out.fail(
+            "metadata",
+            "canonical_record.metadata.cross_cats_sorted: expected the "
+            f"secondary categories, sorted, unique, primary excluded; found {cross!r}",
+        )
+    if usable and not out.failed():
+        out.ok("structure", "canonical record: arXiv source, metadata and schema 1.0 well formed")
+    return usable
