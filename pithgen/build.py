@@ -20,7 +20,16 @@ from pathlib import Path
 
 from pithgen.config import BuildConfig
 from pithgen.errors import OutputError, UsageError
-from pithgen.index import Summary, listings, paginate, resolve_files, search_files
+from pithgen.index import (
+    AUTHORS_CHARS,
+    SearchIndex,
+    Summary,
+    listings,
+    paginate,
+    resolve_files,
+    search_files,
+    search_text,
+)
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover, load_file
 from pithgen.merge import MergeResult, merge
@@ -98,21 +107,26 @@ def build_site(
     return BuildOutcome(result, True, writer.files, writer.bytes, clock() - started, notes)
 
 
-def _summary_of(doc: RecordDocument) -> Summary:
+def _summary_of(doc: RecordDocument) -> tuple[Summary, str]:
+    """The small summary listings keep (authors shortened for display) and the full
+    authors text, which search indexes."""
     paper = doc.paper
     title = paper.get("title")
-    authors = paper.get("authors_text")
-    return Summary(
+    authors_field = paper.get("authors_text")
+    authors = authors_field if isinstance(authors_field, str) else ""
+    short = authors if len(authors) <= AUTHORS_CHARS else authors[: AUTHORS_CHARS - 1] + "…"
+    summary = Summary(
         doc.suffix,
         doc.pith_number,
         title if isinstance(title, str) else "",
-        authors if isinstance(authors, str) else "",
+        short,
         doc.arxiv_id,
         doc.version,
         doc.submitted_at,
         doc.metadata["primary_cat"],
         tuple(doc.metadata["cross_cats_sorted"]),
     )
+    return summary, authors
 
 
 def _write_site(
@@ -128,6 +142,8 @@ def _write_site(
     site = SiteInfo(config.title, config.base_url, config.description, tuple(keys), counts)
     renderer = Renderer(make_env(config.templates), site)
     summaries: list[Summary] = []
+    rank = {pub.pith_number: n for n, pub in enumerate(result.iter_published())}
+    search = SearchIndex()
     chosen = result.iter_chosen()
     pending = next(chosen, None)
     index = -1
@@ -167,9 +183,11 @@ def _write_site(
                         has_bundle=pub.has_bundle,
                     ),
                 )
-                summaries.append(_summary_of(doc))
+                summary, authors = _summary_of(doc)
+                summaries.append(summary)
+                search.add(rank[doc.pith_number], search_text(summary, authors))
     summaries.sort(key=lambda s: s.suffix)
-    return _write_indexes(config, keys, result, summaries, renderer, writer)
+    return _write_indexes(config, keys, result, summaries, search, renderer, writer)
 
 
 def _write_indexes(
@@ -177,6 +195,7 @@ def _write_indexes(
     keys: KeyRing,
     result: MergeResult,
     summaries: list[Summary],
+    search: SearchIndex,
     renderer: Renderer,
     writer: SiteWriter,
 ) -> tuple[str, ...]:
@@ -184,7 +203,7 @@ def _write_indexes(
     counts = summarise(result)
     for path, data in resolve_files(summaries):
         writer.write(path, data)
-    for path, data in search_files(summaries):
+    for path, data in search_files(summaries, search):
         writer.write(path, data)
     _write_redirects(summaries, renderer, writer)
     lists = listings(summaries)

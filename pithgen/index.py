@@ -9,6 +9,7 @@ page) and produces data structures and shard files. Shard formats are a contract
 from __future__ import annotations
 
 import json
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -147,11 +148,12 @@ def resolve_files(summaries: list[Summary]) -> Iterator[tuple[str, bytes]]:
         yield from _both(f"resolve/a/{shard}", f"resolve/a/{shard}", table)
 
 
-def search_text(s: Summary) -> str:
+def search_text(s: Summary, authors: str | None = None) -> str:
+    """What search finds a record by: title, authors, identifiers, categories."""
     return " ".join(
         (
             s.title,
-            s.authors,
+            s.authors if authors is None else authors,
             s.arxiv_id,
             s.arxiv_versioned,
             doi_for(s.arxiv_id),
@@ -164,18 +166,40 @@ def search_text(s: Summary) -> str:
     )
 
 
-def search_files(ordered: list[Summary]) -> Iterator[tuple[str, bytes]]:
+class SearchIndex:
+    """Token -> document ids, built one record at a time in any order.
+
+    Postings are compact ``array('I')`` (4 bytes a posting); document ids are the ranks
+    of the records in suffix order, known before pass 2 starts."""
+
+    def __init__(self) -> None:
+        self.postings: dict[str, array[int]] = {}
+
+    def add(self, docid: int, text: str) -> None:
+        for token in tokenize(text):
+            found = self.postings.get(token)
+            if found is None:
+                self.postings[token] = array("I", (docid,))
+            else:
+                found.append(docid)
+
+
+def search_files(
+    ordered: list[Summary], index: SearchIndex | None = None
+) -> Iterator[tuple[str, bytes]]:
     """``search/`` shards: an inverted index by token hash, and document blocks.
 
-    ``ordered`` fixes document ids (its order must be deterministic)."""
-    postings: dict[str, list[int]] = defaultdict(list)
-    for docid, s in enumerate(ordered):
-        for token in tokenize(search_text(s)):
-            postings[token].append(docid)
+    ``ordered`` fixes document ids (its order must be deterministic); ``index``, when
+    given, was filled with those ids (else it is built here from the summaries)."""
+    if index is None:
+        index = SearchIndex()
+        for docid, s in enumerate(ordered):
+            index.add(docid, search_text(s))
+    postings = index.postings
     nshards = shard_count(len(postings), TOKENS_PER_SHARD)
-    by_shard: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for token in sorted(postings):
-        by_shard[shard_of(token, nshards)][token] = postings[token]
+    by_shard: dict[str, list[str]] = defaultdict(list)
+    for token in postings:
+        by_shard[shard_of(token, nshards)].append(token)
     meta = {
         "version": 1,
         "token_shards": nshards,
@@ -184,7 +208,8 @@ def search_files(ordered: list[Summary]) -> Iterator[tuple[str, bytes]]:
         "tokens": len(postings),
     }
     yield "search/meta.js", shard_script("search/meta", meta)
-    for shard, table in sorted(by_shard.items()):
+    for shard, tokens in sorted(by_shard.items()):
+        table = {token: sorted(postings[token]) for token in tokens}
         yield f"search/t/{shard}.js", shard_script(f"search/t/{shard}", table)
     for block in range(0, len(ordered), DOC_BLOCK):
         rows = [

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from pithgen.errors import OutputError
 
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _ALLOWED_DOT = {".well-known", ".nojekyll"}
+DIR_CACHE = 4096
 
 
 def safe_relpath(relpath: str) -> str:
@@ -46,7 +48,8 @@ class SiteWriter:
             )
         except OSError as exc:
             raise OutputError(f"cannot create a staging folder: {exc}", where=str(parent)) from None
-        self._dirs: set[str] = set()
+        # Folders known to exist: bounded, so memory does not grow with the site.
+        self._dirs: OrderedDict[str, None] = OrderedDict()
         self.files = 0
         self.bytes = 0
 
@@ -59,7 +62,9 @@ class SiteWriter:
         folder, _, _ = relpath.rpartition("/")
         if folder and folder not in self._dirs:
             (self.staging / folder).mkdir(parents=True, exist_ok=True)
-            self._dirs.add(folder)
+            self._dirs[folder] = None
+            if len(self._dirs) > DIR_CACHE:
+                self._dirs.popitem(last=False)
         path = self.staging / relpath
         try:
             fh = open(path, "xb")  # noqa: SIM115 - 'x': two outputs must never share a path
