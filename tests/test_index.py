@@ -1,0 +1,109 @@
+"""Unit tests of the index stage (pithgen.index): shards, listings, search postings."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from pithgen.index import (
+    DOC_BLOCK,
+    SearchIndex,
+    Summary,
+    listings,
+    paginate,
+    resolve_files,
+    search_files,
+    search_text,
+    shard_script,
+)
+from pithgen.tokens import query_tokens, shard_of
+
+
+def summary(n: int, **overrides: Any) -> Summary:
+    fields: dict[str, Any] = {
+        "suffix": f"A{n:025d}".replace("0", "A").replace("1", "B")[:26],
+        "pith_number": "",
+        "title": f"Paper {n}",
+        "authors": "Ann Author",
+        "arxiv_id": f"2101.{n:05d}",
+        "version": 1,
+        "submitted_at": f"2021-01-{1 + n % 28:02d}T00:00:00Z",
+        "primary_cat": "cs.LG",
+        "cross_cats": (),
+    }
+    fields.update(overrides)
+    if not fields["pith_number"]:
+        fields["pith_number"] = f"pith:2021:{fields['suffix']}"
+    return Summary(**fields)
+
+
+def parse_shard(data: bytes) -> tuple[str, Any]:
+    text = data.decode("ascii")
+    assert text.startswith("pithgenShard(") and text.endswith(");\n")
+    name, _, payload = text[len("pithgenShard(") : -3].partition(", ")
+    return json.loads(name), json.loads(payload)
+
+
+def test_shard_script_cannot_break_out_of_a_script_element() -> None:
+    data = shard_script("x", {"t": "</script><script>alert(1)</script> & <!--"})
+    assert b"<" not in data and b">" not in data and b"&" not in data
+    assert parse_shard(data) == ("x", {"t": "</script><script>alert(1)</script> & <!--"})
+
+
+def test_search_index_finds_authors_beyond_the_displayed_part(tmp_path: Path) -> None:
+    long_authors = ", ".join(f"Author{i} Person" for i in range(80)) + ", Zelda Lastauthor"
+    s = summary(1, authors=long_authors[:50])
+    index = SearchIndex()
+    index.add(0, search_text(s, long_authors))
+    files = dict(search_files([s], index))
+    _, meta = parse_shard(files["search/meta.js"])
+    (token,) = query_tokens("Lastauthor")
+    _, table = parse_shard(files[f"search/t/{shard_of(token, meta['token_shards'])}.js"])
+    assert table[token] == [0]
+    _, docs = parse_shard(files["search/d/0.js"])
+    assert docs[0][3] == long_authors[:50]  # the document block shows the short form
+
+
+def test_postings_are_sorted_whatever_order_records_were_added() -> None:
+    ordered = [summary(n, title="shared words") for n in range(DOC_BLOCK + 5)]
+    index = SearchIndex()
+    shuffled = list(enumerate(ordered))
+    random.Random(7).shuffle(shuffled)
+    for docid, s in shuffled:
+        index.add(docid, search_text(s))
+    files = dict(search_files(ordered, index))
+    assert files == dict(search_files(ordered))  # same bytes as building in order
+    _, meta = parse_shard(files["search/meta.js"])
+    _, table = parse_shard(files[f"search/t/{shard_of('shared', meta['token_shards'])}.js"])
+    assert table["shared"] == list(range(len(ordered)))
+    assert "search/d/1.js" in files and "search/d/2.js" not in files
+
+
+def test_listings_are_oldest_first_and_newest_is_reversed() -> None:
+    items = [summary(n) for n in range(30)]
+    random.Random(1).shuffle(items)
+    lists = listings(items)
+    year = lists.by_year["2021"]
+    assert [s.sort_key for s in year] == sorted(s.sort_key for s in items)
+    assert lists.newest[0].sort_key == max(s.sort_key for s in items)
+
+
+def test_pagination_is_stable_and_names_files() -> None:
+    items = [summary(n) for n in range(25)]
+    pages = list(paginate(items, 10))
+    assert [len(p.items) for p in pages] == [10, 10, 5]
+    assert [p.filename() for p in pages] == ["index.html", "page-2.html", "page-3.html"]
+    (only,) = paginate([], 10)
+    assert only.count == 1 and only.items == []
+
+
+def test_resolve_shards_group_versions_by_id() -> None:
+    items = [summary(1, version=2), summary(2, arxiv_id="2101.00001", version=1)]
+    files = dict(resolve_files(items))
+    meta = json.loads(files["resolve/meta.json"])
+    shard = shard_of("2101.00001", meta["id_shards"])
+    table = json.loads(files[f"resolve/a/{shard}.json"])
+    assert [row[0] for row in table["2101.00001"]] == [1, 2]
+    assert parse_shard(files[f"resolve/a/{shard}.js"])[1] == table
