@@ -138,7 +138,9 @@ class Verdict:
 
     @property
     def suffix(self) -> str | None:
-        return self.pith_number.rsplit(":", 1)[1] if self.pith_number else None
+        if not self.pith_number or self.pith_number.count(":") != 2:
+            return None
+        return self.pith_number.rsplit(":", 1)[1]
 
     def with_check(self, check: Check) -> Verdict:
         return replace(self, checks=(*self.checks, check))

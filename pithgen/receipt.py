@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from pithgen.keys import KeyRing
-from pithgen.structure import Checks, type_name
+from pithgen.structure import Checks, shown, type_name
 
 B64_RE = re.compile(r"[A-Za-z0-9+/]{86}==")
 # Ed25519 group order: a signature's S must be below it (RFC 8032 5.1.7).
@@ -29,7 +29,7 @@ def check_receipt(
         trusted = ", ".join(k.key_id for k in keys) or "none"
         out.fail(
             "receipt_key",
-            f"{where}.key_id: expected a trusted key id ({trusted}), found {key_id!r}",
+            f"{where}.key_id: expected a trusted key id ({trusted}), found {shown(key_id)}",
         )
         return None
     out.ok("receipt_key", f"key id {key_id} is trusted ({key.origin})")
@@ -40,8 +40,8 @@ def check_receipt(
         out.fail(
             "receipt_signature",
             f"{where}: expected algorithm 'ed25519' over "
-            f"'canonical_sha256_bytes' of {digest}, found {algorithm!r} over {message!r} "
-            f"of {stated_digest!r}",
+            f"'canonical_sha256_bytes' of {digest}, found {shown(algorithm)} over {shown(message)} "
+            f"of {shown(stated_digest)}",
         )
         return None
     stated_fp = receipt.get("public_key_fingerprint")
@@ -51,7 +51,7 @@ def check_receipt(
         out.fail(
             "receipt_fingerprint",
             f"{where}.public_key_fingerprint: expected "
-            f"{key.fingerprint} (key {key_id}), found {stated_fp!r}",
+            f"{key.fingerprint} (key {key_id}), found {shown(stated_fp)}",
         )
         return None
     else:
@@ -67,7 +67,7 @@ def check_receipt(
         out.fail(
             "receipt_encoding",
             f"{where}.signature_b64: expected strict standard base64 of "
-            f"a 64-byte signature, found {encoded!r}"[:300],
+            f"a 64-byte signature, found {shown(encoded)}"[:300],
         )
         return None
     if int.from_bytes(signature[32:], "little") >= ED25519_L:

@@ -27,6 +27,19 @@ METADATA_FIELDS = (
 )
 
 
+SHOWN_LIMIT = 120
+MAX_VERSION = 999_999
+
+
+def shown(value: Any, limit: int = SHOWN_LIMIT) -> str:
+    """A value from a record as a message may show it: ``repr`` (control characters
+    escaped, so nothing can fake report lines or drive a terminal), cut to ``limit``."""
+    text = repr(value)
+    if len(text) > limit:
+        text = f"{text[:limit]}… ({len(text)} characters)"
+    return text
+
+
 def valid_timestamp(text: str) -> bool:
     """``YYYY-MM-DDTHH:MM:SSZ`` naming a real instant (no February 30)."""
     if not SUBMITTED_AT_RE.fullmatch(text):
@@ -97,39 +110,40 @@ def check_canonical_record(record: Any, out: Checks) -> bool:
     if record["schema_version"] != "1.0":
         out.fail(
             "schema_version",
-            f"canonical_record.schema_version: expected '1.0', found {record['schema_version']!r}",
+            "canonical_record.schema_version: expected '1.0', found "
+            f"{shown(record['schema_version'])}",
         )
     source, meta = record["source"], record["metadata"]
     if not isinstance(source, dict) or set(source) != {"id", "kind", "version"}:
         out.fail(
             "structure",
             "canonical_record.source: expected an object with exactly "
-            f"'id', 'kind', 'version', found {source!r}"[:300],
+            f"'id', 'kind', 'version', found {shown(source)}"[:300],
         )
         usable = False
     else:
         if source["kind"] != "arxiv":
             out.fail(
                 "structure",
-                f"canonical_record.source.kind: expected 'arxiv', found {source['kind']!r}",
+                f"canonical_record.source.kind: expected 'arxiv', found {shown(source['kind'])}",
             )
         if not isinstance(source["id"], str) or not is_arxiv_id(source["id"]):
             out.fail(
                 "arxiv_id",
                 "canonical_record.source.id: expected an arXiv id without "
                 "version (YYMM.NNNN, YYMM.NNNNN or archive/YYMMNNN), found "
-                f"{source['id']!r}",
+                f"{shown(source['id'])}",
             )
             usable = False
-        if not _is_int(source["version"]) or source["version"] < 1:
+        if not _is_int(source["version"]) or not 1 <= source["version"] <= MAX_VERSION:
             out.fail(
                 "version",
-                "canonical_record.source.version: expected an integer >= 1, "
-                f"found {source['version']!r}",
+                f"canonical_record.source.version: expected an integer from 1 to {MAX_VERSION}, "
+                f"found {shown(source['version'])}",
             )
             usable = False
     if not isinstance(meta, dict) or set(meta) != set(METADATA_FIELDS):
-        found = sorted(meta) if isinstance(meta, dict) else type_name(meta)
+        found = shown(sorted(meta)) if isinstance(meta, dict) else type_name(meta)
         out.fail(
             "structure",
             f"canonical_record.metadata: expected keys {list(METADATA_FIELDS)}, found {found}",
@@ -140,7 +154,7 @@ def check_canonical_record(record: Any, out: Checks) -> bool:
         out.fail(
             "submitted_at",
             "canonical_record.metadata.submitted_at: expected "
-            f"YYYY-MM-DDTHH:MM:SSZ, found {submitted!r}",
+            f"YYYY-MM-DDTHH:MM:SSZ, found {shown(submitted)}",
         )
         usable = False
     for name in ("title_canon_sha256", "abstract_canon_sha256"):
@@ -149,7 +163,7 @@ def check_canonical_record(record: Any, out: Checks) -> bool:
             out.fail(
                 "hash_format",
                 f"canonical_record.metadata.{name}: expected 64 lowercase "
-                f"hex characters, found {value!r}",
+                f"hex characters, found {shown(value)}",
             )
     if not isinstance(meta["license"], str):
         out.fail(
@@ -162,7 +176,7 @@ def check_canonical_record(record: Any, out: Checks) -> bool:
         out.fail(
             "metadata",
             "canonical_record.metadata.primary_cat: expected an arXiv category such as "
-            f"cs.LG or astro-ph.CO, found {primary!r}"[:300],
+            f"cs.LG or astro-ph.CO, found {shown(primary)}"[:300],
         )
     if not isinstance(cross, list) or not all(
         isinstance(c, str) and CATEGORY_RE.fullmatch(c) for c in cross
@@ -170,13 +184,13 @@ def check_canonical_record(record: Any, out: Checks) -> bool:
         out.fail(
             "metadata",
             "canonical_record.metadata.cross_cats_sorted: expected a list of "
-            f"categories, found {cross!r}"[:300],
+            f"categories, found {shown(cross)}"[:300],
         )
     elif cross != sorted(cross) or len(set(cross)) != len(cross) or primary in cross:
         out.fail(
             "metadata",
             "canonical_record.metadata.cross_cats_sorted: expected the "
-            f"secondary categories, sorted, unique, primary excluded; found {cross!r}",
+            f"secondary categories, sorted, unique, primary excluded; found {shown(cross)}",
         )
     if usable and not out.failed():
         out.ok("structure", "canonical record: arXiv source, metadata and schema 1.0 well formed")

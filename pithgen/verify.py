@@ -30,12 +30,13 @@ from pithgen.canonical import (
     suffix_for,
 )
 from pithgen.keys import KeyRing
-from pithgen.model import LoadedDoc, Verdict
+from pithgen.model import Check, LoadedDoc, Verdict
 from pithgen.receipt import check_receipt
 from pithgen.structure import (
     Checks,
     check_canonical_record,
     same_json,
+    shown,
     type_name,
 )
 
@@ -47,7 +48,9 @@ RECORD_TYPE = "pith_number_record"
 def _check_hex_field(doc: dict[str, Any], name: str, out: Checks) -> str | None:
     value = doc.get(name)
     if not isinstance(value, str) or not HEX64_RE.fullmatch(value):
-        out.fail("hash_format", f"'{name}': expected 64 lowercase hex characters, found {value!r}")
+        out.fail(
+            "hash_format", f"'{name}': expected 64 lowercase hex characters, found {shown(value)}"
+        )
         return None
     return value
 
@@ -82,22 +85,22 @@ def _check_identity(
             "pith_number", f"pith_number: expected {expected_pn}, found {stated_pn} (wrong {what})"
         )
     else:
-        out.fail("pith_number", f"pith_number: expected {expected_pn}, found {stated_pn!r}")
+        out.fail("pith_number", f"pith_number: expected {expected_pn}, found {shown(stated_pn)}")
     stated_short = doc.get("short_pith_number")
     if stated_short == short_pith_number(suffix):
         out.ok("short_pith_number", f"{stated_short}")
     else:
         out.fail(
             "short_pith_number",
-            f"short_pith_number: expected {short_pith_number(suffix)}, found {stated_short!r}",
+            f"short_pith_number: expected {short_pith_number(suffix)}, found {shown(stated_short)}",
         )
     if same_json(doc.get("source"), record["source"]):
         out.ok("source", "top-level source equals canonical_record.source")
     else:
         out.fail(
             "source",
-            f"'source': expected {record['source']!r} (as in canonical_record), "
-            f"found {doc.get('source')!r}"[:300],
+            f"'source': expected {shown(record['source'])} (as in canonical_record), "
+            f"found {shown(doc.get('source'))}"[:300],
         )
     _check_aliases(doc.get(alias_field), alias_field, record, suffix, out)
 
@@ -117,16 +120,16 @@ def _check_aliases(
     for alias in aliases:
         kind = alias.get("alias_kind")
         if not isinstance(kind, str):
-            errors.append(f"alias without a string alias_kind: {alias!r}"[:200])
+            errors.append(f"alias without a string alias_kind: {shown(alias)}"[:200])
         elif kind in seen:
-            errors.append(f"alias_kind {kind!r} appears twice")
+            errors.append(f"alias_kind {shown(kind)} appears twice")
         else:
             seen[kind] = alias.get("alias_value")
     for kind, value in expected.items():
         if kind not in seen:
-            errors.append(f"{kind}: expected {value!r}, found no alias")
+            errors.append(f"{kind}: expected {shown(value)}, found no alias")
         elif seen[kind] != value:
-            errors.append(f"{kind}: expected {value!r}, found {seen[kind]!r}")
+            errors.append(f"{kind}: expected {shown(value)}, found {shown(seen[kind])}")
     if errors:
         out.fail("aliases", f"'{field}': " + "; ".join(errors))
         return
@@ -204,7 +207,7 @@ def _check_display(doc: dict[str, Any], record: dict[str, Any], out: Checks) -> 
             errors.append(f"paper.{name}: expected a string, found {type_name(paper[name])}")
     for name in ("primary_cat", "license", "submitted_at"):
         if name in paper and paper[name] != meta[name]:
-            errors.append(f"paper.{name}: expected {meta[name]!r}, found {paper[name]!r}")
+            errors.append(f"paper.{name}: expected {shown(meta[name])}, found {shown(paper[name])}")
     if "cross_cats" in paper:
         cats = paper["cross_cats"]
         if (
@@ -213,7 +216,8 @@ def _check_display(doc: dict[str, Any], record: dict[str, Any], out: Checks) -> 
             or sorted(cats) != meta["cross_cats_sorted"]
         ):
             errors.append(
-                f"paper.cross_cats: expected {meta['cross_cats_sorted']!r}, found {cats!r}"
+                f"paper.cross_cats: expected {shown(meta['cross_cats_sorted'])}, "
+                f"found {shown(cats)}"
             )
     if errors:
         out.fail("display_metadata", "; ".join(errors)[:600])
@@ -234,12 +238,12 @@ def _record_checks(
     if doc.get("record_type") != RECORD_TYPE:
         out.fail(
             "record_type",
-            f"'record_type': expected {RECORD_TYPE!r}, found {doc.get('record_type')!r}",
+            f"'record_type': expected {shown(RECORD_TYPE)}, found {shown(doc.get('record_type'))}",
         )
     if doc.get("schema_version") != "1.0":
         out.fail(
             "schema_version",
-            f"'schema_version': expected '1.0', found {doc.get('schema_version')!r}",
+            f"'schema_version': expected '1.0', found {shown(doc.get('schema_version'))}",
         )
     elif doc.get("record_type") == RECORD_TYPE:
         out.ok("record_type", f"{RECORD_TYPE}, schema 1.0")
@@ -260,7 +264,9 @@ def _bundle_checks(
     out: Checks,
 ) -> str | None:
     if doc.get("bundle_version") != "1.0":
-        out.fail("bundle", f"'bundle_version': expected '1.0', found {doc.get('bundle_version')!r}")
+        out.fail(
+            "bundle", f"'bundle_version': expected '1.0', found {shown(doc.get('bundle_version'))}"
+        )
     _check_identity(doc, record, digest, suffix, out, "source_aliases")
     out.note("title_hash", "not_checkable", "a bundle carries no displayed title")
     events = doc.get("events")
@@ -303,7 +309,20 @@ def _bundle_checks(
 
 
 def verify_document(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
-    """Stage 2 on one document."""
+    """Stage 2 on one document. Never raises for any input: an unexpected error becomes
+    this document's ``internal`` failure, so one document cannot stop a run."""
+    try:
+        return _verify(loaded, keys)
+    except Exception as exc:  # the documented last line of defence
+        check = Check(
+            "internal",
+            "failed",
+            f"pithgen could not check this document: {type(exc).__name__}: {shown(str(exc))}",
+        )
+        return Verdict(loaded.source, loaded.kind, (check,))
+
+
+def _verify(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
     if loaded.data is None:
         assert loaded.error is not None
         return Verdict(loaded.source, None, (loaded.error,))
@@ -311,18 +330,20 @@ def verify_document(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
     out = Checks()
     if kind == "bundle" and doc.get("bundle_type") != BUNDLE_TYPE:
         out.fail(
-            "bundle", f"'bundle_type': expected {BUNDLE_TYPE!r}, found {doc.get('bundle_type')!r}"
+            "bundle",
+            f"'bundle_type': expected {shown(BUNDLE_TYPE)}, found {shown(doc.get('bundle_type'))}",
         )
         return Verdict(loaded.source, kind, tuple(out.items))
     record = doc.get("canonical_record")
     stated = doc.get("pith_number")
-    pith_number = stated if isinstance(stated, str) else None
+    # A stated number is only carried into reports if it is well formed.
+    pith_number = stated if isinstance(stated, str) and PITH_NUMBER_RE.fullmatch(stated) else None
     if "canonical_record" not in doc:
         what = "a Pith record document or bundle" if kind == "record" else "a bundle"
         out.fail(
             "structure",
             f"expected {what} with a 'canonical_record', found an object with keys "
-            f"{sorted(doc)[:12]}",
+            f"{shown(sorted(doc)[:12])}",
         )
         return Verdict(loaded.source, kind, tuple(out.items), pith_number=pith_number)
     if not check_canonical_record(record, out):
