@@ -40,6 +40,21 @@ class InputFile:
     refused: str | None = None
 
 
+def is_input_name(name: str) -> bool:
+    """``.json`` and ``.jsonl`` files, in any letter case."""
+    return name.lower().endswith(SUFFIXES)
+
+
+def display_name(name: str) -> str:
+    """A file name as reports show it: bytes that are not UTF-8 and control characters
+    are escaped (``\\xff``, ``\\n``), so a name can neither break a report nor a report
+    store."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
@@ -60,22 +75,30 @@ def discover(
     for given in paths:
         if not os.path.lexists(given):
             raise InputPathError(
-                "expected an existing file or directory, found nothing", where=str(given)
+                "expected an existing file or directory, found nothing",
+                where=display_name(str(given)),
             )
         try:
             real_root = given.resolve(strict=True)
         except (OSError, RuntimeError) as exc:
-            raise InputPathError(f"cannot resolve path: {exc}", where=str(given)) from None
+            raise InputPathError(
+                f"cannot resolve path: {exc}", where=display_name(str(given))
+            ) from None
         if real_root.is_dir():
-            found.extend(_walk(Path() if relative else given, real_root, skipped))
+            shown = Path() if relative else Path(display_name(str(given)))
+            found.extend(_walk(shown, real_root, skipped))
         elif real_root.is_file():
             found.append(
                 InputFile(
-                    real_root, given.name if relative else str(given), real_root.stat().st_size
+                    real_root,
+                    display_name(given.name if relative else str(given)),
+                    real_root.stat().st_size,
                 )
             )
         else:
-            raise InputPathError("expected a regular file or directory", where=str(given))
+            raise InputPathError(
+                "expected a regular file or directory", where=display_name(str(given))
+            )
     return found
 
 
@@ -92,7 +115,7 @@ def _walk(given: Path, real_root: Path, skipped: set[Path]) -> Iterator[InputFil
             continue
         subdirs = []
         for entry in entries:
-            shown = shown_dir / entry.name
+            shown = shown_dir / display_name(entry.name)
             if entry.name.startswith("."):
                 continue
             target = Path(entry.path)
@@ -100,11 +123,11 @@ def _walk(given: Path, real_root: Path, skipped: set[Path]) -> Iterator[InputFil
                 try:
                     resolved = target.resolve(strict=True)
                 except (OSError, RuntimeError) as exc:
-                    if entry.name.endswith(SUFFIXES):
+                    if is_input_name(entry.name):
                         out.append(InputFile(target, str(shown), 0, f"broken symlink: {exc}"))
                     continue
                 if not _within(resolved, real_root):
-                    if entry.name.endswith(SUFFIXES) or resolved.is_dir():
+                    if is_input_name(entry.name) or resolved.is_dir():
                         out.append(
                             InputFile(
                                 target,
@@ -118,14 +141,14 @@ def _walk(given: Path, real_root: Path, skipped: set[Path]) -> Iterator[InputFil
             try:
                 st = target.stat()
             except OSError as exc:
-                if entry.name.endswith(SUFFIXES):
+                if is_input_name(entry.name):
                     out.append(InputFile(target, str(shown), 0, f"cannot stat: {exc}"))
                 continue
             if stat.S_ISDIR(st.st_mode):
                 if target not in seen_dirs:
                     seen_dirs.add(target)
                     subdirs.append((target, shown))
-            elif entry.name.endswith(SUFFIXES):
+            elif is_input_name(entry.name):
                 if stat.S_ISREG(st.st_mode):
                     out.append(InputFile(target, str(shown), st.st_size))
                 else:
@@ -148,7 +171,7 @@ def load_file(item: InputFile, options: LoadOptions = LoadOptions()) -> Iterator
     if item.refused is not None:
         yield _failure(Source(item.display), b"", "input", item.refused)
         return
-    if item.display.endswith(".jsonl"):
+    if item.display.lower().endswith(".jsonl"):
         yield from _load_jsonl(item, options)
         return
     source = Source(item.display)
