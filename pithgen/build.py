@@ -75,6 +75,7 @@ def build_site(
     progress: Progress | None = None,
     total: Callable[[int], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    cwd: Path | None = None,
 ) -> BuildOutcome:
     """Build the site described by ``config``. Raises :class:`PithgenError` for usage and
     I/O errors; verification failures are in the outcome (``written`` says whether the
@@ -90,8 +91,14 @@ def build_site(
             )
     if not config.records.is_dir():
         raise UsageError("expected a folder of records, found none", where=str(config.records))
+    check_output_folder(config.out, config.records, cwd)
     options = LoadOptions()
     files = discover([config.records], relative=True, skip=[config.out])
+    if not files:
+        raise UsageError(
+            "expected record files (.json or .jsonl), found none; nothing was built",
+            where=str(config.records),
+        )
     if total is not None:
         total(2 * sum(f.size for f in files))
     result = _verify_pass(files, keys, options, progress)
@@ -105,6 +112,35 @@ def build_site(
         writer.abort()
         raise
     return BuildOutcome(result, True, writer.files, writer.bytes, clock() - started, notes)
+
+
+def check_output_folder(out: Path, records: Path, cwd: Path | None = None) -> None:
+    """Refuse an output folder whose replacement would destroy something: the records,
+    a folder holding them, the working folder, or a folder that is not a pithgen site."""
+    target = out.resolve()
+    protected = [("the records folder", records.resolve())]
+    if cwd is not None:
+        protected.append(("the working folder", cwd.resolve()))
+    for name, path in protected:
+        if target == path or target in path.parents:
+            raise UsageError(
+                f"refusing to build into {out}: replacing it would delete {name} ({path})",
+                where=str(out),
+            )
+    if target.is_dir() and any(target.iterdir()) and not is_pithgen_site(target):
+        raise UsageError(
+            "refusing to replace a folder that is not a pithgen site (no pith-mirrors.json "
+            "written by pithgen); choose an empty or new output folder",
+            where=str(out),
+        )
+
+
+def is_pithgen_site(folder: Path) -> bool:
+    try:
+        manifest = json.loads((folder / "pith-mirrors.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("generator") == "pithgen"
 
 
 def _summary_of(doc: RecordDocument) -> tuple[Summary, str]:

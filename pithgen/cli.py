@@ -255,7 +255,7 @@ def _build_config(flags: dict[str, Any]) -> BuildConfig:
 def _run_build(config: BuildConfig) -> bool:
     progress = _Progress("building")
     try:
-        outcome = build_site(config, progress=progress.step, total=progress.total)
+        outcome = build_site(config, progress=progress.step, total=progress.total, cwd=Path.cwd())
     finally:
         progress.close()
     for line in build_summary(outcome, config):

@@ -36,6 +36,21 @@ from pithgen.errors import KeyFileError
 from pithgen.strictjson import JSONDefect, parse_document
 
 DEFAULT_KEY_ID = "pith-v1-2026-05"
+# What a published key document may carry (Pith's pith-signing-key.json has exactly these).
+PUBLIC_FIELDS = frozenset(
+    {
+        "algorithm",
+        "format",
+        "key_id",
+        "public_key_hex",
+        "public_key_b64",
+        "fingerprint_sha256_hex",
+        "fingerprint_sha256_b32_first128bits",
+        "rotates_at",
+        "signer_id",
+        "url",
+    }
+)
 _BUILTIN_KEY_FILES = ("pith-v1-2026-05.json",)
 
 
@@ -69,8 +84,9 @@ class TrustedKey:
         return True
 
     def to_dict(self) -> dict[str, Any]:
-        """The key document, with every field the original carried and the derived ones."""
-        doc = dict(self.document)
+        """The public key document: the public fields the original carried (a whitelist:
+        nothing else from a key file is ever published) and the derived ones."""
+        doc = {k: v for k, v in self.document.items() if k in PUBLIC_FIELDS}
         doc.update(
             {
                 "algorithm": "ed25519",
@@ -95,6 +111,13 @@ def key_from_dict(doc: Any, origin: str, *, where: str | None = None) -> Trusted
     ``where`` is where errors point (defaults to ``origin``).
     """
     where = where or origin
+    if isinstance(doc, dict) and any(str(k).startswith("private") for k in doc):
+        raise KeyFileError(
+            "expected a public key document, found a PRIVATE key (it has "
+            f"{sorted(k for k in doc if str(k).startswith('private'))}); pass the public "
+            "document written beside it (KEY_ID.json), and keep the private one secret",
+            where=where,
+        )
     if not isinstance(doc, dict):
         raise KeyFileError(
             f"expected a JSON object (key document), found {type(doc).__name__}", where=where

@@ -187,3 +187,88 @@ def test_output_folder_inside_the_records_folder_is_not_read_back(tmp_path: Path
     second = build_site(config)  # site/ now holds dozens of JSON files; none is input
     assert first.result.total == second.result.total == 1
     assert second.result.failed == 0
+
+
+def _records_with_seed(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED, folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("records", "out", "why"),
+    [
+        ("r", "r", "the records folder"),
+        ("site/records", "site", "the records folder"),
+        ("records", ".", "the records folder"),
+        ("w/records", "w", "the records folder"),
+        ("../elsewhere/records", ".", "the working folder"),
+        ("../elsewhere/records", "..", "the working folder"),
+    ],
+)
+def test_build_refuses_an_output_folder_that_would_destroy_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: str, out: str, why: str
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    _records_with_seed(work / records)
+    monkeypatch.chdir(work)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = CliRunner().invoke(main, ["build", "--records", records, "--out", out])
+    assert result.exit_code == 2, result.output
+    assert why in result.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_build_refuses_to_replace_a_folder_that_is_not_a_pithgen_site(tmp_path: Path) -> None:
+    records = _records_with_seed(tmp_path / "records")
+    out = tmp_path / "docs"
+    write(out / "important.txt", "keep me")
+    result = CliRunner().invoke(main, ["build", "--records", str(records), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "not a pithgen site" in result.output
+    assert (out / "important.txt").read_text(encoding="utf-8") == "keep me"
+    # An empty folder, and a previous pithgen site, are fine to replace.
+    (out / "important.txt").unlink()
+    for _ in range(2):
+        done = CliRunner().invoke(main, ["build", "--records", str(records), "--out", str(out)])
+        assert done.exit_code == 0, done.output
+
+
+@pytest.mark.parametrize("layout", ["empty", "only-other-files"])
+def test_build_without_any_record_file_is_a_usage_error(tmp_path: Path, layout: str) -> None:
+    records = tmp_path / "records"
+    records.mkdir()
+    if layout == "only-other-files":
+        write(records / "notes.txt", "not a record")
+    result = CliRunner().invoke(
+        main, ["build", "--records", str(records), "--out", str(tmp_path / "site")]
+    )
+    assert result.exit_code == 2
+    assert "expected record files (.json or .jsonl), found none" in result.output
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_private_key_document_is_never_trusted_nor_published(tmp_path: Path) -> None:
+    from pithgen.keys import SigningKey, write_key_pair
+
+    private, public = write_key_pair(SigningKey.from_seed("reg-1", bytes(32)), tmp_path / "k")
+    records = _records_with_seed(tmp_path / "records")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(
+        main, ["build", "--records", str(records), "--out", str(out), "--trust-key", str(private)]
+    )
+    assert result.exit_code == 2
+    assert "PRIVATE key" in result.output
+    assert not out.exists()
+    # The public document is accepted; only whitelisted fields are published.
+    doc = json.loads(public.read_text(encoding="utf-8"))
+    public.write_text(json.dumps(dict(doc, internal_note="do not publish")), encoding="utf-8")
+    done = CliRunner().invoke(
+        main, ["build", "--records", str(records), "--out", str(out), "--trust-key", str(public)]
+    )
+    assert done.exit_code == 0, done.output
+    published = (out / "keys" / "reg-1.json").read_text(encoding="utf-8")
+    assert "internal_note" not in published and "private" not in published
+    assert json.loads(published)["public_key_hex"] == doc["public_key_hex"]
+    assert "private" not in (out / "pith-mirrors.json").read_text(encoding="utf-8")
