@@ -203,7 +203,7 @@ def _records_with_seed(folder: Path) -> Path:
         ("records", ".", "the records folder"),
         ("w/records", "w", "the records folder"),
         ("../elsewhere/records", ".", "the working folder"),
-        ("../elsewhere/records", "..", "the working folder"),
+        ("../elsewhere/records", "..", "the records folder"),
     ],
 )
 def test_build_refuses_an_output_folder_that_would_destroy_input(
