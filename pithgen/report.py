@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
 from pithgen.load import LoadOptions, discover, load_file
 from pithgen.merge import MergeResult, merge
@@ -31,6 +32,11 @@ def verify_paths(
     """load -> verify -> merge over every document under ``paths`` (streaming)."""
     options = options or LoadOptions()
     files = discover(paths)
+    if not files:
+        raise UsageError(
+            "expected record files (.json or .jsonl), found none",
+            where=", ".join(str(p) for p in paths),
+        )
     if total is not None:
         total(sum(f.size for f in files))
 

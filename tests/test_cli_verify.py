@@ -294,3 +294,10 @@ def test_mint_from_json_invalid_json_is_a_usage_error(tmp_path, signing_key) -> 
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.exit_code == 2
     assert "pithgen: error:" in result.stderr
+
+
+def test_verify_with_no_record_files_is_a_usage_error(tmp_path) -> None:
+    (tmp_path / "README.txt").write_text("no records here", encoding="utf-8")
+    result = CliRunner().invoke(main, ["verify", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "expected record files (.json or .jsonl), found none" in result.output
