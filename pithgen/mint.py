@@ -33,6 +33,40 @@ SIGNED_AT_FORMAT = "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
 SIGNED_AT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 
 
+_REQUIRED = frozenset({"arxiv_id", "version", "title", "abstract", "submitted_at", "primary_cat"})
+_STRING_FIELDS = (
+    "arxiv_id",
+    "title",
+    "abstract",
+    "submitted_at",
+    "primary_cat",
+    "authors",
+    "license",
+)
+_KNOWN = frozenset({*_REQUIRED, "cross_cats", "authors", "license"})
+_JSON_TYPES = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    tuple: "a list",
+    dict: "an object",
+}
+
+
+def _describe(value: Any) -> str:
+    """A short, safe description of a JSON value for an error message."""
+    kind = _JSON_TYPES.get(type(value), type(value).__name__)
+    if value is None:
+        return kind
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{kind} {text}"
+
+
 @dataclass(frozen=True)
 class Paper:
     """What a registry knows about one arXiv paper version."""
@@ -50,33 +84,36 @@ class Paper:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Paper:
-        known = {
-            "arxiv_id",
-            "version",
-            "title",
-            "abstract",
-            "submitted_at",
-            "primary_cat",
-            "cross_cats",
-            "authors",
-            "license",
-        }
-        missing = sorted(
-            {"arxiv_id", "version", "title", "abstract", "submitted_at", "primary_cat"} - set(data)
-        )
+        """A paper from a JSON object; every field's type is checked (``UsageError`` names
+        the field, what was expected and what was found)."""
+        missing = sorted(_REQUIRED - set(data))
         if missing:
             raise UsageError(f"paper metadata: missing {missing}")
+        for name in _STRING_FIELDS:
+            if name in data and not isinstance(data[name], str):
+                raise UsageError(f"{name}: expected a string, found {_describe(data[name])}")
+        version = data["version"]
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise UsageError(f"version: expected an integer, found {_describe(version)}")
+        cross = data.get("cross_cats", ())
+        if not isinstance(cross, list | tuple):
+            raise UsageError(f"cross_cats: expected a list of strings, found {_describe(cross)}")
+        for position, item in enumerate(cross):
+            if not isinstance(item, str):
+                raise UsageError(
+                    f"cross_cats[{position}]: expected a string, found {_describe(item)}"
+                )
         return cls(
             arxiv_id=data["arxiv_id"],
-            version=data["version"],
+            version=version,
             title=data["title"],
             abstract=data["abstract"],
             submitted_at=data["submitted_at"],
             primary_cat=data["primary_cat"],
-            cross_cats=tuple(data.get("cross_cats", ())),
+            cross_cats=tuple(cross),
             authors=data.get("authors", ""),
             license=data.get("license", ""),
-            extra={k: v for k, v in data.items() if k not in known},
+            extra={k: v for k, v in data.items() if k not in _KNOWN},
         )
 
     def validate(self) -> None:

@@ -295,6 +295,131 @@ def test_paper_from_dict(signing_key) -> None:
         Paper.from_dict(data)
 
 
+_GOOD_PAPER: dict[str, Any] = {
+    "arxiv_id": "2101.00001",
+    "version": 2,
+    "title": "T",
+    "abstract": "A",
+    "submitted_at": "2021-01-02T03:04:05Z",
+    "primary_cat": "cs.CR",
+    "cross_cats": ["cs.LG"],
+    "authors": "A. One",
+    "license": "",
+}
+
+_WRONG_TYPES = [
+    ("arxiv_id", 5, "arxiv_id: expected a string, found an integer 5"),
+    ("arxiv_id", None, "arxiv_id: expected a string, found null"),
+    ("title", ["T"], "title: expected a string, found a list ['T']"),
+    ("abstract", {"a": 1}, "abstract: expected a string, found an object {'a': 1}"),
+    ("submitted_at", 20210102, "submitted_at: expected a string, found an integer 20210102"),
+    ("primary_cat", False, "primary_cat: expected a string, found a boolean False"),
+    (
+        "authors",
+        ["A. One", "B. Two"],
+        "authors: expected a string, found a list ['A. One', 'B. Two']",
+    ),
+    ("license", 4.0, "license: expected a string, found a number 4.0"),
+    ("version", "2", "version: expected an integer, found a string '2'"),
+    ("version", True, "version: expected an integer, found a boolean True"),
+    ("version", 2.0, "version: expected an integer, found a number 2.0"),
+    ("version", None, "version: expected an integer, found null"),
+    ("cross_cats", "cs.AI", "cross_cats: expected a list of strings, found a string 'cs.AI'"),
+    (
+        "cross_cats",
+        {"cs.AI": 1},
+        "cross_cats: expected a list of strings, found an object {'cs.AI': 1}",
+    ),
+    ("cross_cats", ["cs.AI", 7], "cross_cats[1]: expected a string, found an integer 7"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), _WRONG_TYPES)
+def test_paper_from_dict_checks_types(name, value, message) -> None:
+    with pytest.raises(UsageError) as info:
+        Paper.from_dict({**_GOOD_PAPER, name: value})
+    assert info.value.message == message
+
+
+def test_paper_from_dict_accepts_good_types_and_tuples() -> None:
+    p = Paper.from_dict({**_GOOD_PAPER, "cross_cats": ("cs.LG", "math.CO")})
+    assert p.cross_cats == ("cs.LG", "math.CO")
+    assert (
+        Paper.from_dict({k: v for k, v in _GOOD_PAPER.items() if k != "cross_cats"}).cross_cats
+        == ()
+    )
+
+
+def test_paper_from_dict_shortens_long_values_in_messages() -> None:
+    with pytest.raises(UsageError) as info:
+        Paper.from_dict({**_GOOD_PAPER, "title": ["x" * 10_000]})
+    assert info.value.message.startswith("title: expected a string, found a list ['xxx")
+    assert len(info.value.message) < 120
+
+
+@pytest.mark.parametrize(("name", "value", "message"), _WRONG_TYPES)
+@pytest.mark.parametrize("layout", ["list", "jsonl"])
+def test_mint_from_json_reports_wrong_types(
+    tmp_path, signing_key, name, value, message, layout
+) -> None:
+    _, _public = write_key_pair(signing_key, tmp_path / "keys")
+    private = tmp_path / "keys" / f"{signing_key.key_id}.private.json"
+    papers = [_GOOD_PAPER, {**_GOOD_PAPER, "arxiv_id": "2101.00002", name: value}]
+    source = tmp_path / "papers.json"
+    if layout == "list":
+        source.write_text(json.dumps(papers))
+    else:
+        source.write_text("".join(json.dumps(p) + "\n" for p in papers))
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        main,
+        [
+            "mint",
+            "--key",
+            str(private),
+            "--signed-at",
+            "2026-01-02T03:04:05Z",
+            "--from-json",
+            str(source),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert f"pithgen: error: {source}: paper 2: {message}" in result.output
+    assert not out.exists()
+
+
+def test_mint_from_json_cross_cats_string_is_not_split_into_characters(
+    tmp_path, signing_key
+) -> None:
+    write_key_pair(signing_key, tmp_path / "keys")
+    private = tmp_path / "keys" / f"{signing_key.key_id}.private.json"
+    source = tmp_path / "papers.json"
+    source.write_text(json.dumps([{**_GOOD_PAPER, "cross_cats": "cs.AI"}]))
+    result = CliRunner().invoke(
+        main,
+        [
+            "mint",
+            "--key",
+            str(private),
+            "--signed-at",
+            "2026-01-02T03:04:05Z",
+            "--from-json",
+            str(source),
+            "--out",
+            str(tmp_path / "out.jsonl"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "paper 1: cross_cats: expected a list of strings, found a string 'cs.AI'" in (
+        result.output
+    )
+    assert "category" not in result.output
+
+
 def test_key_file_with_duplicate_keys_is_refused(tmp_path) -> None:
     doc = {"algorithm": "ed25519", "key_id": "k", "public_key_hex": "11" * 32}
     other = _other_raw().hex()
