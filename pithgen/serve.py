@@ -10,8 +10,10 @@ the last good site in place and says why.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
@@ -25,6 +27,8 @@ from watchdog.observers import Observer
 from pithgen.config import BuildConfig
 
 DEBOUNCE_SECONDS = 0.3
+# Events that change nothing (watchdog >= 5 reports files being opened and read).
+_READ_ONLY_EVENTS = frozenset({"opened", "closed_no_write"})
 
 
 class SiteRequestHandler(SimpleHTTPRequestHandler):
@@ -59,20 +63,46 @@ def make_server(site_root: Path, host: str, port: int) -> ThreadingHTTPServer:
 
 
 class _Rebuilder(FileSystemEventHandler):
-    """Collects file events and runs one rebuild after they settle."""
+    """Collects file events and runs one rebuild after they settle.
 
-    def __init__(self, rebuild: Callable[[], None], ignore: list[Path]) -> None:
+    Ignored: anything inside an ignored folder (the output folder) and anything whose path
+    below the watched folder it came from has a component starting with "." (the output
+    folder's staging folders ``.{out}.pithgen-*`` and ``.{out}.old-*``, which a build
+    creates beside the output folder and so possibly inside a watched folder; editors' swap
+    files; ``.git``). A move counts if either its source or its destination counts.
+    """
+
+    def __init__(
+        self, rebuild: Callable[[], None], ignore: list[Path], roots: list[Path] | None = None
+    ) -> None:
         self.rebuild = rebuild
-        self.ignore = [p.absolute() for p in ignore]
+        self.ignore = [_absolute(p) for p in ignore]
+        self.roots = [_absolute(p) for p in roots or []]
         self.pending = threading.Event()
 
+    def relevant(self, raw: str | bytes) -> bool:
+        """Whether a change at ``raw`` (a path from a file event) may change the site."""
+        if not raw:
+            return False
+        path = _absolute(raw)
+        if any(_within(path, p) for p in self.ignore):
+            return False
+        below = [root for root in self.roots if _within(path, root)]
+        if below:
+            root = max(below, key=lambda r: len(r.parts))  # the innermost watched folder
+            parts = path.parts[len(root.parts) :]
+        else:
+            parts = (path.name,)
+        return not any(part.startswith(".") for part in parts)
+
     def on_any_event(self, event: FileSystemEvent) -> None:
-        path = Path(str(event.src_path)).absolute()
-        if any(path == p or p in path.parents for p in self.ignore):
+        if event.event_type in _READ_ONLY_EVENTS:  # the build itself reads the records
             return
-        if path.name.startswith("."):  # staging folders, editors' swap files
+        if event.is_directory and event.event_type == "modified":  # entries come as events
             return
-        self.pending.set()
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if any(self.relevant(p) for p in paths):
+            self.pending.set()
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -80,6 +110,15 @@ class _Rebuilder(FileSystemEventHandler):
                 time.sleep(DEBOUNCE_SECONDS)
                 self.pending.clear()
                 self.rebuild()
+
+
+def _absolute(path: str | bytes | Path) -> Path:
+    """``path`` made absolute and normalised ("." and ".." folded), without resolving links."""
+    return Path(os.path.abspath(os.fsdecode(path)))
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 def watch_paths(config: BuildConfig, config_file: Path | None) -> list[Path]:
@@ -114,10 +153,16 @@ def serve(
     observer = None
     try:
         if watch:
-            handler = _Rebuilder(rebuild, ignore=[config.out])
+            watched = watch_paths(config, config_file)
+            targets = [path if path.is_dir() else path.parent for path in watched]
+            handler = _Rebuilder(rebuild, ignore=[config.out], roots=targets)
+            # Renaming a freshly built folder inside a watched tree makes watchdog's inotify
+            # backend re-add watches it already has, and warn about it; that is harmless.
+            warnings.filterwarnings(
+                "ignore", message="Callback with id", category=RuntimeWarning, module="watchdog"
+            )
             observer = Observer()
-            for path in watch_paths(config, config_file):
-                target = path if path.is_dir() else path.parent
+            for path, target in zip(watched, targets, strict=True):
                 observer.schedule(handler, str(target), recursive=path.is_dir())
             observer.start()
             announce("Watching " + ", ".join(str(p) for p in watch_paths(config, config_file)))

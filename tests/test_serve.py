@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -18,8 +19,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirModifiedEvent,
+    FileClosedEvent,
+    FileClosedNoWriteEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileOpenedEvent,
+    FileSystemEvent,
+)
 
 from pithgen.keys import write_key_pair
+from pithgen.serve import _Rebuilder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TIMEOUT = 30.0
@@ -30,12 +45,14 @@ class Server:
         self.proc = proc
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        assert proc.stderr is not None
-        stream = proc.stderr
-        self.reader = threading.Thread(
-            target=lambda: [self.lines.put(x) for x in stream], daemon=True
-        )
-        self.reader.start()
+        # Both streams, one queue: messages go to stderr, build summaries to stdout.
+        streams = [s for s in (proc.stderr, proc.stdout) if s is not None]
+        self.readers = [
+            threading.Thread(target=lambda s=s: [self.lines.put(x) for x in s], daemon=True)
+            for s in streams
+        ]
+        for reader in self.readers:
+            reader.start()
         self.base = ""
 
     def wait_for(self, pattern: str) -> re.Match[str]:
@@ -71,33 +88,17 @@ class Server:
         raise AssertionError(f"{path} never answered {status}; log: {self.seen}")
 
 
-@pytest.fixture
-def server(tmp_path: Path, signing_key: Any) -> Iterator[Server]:
-    records = tmp_path / "records"
-    records.mkdir()
-    (records / "seed.json").write_bytes((FIXTURES / "seed-record-4FP6Z27B.json").read_bytes())
-    _, public = write_key_pair(signing_key, tmp_path / "keys")
+@contextlib.contextmanager
+def running(args: list[str], cwd: Path) -> Iterator[Server]:
+    """``pithgen serve ARGS --port 0`` run from ``cwd``, stopped with Ctrl-C afterwards."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pithgen",
-            "serve",
-            "--records",
-            str(records),
-            "--out",
-            str(tmp_path / "site"),
-            "--trust-key",
-            str(public),
-            "--port",
-            "0",
-        ],
+        [sys.executable, "-m", "pithgen", "serve", *args, "--port", "0"],
         stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         text=True,
         env=env,
-        cwd=tmp_path,
+        cwd=cwd,
     )
     srv = Server(proc)
     try:
@@ -112,10 +113,23 @@ def server(tmp_path: Path, signing_key: Any) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        srv.reader.join(timeout=5)
+        for reader in srv.readers:
+            reader.join(timeout=5)
         assert proc.returncode == 0, srv.seen  # Ctrl-C is a normal way to stop
-        assert proc.stderr is not None
-        proc.stderr.close()
+        for stream in (proc.stderr, proc.stdout):
+            assert stream is not None
+            stream.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path, signing_key: Any) -> Iterator[Server]:
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "seed.json").write_bytes((FIXTURES / "seed-record-4FP6Z27B.json").read_bytes())
+    _, public = write_key_pair(signing_key, tmp_path / "keys")
+    args = ["--records", str(records), "--out", str(tmp_path / "site"), "--trust-key", str(public)]
+    with running(args, tmp_path) as srv:
+        yield srv
 
 
 def test_serves_the_built_site_and_its_404_page(server: Server) -> None:
@@ -144,3 +158,105 @@ def test_a_new_record_is_published_and_a_bad_one_keeps_the_last_site(
     server.wait_for(r"Not built: 1 of 3 input document\(s\) failed")
     status, body = server.get(f"pith/{suffix}/index.html")
     assert status == 200 and b"Served after a rebuild" in body
+
+
+def _drain(server: Server, seconds: float) -> None:
+    """Collect every line the server writes during ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            server.seen.append(server.lines.get(timeout=min(left, 0.2)))
+        except queue.Empty:
+            assert server.proc.poll() is None, f"server exited: {server.seen}"
+
+
+def _built(server: Server) -> int:
+    return sum(1 for line in server.seen if line.startswith("Built "))
+
+
+def test_output_folder_inside_the_watched_records_folder_rebuilds_once(tmp_path: Path) -> None:
+    """The build's staging folders (``.site.pithgen-*``, ``.site.old-*``) appear beside the
+    output folder, here inside the watched records folder: they must not trigger rebuilds."""
+    folder = tmp_path / "sv"
+    folder.mkdir()
+    record = folder / "a.json"
+    record.write_bytes((FIXTURES / "seed-record-4FP6Z27B.json").read_bytes())
+    with running(["--records", ".", "--out", "site"], folder) as server:
+        _drain(server, 1.0)  # let any events of the first build settle
+        assert _built(server) == 1, server.seen
+        os.utime(record)  # touch
+        deadline = time.monotonic() + TIMEOUT
+        while _built(server) < 2 and time.monotonic() < deadline:
+            _drain(server, 0.2)
+        assert _built(server) == 2, server.seen
+        _drain(server, 3.0)
+        assert _built(server) == 2, server.seen
+        status, body = server.get("pith/4FP6Z27B6DFNJRYZBSXH3XON27/")
+        assert status == 200 and b"pith:2018:4FP6Z27B6DFNJRYZBSXH3XON27" in body
+    assert sorted(p.name for p in folder.iterdir()) == ["a.json", "site"]
+
+
+@pytest.mark.parametrize(
+    ("src", "dest", "relevant"),
+    [
+        ("r/a.json", "", True),
+        ("r/sub/a.json", "", True),
+        ("r/.site.pithgen-x1/pith/A/index.html", "", False),
+        ("r/.site.old-x2/index.html", "", False),
+        ("r/.a.json.swp", "", False),
+        ("r/.git/index", "", False),
+        ("r/sub/.hidden/a.json", "", False),
+        ("r/site/index.html", "", False),
+        ("r/site", "", False),
+        ("r/.site.pithgen-x1", "r/site", False),  # the build's own swap
+        ("r/site", "r/.site.old-x2", False),
+        ("r/.a.json.tmp", "r/a.json", True),  # an editor's atomic save
+        ("r/a.json", "r/.trash/a.json", True),  # a record moved away
+        (b"r/b\xff.json", "", True),
+        (".hidden-root/a.json", "", True),  # the watched folder itself may be dotted
+        (".hidden-root/.x/a.json", "", False),
+    ],
+)
+def test_rebuilder_ignores_staging_and_hidden_paths(
+    tmp_path: Path, src: str | bytes, dest: str | bytes, relevant: bool
+) -> None:
+
+    def under(rel: str | bytes) -> str | bytes:
+        if not rel:
+            return rel
+        if isinstance(rel, bytes):
+            return os.fsencode(tmp_path) + b"/" + rel
+        return str(tmp_path / rel)
+
+    handler = _Rebuilder(
+        lambda: None,
+        ignore=[tmp_path / "r" / "site"],
+        roots=[tmp_path / "r", tmp_path / ".hidden-root"],
+    )
+    event = FileMovedEvent(under(src), under(dest)) if dest else FileModifiedEvent(under(src))
+    handler.on_any_event(event)
+    assert handler.pending.is_set() is relevant
+
+
+@pytest.mark.parametrize(
+    ("event", "relevant"),
+    [
+        (FileCreatedEvent("r/a.json"), True),
+        (FileDeletedEvent("r/a.json"), True),
+        (FileClosedEvent("r/a.json"), True),
+        (DirCreatedEvent("r/sub"), True),
+        (DirDeletedEvent("r/sub"), True),
+        (FileOpenedEvent("r/a.json"), False),  # the build reading the records
+        (FileClosedNoWriteEvent("r/a.json"), False),
+        (DirModifiedEvent("r"), False),  # an entry changed: that entry has its own event
+        (DirModifiedEvent("r/sub"), False),
+    ],
+)
+def test_rebuilder_ignores_events_that_change_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, event: FileSystemEvent, relevant: bool
+) -> None:
+
+    monkeypatch.chdir(tmp_path)
+    handler = _Rebuilder(lambda: None, ignore=[Path("r/site")], roots=[Path("r")])
+    handler.on_any_event(event)
+    assert handler.pending.is_set() is relevant
