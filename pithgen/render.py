@@ -100,16 +100,40 @@ def make_env(templates: Path | None) -> jinja2.Environment:
     return env
 
 
+MAX_AUTHORS = 100  # in meta tags, JSON-LD and BibTeX; the page shows the text as given
+_TEX_DANGER = re.compile(
+    r"\\(input|include|openin|openout|write|read|immediate|catcode|def|edef|gdef|xdef|"
+    r"csname|let|special|usepackage|documentclass)(?![A-Za-z])"
+)
+
+
 def _authors(text: str) -> list[str]:
     return [a.strip() for a in text.split(",") if a.strip()]
+
+
+def bibtex_field(text: str) -> str:
+    """Text safe inside a BibTeX ``{...}`` field: TeX is kept (arXiv titles use it), but
+    unbalanced braces are escaped so the field cannot be closed early, and primitives that
+    read, write or redefine are neutralised."""
+    text = " ".join(text.split())
+    depth, balanced = 0, True
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            balanced = False
+            break
+    if not balanced or depth != 0:
+        text = text.replace("\\", "\\textbackslash ").replace("{", "\\{").replace("}", "\\}")
+    return _TEX_DANGER.sub(lambda m: "\\textbackslash " + m.group(1), text)
 
 
 def _bibtex(doc: RecordDocument, title: str, authors: str, url: str | None) -> str:
     key = "pith" + doc.suffix[:8]
     lines = [
         f"@misc{{{key},",
-        f"  title         = {{{title}}},",
-        f"  author        = {{{' and '.join(_authors(authors))}}},",
+        f"  title         = {{{bibtex_field(title)}}},",
+        f"  author        = {{{bibtex_field(' and '.join(_authors(authors)[:MAX_AUTHORS]))}"
+        f"{' and others' if len(_authors(authors)) > MAX_AUTHORS else ''}}},",
         f"  year          = {{{doc.submitted_at[:4]}}},",
         f"  eprint        = {{{doc.arxiv_id}}},",
         "  archivePrefix = {arXiv},",
@@ -203,11 +227,13 @@ class Renderer:
         )
         key = self._keys.get(verdict.key_id or "")
         abs_url = f"https://arxiv.org/abs/{doc.arxiv_id}v{doc.version}"
-        authors_list = _authors(authors)
-        ld = {
+        authors_list = _authors(authors)[:MAX_AUTHORS]
+        outcomes = {c.check: c.outcome for c in verdict.checks}
+        title_verified = outcomes.get("title_hash") == "ok"
+        ld: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "ScholarlyArticle",
-            "name": title or doc.pith_number,
+            "name": title if title and title_verified else doc.pith_number,
             "author": [{"@type": "Person", "name": a} for a in authors_list],
             "datePublished": doc.submitted_at[:10],
             "identifier": [
@@ -226,6 +252,8 @@ class Renderer:
             doc=doc,
             paper=paper,
             title=title,
+            title_verified=title_verified,
+            abstract_verified=outcomes.get("abstract_hash") == "ok",
             authors=authors,
             authors_list=authors_list,
             meta=meta,
@@ -240,7 +268,12 @@ class Renderer:
                 doc.canonical_record, sort_keys=True, indent=2, ensure_ascii=False
             ),
             canonical_text=canonical_json(doc.canonical_record),
-            bibtex=_bibtex(doc, title or "", authors, self.site.url(f"pith/{doc.suffix}/")),
+            bibtex=_bibtex(
+                doc,
+                title if title and title_verified else "",
+                authors,
+                self.site.url(f"pith/{doc.suffix}/"),
+            ),
             latex=f"\\href{{{self.site.url(f'pith/{doc.suffix}/') or abs_url}}}"
             f"{{\\texttt{{{doc.pith_number}}}}}",
             snippet=_verify_snippet(doc, key, json_name, self.site.url(json_name)),

@@ -1,0 +1,70 @@
+"""Unit tests of the render stage: what a record page claims, and what it refuses to."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from conftest import loaded_from
+
+from pithgen.keys import KeyRing
+from pithgen.model import RecordDocument
+from pithgen.render import MAX_AUTHORS, Renderer, SiteInfo, bibtex_field, make_env
+from pithgen.verify import verify_document
+
+
+def page_for(doc: dict[str, Any], ring: KeyRing) -> str:
+    verdict = verify_document(loaded_from(doc), ring)
+    assert verdict.ok, verdict.problems
+    site = SiteInfo("T", "https://m.example/", "", tuple(ring))
+    html = Renderer(make_env(None), site).record_page(
+        RecordDocument.from_dict(doc), verdict, has_record_json=True, has_bundle=False
+    )
+    return html.decode("utf-8")
+
+
+def test_a_verified_title_is_claimed_in_metadata(mint: Any, test_ring: KeyRing) -> None:
+    page = page_for(mint(title="Über Quantenmechanik"), test_ring)
+    assert '<meta name="citation_title" content="Über Quantenmechanik">' in page
+    ld = json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert ld["name"] == "Über Quantenmechanik"
+    assert "not verified" not in page
+
+
+def test_a_retitled_non_ascii_record_is_shown_but_never_claimed(
+    mint: Any, test_ring: KeyRing
+) -> None:
+    doc = mint(title="Über Quantenmechanik")
+    doc["paper"]["title"] = "Totally Fake Title ü by Mallory"
+    page = page_for(doc, test_ring)  # verifies: the spec makes this a warning only
+    assert "<h1>Totally Fake Title ü by Mallory</h1>" in page
+    assert "it is not verified" in page
+    assert "citation_title" not in page
+    ld = json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert ld["name"] == doc["pith_number"]
+    bib = re.search(r'<pre class="snippet bibtex">(.*?)</pre>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert "Mallory" not in bib
+
+
+def test_author_metadata_is_capped(mint: Any, test_ring: KeyRing) -> None:
+    authors = ", ".join(f"Author Number{i}" for i in range(MAX_AUTHORS + 50))
+    page = page_for(mint(authors=authors), test_ring)
+    assert page.count('name="citation_author"') == MAX_AUTHORS
+    assert " and others}" in page
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"On $\alpha$-stable {L\'evy} processes", r"On $\alpha$-stable {L\'evy} processes"),
+        ("Evil}, note={x", r"Evil\}, note=\{x"),
+        ("a }{ b", r"a \}\{ b"),
+        (r"\input{/etc/passwd}", r"\textbackslash input{/etc/passwd}"),
+        (r"\def\x{y} \inputs", r"\textbackslash def\x{y} \inputs"),
+        ("two\n  lines", "two lines"),
+    ],
+)
+def test_bibtex_fields_cannot_escape_their_braces(text: str, expected: str) -> None:
+    assert bibtex_field(text) == expected
