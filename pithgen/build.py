@@ -12,16 +12,17 @@ import json
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from pithgen.config import BuildConfig
 from pithgen.errors import OutputError, UsageError
 from pithgen.index import (
     AUTHORS_CHARS,
+    TITLE_CHARS,
     SearchIndex,
     Summary,
     listings,
@@ -154,7 +155,7 @@ def _summary_of(doc: RecordDocument) -> tuple[Summary, str]:
     summary = Summary(
         doc.suffix,
         doc.pith_number,
-        title if isinstance(title, str) else "",
+        title[:TITLE_CHARS] if isinstance(title, str) else "",
         short,
         doc.arxiv_id,
         doc.version,
@@ -289,8 +290,8 @@ def _write_indexes(
     robots = "User-agent: *\nAllow: /\n"
     if config.base_url:
         robots += f"Sitemap: {config.base_url}sitemap.xml\n"
-        pages.extend(f"pith/{s.suffix}/" for s in summaries)
-        _write_sitemaps(config.base_url, pages, writer)
+        urls = chain(pages, (f"pith/{s.suffix}/" for s in summaries))
+        _write_sitemaps(config.base_url, len(pages) + len(summaries), urls, writer)
         updated = max((s.submitted_at for s in lists.newest), default="1970-01-01T00:00:00Z")
         writer.write(
             "feed.xml",
@@ -372,21 +373,25 @@ def _xml_escape(text: str) -> str:
     )
 
 
-def _write_sitemaps(base_url: str, pages: list[str], writer: SiteWriter) -> None:
+def _write_sitemaps(base_url: str, count: int, urls: Iterator[str], writer: SiteWriter) -> None:
+    """``sitemap.xml``, or past :data:`SITEMAP_LIMIT` URLs a sitemap index over
+    ``sitemaps/sitemap-N.xml``; URLs are streamed, never listed in memory."""
     head = '<?xml version="1.0" encoding="UTF-8"?>\n'
     ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 
-    def urlset(chunk: list[str]) -> bytes:
-        body = "".join(f"  <url><loc>{_xml_escape(base_url + p)}</loc></url>\n" for p in chunk)
-        return f"{head}<urlset {ns}>\n{body}</urlset>\n".encode()
+    def urlset(chunk: Iterable[str]) -> Iterator[bytes]:
+        yield f"{head}<urlset {ns}>\n".encode()
+        for url in chunk:
+            yield f"  <url><loc>{_xml_escape(base_url + url)}</loc></url>\n".encode()
+        yield b"</urlset>\n"
 
-    if len(pages) <= SITEMAP_LIMIT:
-        writer.write("sitemap.xml", urlset(pages))
+    if count <= SITEMAP_LIMIT:
+        writer.write_chunks("sitemap.xml", urlset(urls))
         return
     names = []
-    for n in range(0, len(pages), SITEMAP_LIMIT):
-        name = f"sitemaps/sitemap-{n // SITEMAP_LIMIT + 1}.xml"
-        writer.write(name, urlset(pages[n : n + SITEMAP_LIMIT]))
+    for n in range(-(-count // SITEMAP_LIMIT)):
+        name = f"sitemaps/sitemap-{n + 1}.xml"
+        writer.write_chunks(name, urlset(islice(urls, SITEMAP_LIMIT)))
         names.append(name)
     body = "".join(f"  <sitemap><loc>{_xml_escape(base_url + n)}</loc></sitemap>\n" for n in names)
     writer.write("sitemap.xml", f"{head}<sitemapindex {ns}>\n{body}</sitemapindex>\n".encode())

@@ -24,6 +24,7 @@ RESOLVE_TITLE_CHARS = 120
 IDS_PER_SHARD = 256
 TOKENS_PER_SHARD = 512
 DOC_BLOCK = 500
+SEARCH_TEXT_LIMIT = 20_000  # per record: a 10 MB authors line cannot flood the index
 NEWEST = 20
 
 
@@ -176,7 +177,8 @@ class SearchIndex:
         self.postings: dict[str, array[int]] = {}
 
     def add(self, docid: int, text: str) -> None:
-        for token in tokenize(text):
+        """Index ``text`` (at most :data:`SEARCH_TEXT_LIMIT` characters of it)."""
+        for token in tokenize(text[:SEARCH_TEXT_LIMIT]):
             found = self.postings.get(token)
             if found is None:
                 self.postings[token] = array("I", (docid,))
