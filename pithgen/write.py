@@ -1,14 +1,16 @@
 """Stage 6, write: the only stage that touches the output directory.
 
 Files go into a staging folder beside the target; :meth:`SiteWriter.commit` swaps it into
-place (the old site is moved aside, then removed), so an interrupted or failed build never
-leaves a half-written site and a refused build leaves the old one exactly as it was.
+place (in one atomic exchange where the system has one, else two renames), then removes
+the old site, so an interrupted or failed build never leaves a half-written site and a
+refused build leaves the old one exactly as it was.
 Every path is checked: relative, no ``..``, no empty or hidden components except the few
 the site layout needs (``.well-known``, ``.nojekyll``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import shutil
@@ -33,6 +35,31 @@ def safe_relpath(relpath: str) -> str:
         if not _SEGMENT_RE.fullmatch(part) or part in (".", "..") or ".." in part:
             raise OutputError(f"refusing unsafe output path {relpath!r} (segment {part!r})")
     return relpath
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``), so a reader
+    always finds either the old site or the new one, never nothing. False when the
+    system cannot (then the caller falls back to two renames)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
 
 
 class SiteWriter:
@@ -89,6 +116,10 @@ class SiteWriter:
                 raise OutputError(
                     "expected the output path to be a folder (or absent)", where=str(self.target)
                 )
+            if exchange(self.staging, self.target):
+                # One atomic step: the old site now sits at the staging path.
+                shutil.rmtree(self.staging, ignore_errors=True)
+                return
             old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
             old.rmdir()
             os.rename(self.target, old)
