@@ -25,6 +25,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from pithgen.config import BuildConfig
+from pithgen.load import is_input_name
 
 DEBOUNCE_SECONDS = 0.3
 # Events that change nothing (watchdog >= 5 reports files being opened and read).
@@ -73,19 +74,43 @@ class _Rebuilder(FileSystemEventHandler):
     """
 
     def __init__(
-        self, rebuild: Callable[[], None], ignore: list[Path], roots: list[Path] | None = None
+        self,
+        rebuild: Callable[[], None],
+        ignore: list[Path],
+        roots: list[Path] | None = None,
+        records: list[Path] | None = None,
     ) -> None:
         self.rebuild = rebuild
+        # In the records folders only record files (and folders) matter: a log file or an
+        # editor's backup written there must not trigger builds.
+        self.records = [_absolute(p) for p in records or []]
         self.ignore = [_absolute(p) for p in ignore]
         self.roots = [_absolute(p) for p in roots or []]
         self.pending = threading.Event()
+        # Folders watched without recursion (they hold the output folder); a folder that
+        # appears in one of them gets its own watch.
+        self.flat: set[Path] = set()
+        self.observer: Any = None
 
-    def relevant(self, raw: str | bytes) -> bool:
+    def new_folder(self, folder: Path) -> None:
+        if (
+            self.observer is not None
+            and folder.parent in self.flat
+            and not folder.name.startswith(".")
+            and folder.is_dir()
+        ):
+            self.flat.update(schedule_tree(self.observer, self, folder, self.ignore))
+
+    def relevant(self, raw: str | bytes, is_directory: bool = False) -> bool:
         """Whether a change at ``raw`` (a path from a file event) may change the site."""
         if not raw:
             return False
         path = _absolute(raw)
         if any(_within(path, p) for p in self.ignore):
+            return False
+        in_records = any(_within(path, r) for r in self.records)
+        others = [r for r in self.roots if r not in self.records and _within(path, r)]
+        if in_records and not others and not is_directory and not is_input_name(path.name):
             return False
         below = [root for root in self.roots if _within(path, root)]
         if below:
@@ -98,10 +123,12 @@ class _Rebuilder(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in _READ_ONLY_EVENTS:  # the build itself reads the records
             return
+        if event.is_directory and event.event_type in ("created", "moved"):
+            self.new_folder(_absolute(getattr(event, "dest_path", "") or event.src_path))
         if event.is_directory and event.event_type == "modified":  # entries come as events
             return
         paths = [event.src_path, getattr(event, "dest_path", "")]
-        if any(self.relevant(p) for p in paths):
+        if any(self.relevant(p, event.is_directory) for p in paths):
             self.pending.set()
 
     def run(self, stop: threading.Event) -> None:
@@ -119,6 +146,32 @@ def _absolute(path: str | bytes | Path) -> Path:
 
 def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
+
+
+def schedule_tree(
+    observer: Any, handler: FileSystemEventHandler, folder: Path, exclude: list[Path]
+) -> list[Path]:
+    """Watch ``folder`` and everything below it except ``exclude`` and dot-folders.
+
+    A folder holding no excluded folder gets one recursive watch. One that holds the
+    output folder is watched flat and its other subfolders recursively, so the output
+    folder, rewritten and swapped on every build, is never watched: that would flood the
+    watcher, and watchdog's inotify backend crashes when a watched tree is swapped away.
+    Returns the folders watched flat.
+    """
+    folder = _absolute(folder)
+    inside = [e for e in exclude if _within(e, folder)]
+    if not inside:
+        observer.schedule(handler, str(folder), recursive=True)
+        return []
+    if folder in inside:
+        return []
+    observer.schedule(handler, str(folder), recursive=False)
+    flat = [folder]
+    for child in sorted(folder.iterdir()):
+        if child.is_dir() and not child.is_symlink() and not child.name.startswith("."):
+            flat.extend(schedule_tree(observer, handler, child, exclude))
+    return flat
 
 
 def watch_paths(config: BuildConfig, config_file: Path | None) -> list[Path]:
@@ -155,15 +208,21 @@ def serve(
         if watch:
             watched = watch_paths(config, config_file)
             targets = [path if path.is_dir() else path.parent for path in watched]
-            handler = _Rebuilder(rebuild, ignore=[config.out], roots=targets)
+            handler = _Rebuilder(
+                rebuild, ignore=[config.out], roots=targets, records=[config.records]
+            )
             # Renaming a freshly built folder inside a watched tree makes watchdog's inotify
             # backend re-add watches it already has, and warn about it; that is harmless.
             warnings.filterwarnings(
                 "ignore", message="Callback with id", category=RuntimeWarning, module="watchdog"
             )
             observer = Observer()
+            handler.observer = observer
             for path, target in zip(watched, targets, strict=True):
-                observer.schedule(handler, str(target), recursive=path.is_dir())
+                if path.is_dir():
+                    handler.flat.update(schedule_tree(observer, handler, target, handler.ignore))
+                else:
+                    observer.schedule(handler, str(target), recursive=False)
             observer.start()
             announce("Watching " + ", ".join(str(p) for p in watch_paths(config, config_file)))
             handler.run(stop)
