@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from pithgen.canonical import (
     canonical_sha256,
@@ -27,6 +28,11 @@ from pithgen.mint import Paper, mint_record
 from pithgen.model import Check, LoadedDoc, Source, Verdict
 from pithgen.strictjson import parse_document
 from pithgen.verify import verify_document
+
+# Shared CI machines are slow and noisy: no per-example deadlines (a slow example is not a
+# failure of the property), and failures print the blob to reproduce them.
+settings.register_profile("pithgen", deadline=None, print_blob=True)
+settings.load_profile("pithgen")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_PATH = FIXTURES / "seed-record-4FP6Z27B.json"
