@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -20,17 +19,7 @@ from pathlib import Path
 
 from pithgen.config import BuildConfig
 from pithgen.errors import OutputError, UsageError
-from pithgen.index import (
-    AUTHORS_CHARS,
-    TITLE_CHARS,
-    SearchIndex,
-    Summary,
-    listings,
-    paginate,
-    resolve_files,
-    search_files,
-    search_text,
-)
+from pithgen.index import AUTHORS_CHARS, TITLE_CHARS, SiteIndex, Summary, search_text
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover, load_file
 from pithgen.merge import MergeResult, merge
@@ -178,9 +167,23 @@ def _write_site(
     counts = summarise(result)
     site = SiteInfo(config.title, config.base_url, config.description, tuple(keys), counts)
     renderer = Renderer(make_env(config.templates), site)
-    summaries: list[Summary] = []
-    rank = {pub.pith_number: n for n, pub in enumerate(result.iter_published())}
-    search = SearchIndex()
+    with SiteIndex() as index:
+        _render_records(keys, files, result, writer, options, progress, renderer, index)
+        index.finish()
+        return _write_indexes(config, keys, result, index, renderer, writer)
+
+
+def _render_records(
+    keys: KeyRing,
+    files: list[InputFile],
+    result: MergeResult,
+    writer: SiteWriter,
+    options: LoadOptions,
+    progress: Progress | None,
+    renderer: Renderer,
+    site_index: SiteIndex,
+) -> None:
+    """Pass 2: reload, re-verify and render the published documents, in input order."""
     chosen = result.iter_chosen()
     pending = next(chosen, None)
     index = -1
@@ -221,36 +224,33 @@ def _write_site(
                     ),
                 )
                 summary, authors = _summary_of(doc)
-                summaries.append(summary)
-                search.add(rank[doc.pith_number], search_text(summary, authors))
-    summaries.sort(key=lambda s: s.suffix)
-    return _write_indexes(config, keys, result, summaries, search, renderer, writer)
+                site_index.add(summary, search_text(summary, authors))
 
 
 def _write_indexes(
     config: BuildConfig,
     keys: KeyRing,
     result: MergeResult,
-    summaries: list[Summary],
-    search: SearchIndex,
+    index: SiteIndex,
     renderer: Renderer,
     writer: SiteWriter,
 ) -> tuple[str, ...]:
     notes: list[str] = []
     counts = summarise(result)
-    for path, data in resolve_files(summaries):
+    for path, data in index.resolve_files():
         writer.write(path, data)
-    for path, data in search_files(summaries, search):
+    for path, data in index.search_files():
         writer.write(path, data)
-    _write_redirects(summaries, renderer, writer)
-    lists = listings(summaries)
+    _write_redirects(index, renderer, writer)
+    years, categories = index.groups("year"), index.groups("cat")
+    newest = index.newest()
     pages: list[str] = ["", "browse/", "search.html", "resolve.html", "verification/"]
-    for kind, groups in (("year", lists.by_year), ("category", lists.by_category)):
-        for name, items in groups.items():
+    for kind, column, groups in (("year", "year", years), ("category", "cat", categories)):
+        for name, count in groups:
             heading = (
                 f"Records first submitted in {name}" if kind == "year" else f"Records in {name}"
             )
-            for page in paginate(items, config.page_size):
+            for page in index.pages(column, name, count, config.page_size):
                 rel = f"browse/{kind}/{name}/{page.filename()}"
                 writer.write(
                     rel,
@@ -259,12 +259,9 @@ def _write_indexes(
                 pages.append(rel.removesuffix("index.html"))
     writer.write(
         "browse/index.html",
-        renderer.browse_page(
-            [(y, len(v)) for y, v in lists.by_year.items()],
-            [(c, len(v)) for c, v in lists.by_category.items()],
-        ),
+        renderer.browse_page(years, categories),
     )
-    writer.write("index.html", renderer.home_page(lists.newest, counts))
+    writer.write("index.html", renderer.home_page(newest, counts))
     writer.write("search.html", renderer.simple_page("search.html", "search.html"))
     writer.write("resolve.html", renderer.simple_page("resolve.html", "resolve.html"))
     writer.write("404.html", renderer.not_found_page())
@@ -290,12 +287,12 @@ def _write_indexes(
     robots = "User-agent: *\nAllow: /\n"
     if config.base_url:
         robots += f"Sitemap: {config.base_url}sitemap.xml\n"
-        urls = chain(pages, (f"pith/{s.suffix}/" for s in summaries))
-        _write_sitemaps(config.base_url, len(pages) + len(summaries), urls, writer)
-        updated = max((s.submitted_at for s in lists.newest), default="1970-01-01T00:00:00Z")
+        urls = chain(pages, (f"pith/{s.suffix}/" for s in index.ordered()))
+        _write_sitemaps(config.base_url, len(pages) + index.count, urls, writer)
+        updated = max((s.submitted_at for s in newest), default="1970-01-01T00:00:00Z")
         writer.write(
             "feed.xml",
-            renderer.simple_page("feed.xml", "feed.xml", newest=lists.newest, updated=updated),
+            renderer.simple_page("feed.xml", "feed.xml", newest=newest, updated=updated),
         )
     else:
         notes.append(
@@ -306,21 +303,15 @@ def _write_indexes(
     return tuple(notes)
 
 
-def _write_redirects(summaries: list[Summary], renderer: Renderer, writer: SiteWriter) -> None:
-    by_short: dict[str, list[Summary]] = defaultdict(list)
-    by_id: dict[str, list[Summary]] = defaultdict(list)
-    for s in summaries:
-        by_short[s.suffix[:8]].append(s)
-        by_id[s.arxiv_id].append(s)
-    for short, group in sorted(by_short.items()):
+def _write_redirects(index: SiteIndex, renderer: Renderer, writer: SiteWriter) -> None:
+    for short, group in index.by_short():
         rel = f"pith/{short}/index.html"
         target = f"pith/{group[0].suffix}/index.html"
         writer.write(
             rel,
             renderer.redirect_page(rel, target, f"pith:{short}", group if len(group) > 1 else None),
         )
-    for arxiv_id, group in sorted(by_id.items()):
-        group.sort(key=lambda s: s.version)
+    for arxiv_id, group in index.by_arxiv_id():
         latest = f"pith/{group[-1].suffix}/index.html"
         for rel, label in (
             (f"arxiv/{arxiv_id}/index.html", f"arXiv:{arxiv_id}"),

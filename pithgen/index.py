@@ -1,18 +1,25 @@
 """Stage 4, index: small per-record summaries -> listings, resolve and search shards.
 
-Pure: it receives :class:`Summary` objects (a few hundred bytes each, never a rendered
-page) and produces data structures and shard files. Shard formats are a contract with
-``static/pithgen.js`` (offline resolver and search): each shard is a script
-``pithgenShard("<name>", <json>);`` loadable from ``file://``, with a JSON twin for scripts.
+It receives one :class:`Summary` per published record (a few hundred bytes, never a
+rendered page) and its search text, and keeps them in a temporary on-disk SQLite store, so
+memory stays flat however large the archive; listings, redirects, sitemaps and shards are
+then produced by ordered queries, one page or shard at a time.
+
+Shard formats are a contract with ``static/pithgen.js`` (offline resolver and search):
+each shard is a script ``pithgenShard("<name>", <json>);`` loadable from ``file://``, with
+a JSON twin for scripts (resolve shards).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from array import array
-from collections import defaultdict
-from collections.abc import Iterator
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from pithgen.canonical import doi_for
@@ -87,66 +94,10 @@ class Page:
 
 
 def paginate(items: list[Summary], size: int) -> Iterator[Page]:
+    """Pages of a list already in memory (see :meth:`SiteIndex.pages` for a listing)."""
     count = max(1, -(-len(items) // size))
     for n in range(count):
         yield Page(n + 1, count, items[n * size : (n + 1) * size])
-
-
-@dataclass(frozen=True)
-class Listings:
-    by_year: dict[str, list[Summary]]
-    by_category: dict[str, list[Summary]]
-    newest: list[Summary]
-
-
-def listings(summaries: list[Summary]) -> Listings:
-    """Stable listings: oldest first within each year and category, so adding records
-    rarely moves earlier pages; ``newest`` for the home page and feed."""
-    ordered = sorted(summaries, key=lambda s: s.sort_key)
-    by_year: dict[str, list[Summary]] = defaultdict(list)
-    by_cat: dict[str, list[Summary]] = defaultdict(list)
-    for s in ordered:
-        by_year[s.year].append(s)
-        by_cat[s.primary_cat].append(s)
-    newest = ordered[::-1][:NEWEST]
-    return Listings(dict(sorted(by_year.items())), dict(sorted(by_cat.items())), newest)
-
-
-def by_arxiv_id(summaries: list[Summary]) -> dict[str, list[Summary]]:
-    out: dict[str, list[Summary]] = defaultdict(list)
-    for s in summaries:
-        out[s.arxiv_id].append(s)
-    for versions in out.values():
-        versions.sort(key=lambda s: (s.version, s.suffix))
-    return dict(sorted(out.items()))
-
-
-def resolve_files(summaries: list[Summary]) -> Iterator[tuple[str, bytes]]:
-    """``resolve/`` shards: by suffix prefix (Pith Numbers) and by arXiv id hash."""
-    by_prefix: dict[str, list[list[Any]]] = defaultdict(list)
-    for s in sorted(summaries, key=lambda s: s.suffix):
-        by_prefix[s.suffix[:2]].append([s.suffix, s.pith_number, s.title[:RESOLVE_TITLE_CHARS]])
-    ids = by_arxiv_id(summaries)
-    nshards = shard_count(len(ids), IDS_PER_SHARD)
-    by_shard: dict[str, dict[str, list[list[Any]]]] = defaultdict(dict)
-    for arxiv_id, versions in ids.items():
-        by_shard[shard_of(arxiv_id, nshards)][arxiv_id] = [
-            [s.version, s.suffix, s.pith_number, s.title[:RESOLVE_TITLE_CHARS]] for s in versions
-        ]
-    meta = {
-        "version": 1,
-        "pith_prefix_len": 2,
-        "id_shards": nshards,
-        "records": len(summaries),
-        "ids": len(ids),
-        "shard_hash": "fnv1a32(utf8(id)) % id_shards, lowercase hex, "
-        "zero-padded to the width of id_shards-1",
-    }
-    yield from _both("resolve/meta", "resolve/meta", meta)
-    for prefix, rows in sorted(by_prefix.items()):
-        yield from _both(f"resolve/p/{prefix}", f"resolve/p/{prefix}", rows)
-    for shard, table in sorted(by_shard.items()):
-        yield from _both(f"resolve/a/{shard}", f"resolve/a/{shard}", table)
 
 
 def search_text(s: Summary, authors: str | None = None) -> str:
@@ -167,64 +118,227 @@ def search_text(s: Summary, authors: str | None = None) -> str:
     )
 
 
-class SearchIndex:
-    """Token -> document ids, built one record at a time in any order.
+_SCHEMA = """
+CREATE TABLE summaries (
+    rid INTEGER PRIMARY KEY, suffix TEXT NOT NULL UNIQUE, pith TEXT NOT NULL,
+    title TEXT NOT NULL, authors TEXT NOT NULL, arxiv TEXT NOT NULL, version INTEGER NOT NULL,
+    submitted_at TEXT NOT NULL, year TEXT NOT NULL, cat TEXT NOT NULL, cross TEXT NOT NULL
+);
+CREATE TABLE postings (token TEXT NOT NULL, rid INTEGER NOT NULL);
+"""
+_COLUMNS = "suffix, pith, title, authors, arxiv, version, submitted_at, cat, cross"
+_LISTING_ORDER = "submitted_at, arxiv, version, suffix"
 
-    Postings are compact ``array('I')`` (4 bytes a posting); document ids are the ranks
-    of the records in suffix order, known before pass 2 starts."""
+
+def _summary(row: tuple[Any, ...]) -> Summary:
+    suffix, pith, title, authors, arxiv, version, submitted_at, cat, cross = row
+    return Summary(
+        suffix, pith, title, authors, arxiv, version, submitted_at, cat, tuple(json.loads(cross))
+    )
+
+
+class SiteIndex:
+    """The index stage's store: summaries and search postings in a temporary SQLite file.
+
+    Add every published record with :meth:`add`, call :meth:`finish`, then read listings,
+    redirects and shards as streams. Document ids for search are the records' ranks in
+    suffix order. :meth:`close` removes the file.
+    """
 
     def __init__(self) -> None:
-        self.postings: dict[str, array[int]] = {}
+        fd, self._path = tempfile.mkstemp(prefix="pithgen-index-", suffix=".sqlite3")
+        os.close(fd)
+        self.db = sqlite3.connect(self._path)
+        for pragma in (
+            "journal_mode = OFF",
+            "synchronous = OFF",
+            "cache_size = -16384",
+            "temp_store = FILE",
+        ):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.db.executescript(_SCHEMA)
+        self.count = 0
 
-    def add(self, docid: int, text: str) -> None:
-        """Index ``text`` (at most :data:`SEARCH_TEXT_LIMIT` characters of it)."""
-        for token in tokenize(text[:SEARCH_TEXT_LIMIT]):
-            found = self.postings.get(token)
-            if found is None:
-                self.postings[token] = array("I", (docid,))
-            else:
-                found.append(docid)
-
-
-def search_files(
-    ordered: list[Summary], index: SearchIndex | None = None
-) -> Iterator[tuple[str, bytes]]:
-    """``search/`` shards: an inverted index by token hash, and document blocks.
-
-    ``ordered`` fixes document ids (its order must be deterministic); ``index``, when
-    given, was filled with those ids (else it is built here from the summaries)."""
-    if index is None:
-        index = SearchIndex()
-        for docid, s in enumerate(ordered):
-            index.add(docid, search_text(s))
-    postings = index.postings
-    nshards = shard_count(len(postings), TOKENS_PER_SHARD)
-    by_shard: dict[str, list[str]] = defaultdict(list)
-    for token in postings:
-        by_shard[shard_of(token, nshards)].append(token)
-    meta = {
-        "version": 1,
-        "token_shards": nshards,
-        "doc_block": DOC_BLOCK,
-        "docs": len(ordered),
-        "tokens": len(postings),
-    }
-    yield "search/meta.js", shard_script("search/meta", meta)
-    for shard, tokens in sorted(by_shard.items()):
-        table = {token: sorted(postings[token]) for token in tokens}
-        yield f"search/t/{shard}.js", shard_script(f"search/t/{shard}", table)
-    for block in range(0, len(ordered), DOC_BLOCK):
-        rows = [
-            [
+    def add(self, summary: Summary, text: str) -> None:
+        """One published record and the text search finds it by (at most
+        :data:`SEARCH_TEXT_LIMIT` characters of it)."""
+        s = summary
+        cursor = self.db.execute(
+            f"INSERT INTO summaries ({_COLUMNS}, year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
                 s.suffix,
                 s.pith_number,
-                s.title[:TITLE_CHARS],
-                s.authors[:AUTHORS_CHARS],
-                s.arxiv_versioned,
+                s.title,
+                s.authors,
+                s.arxiv_id,
+                s.version,
+                s.submitted_at,
                 s.primary_cat,
+                json.dumps(list(s.cross_cats)),
                 s.year,
+            ),
+        )
+        rid = cursor.lastrowid
+        self.db.executemany(
+            "INSERT INTO postings (token, rid) VALUES (?, ?)",
+            ((token, rid) for token in tokenize(text[:SEARCH_TEXT_LIMIT])),
+        )
+        self.count += 1
+
+    def finish(self) -> None:
+        self.db.executescript(
+            """
+            CREATE INDEX summaries_by_listing ON summaries (submitted_at, arxiv, version, suffix);
+            CREATE INDEX summaries_by_id ON summaries (arxiv, version, suffix);
+            CREATE INDEX postings_by_token ON postings (token, rid);
+            CREATE TABLE docmap AS
+                SELECT rid, row_number() OVER (ORDER BY suffix) - 1 AS docid FROM summaries;
+            CREATE UNIQUE INDEX docmap_by_rid ON docmap (rid);
+            """
+        )
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._path)
+
+    def __enter__(self) -> SiteIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading back ----------------------------------------------------------------
+
+    def _summaries(
+        self, where: str = "", args: tuple[Any, ...] = (), order: str = "suffix"
+    ) -> Iterator[Summary]:
+        query = f"SELECT {_COLUMNS} FROM summaries {where} ORDER BY {order}"
+        for row in self.db.execute(query, args):
+            yield _summary(row)
+
+    def ordered(self) -> Iterator[Summary]:
+        """Every record in suffix order (the order of search document ids)."""
+        return self._summaries()
+
+    def groups(self, column: str) -> list[tuple[str, int]]:
+        """``(value, count)`` for each year (``"year"``) or primary category (``"cat"``)."""
+        if column not in ("year", "cat"):
+            raise ValueError(column)
+        query = f"SELECT {column}, count(*) FROM summaries GROUP BY {column} ORDER BY {column}"
+        return [(str(value), int(n)) for value, n in self.db.execute(query)]
+
+    def pages(self, column: str, value: str, count: int, size: int) -> Iterator[Page]:
+        """A stable listing, oldest first (adding records rarely moves earlier pages)."""
+        if column not in ("year", "cat"):
+            raise ValueError(column)
+        rows = self._summaries(f"WHERE {column} = ?", (value,), _LISTING_ORDER)
+        pages = max(1, -(-count // size))
+        for n in range(pages):
+            yield Page(n + 1, pages, [next(rows) for _ in range(min(size, count - n * size))])
+
+    def newest(self, n: int = NEWEST) -> list[Summary]:
+        order = ", ".join(f"{c} DESC" for c in _LISTING_ORDER.split(", "))
+        return list(self._summaries(order=f"{order} LIMIT {int(n)}"))
+
+    def by_short(self) -> Iterator[tuple[str, list[Summary]]]:
+        """Records grouped by the 8-character short number."""
+        for short, group in groupby(self.ordered(), key=lambda s: s.suffix[:8]):
+            yield short, list(group)
+
+    def by_arxiv_id(self) -> Iterator[tuple[str, list[Summary]]]:
+        """Records grouped by arXiv id, versions ascending."""
+        rows = self._summaries(order="arxiv, version, suffix")
+        for arxiv_id, group in groupby(rows, key=lambda s: s.arxiv_id):
+            yield arxiv_id, list(group)
+
+    def _shard_table(self, name: str, values: str, nshards: int) -> None:
+        """``name(value, shard)`` for every distinct value of the query ``values``."""
+        self.db.execute(f"CREATE TABLE {name} (value TEXT PRIMARY KEY, shard TEXT NOT NULL)")
+        cursor = self.db.execute(values)
+        while batch := cursor.fetchmany(10_000):
+            self.db.executemany(
+                f"INSERT INTO {name} (value, shard) VALUES (?, ?)",
+                ((v, shard_of(v, nshards)) for (v,) in batch),
+            )
+
+    def resolve_files(self) -> Iterator[tuple[str, bytes]]:
+        """``resolve/`` shards: by suffix prefix (Pith Numbers) and by arXiv id hash."""
+        n_ids = self.db.execute("SELECT count(DISTINCT arxiv) FROM summaries").fetchone()[0]
+        nshards = shard_count(n_ids, IDS_PER_SHARD)
+        meta = {
+            "version": 1,
+            "pith_prefix_len": 2,
+            "id_shards": nshards,
+            "records": self.count,
+            "ids": n_ids,
+            "shard_hash": "fnv1a32(utf8(id)) % id_shards, lowercase hex, "
+            "zero-padded to the width of id_shards-1",
+        }
+        yield from _both("resolve/meta", "resolve/meta", meta)
+        for prefix, group in groupby(self.ordered(), key=lambda s: s.suffix[:2]):
+            entries = [[s.suffix, s.pith_number, s.title[:RESOLVE_TITLE_CHARS]] for s in group]
+            yield from _both(f"resolve/p/{prefix}", f"resolve/p/{prefix}", entries)
+        self._shard_table("idshard", "SELECT DISTINCT arxiv FROM summaries", nshards)
+        query = """
+            SELECT i.shard, s.arxiv, s.version, s.suffix, s.pith, s.title
+            FROM summaries s JOIN idshard i ON i.value = s.arxiv
+            ORDER BY i.shard, s.arxiv, s.version, s.suffix
+        """
+        for shard, rows in groupby(self.db.execute(query), key=lambda r: r[0]):
+            table: dict[str, list[list[Any]]] = {}
+            for _, arxiv, version, suffix, pith, title in rows:
+                table.setdefault(arxiv, []).append(
+                    [version, suffix, pith, title[:RESOLVE_TITLE_CHARS]]
+                )
+            yield from _both(f"resolve/a/{shard}", f"resolve/a/{shard}", table)
+
+    def search_files(self) -> Iterator[tuple[str, bytes]]:
+        """``search/`` shards: an inverted index by token hash, and document blocks."""
+        n_tokens = self.db.execute("SELECT count(DISTINCT token) FROM postings").fetchone()[0]
+        nshards = shard_count(n_tokens, TOKENS_PER_SHARD)
+        meta = {
+            "version": 1,
+            "token_shards": nshards,
+            "doc_block": DOC_BLOCK,
+            "docs": self.count,
+            "tokens": n_tokens,
+        }
+        yield "search/meta.js", shard_script("search/meta", meta)
+        self._shard_table("tokshard", "SELECT DISTINCT token FROM postings", nshards)
+        query = """
+            SELECT t.shard, p.token, m.docid FROM postings p
+            JOIN tokshard t ON t.value = p.token JOIN docmap m ON m.rid = p.rid
+            ORDER BY t.shard, p.token, m.docid
+        """
+        for shard, rows in groupby(self.db.execute(query), key=lambda r: r[0]):
+            table: dict[str, list[int]] = {}
+            for _, token, docid in rows:
+                table.setdefault(token, []).append(docid)
+            yield f"search/t/{shard}.js", shard_script(f"search/t/{shard}", table)
+        for n, block in enumerate(_blocks(self.ordered(), DOC_BLOCK)):
+            docs = [
+                [
+                    s.suffix,
+                    s.pith_number,
+                    s.title[:TITLE_CHARS],
+                    s.authors[:AUTHORS_CHARS],
+                    s.arxiv_versioned,
+                    s.primary_cat,
+                    s.year,
+                ]
+                for s in block
             ]
-            for s in ordered[block : block + DOC_BLOCK]
-        ]
-        n = block // DOC_BLOCK
-        yield f"search/d/{n}.js", shard_script(f"search/d/{n}", rows)
+            yield f"search/d/{n}.js", shard_script(f"search/d/{n}", docs)
+
+
+def _blocks(items: Iterable[Summary], size: int) -> Iterator[list[Summary]]:
+    block: list[Summary] = []
+    for item in items:
+        block.append(item)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block

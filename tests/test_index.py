@@ -9,12 +9,9 @@ from typing import Any
 
 from pithgen.index import (
     DOC_BLOCK,
-    SearchIndex,
+    SiteIndex,
     Summary,
-    listings,
     paginate,
-    resolve_files,
-    search_files,
     search_text,
     shard_script,
 )
@@ -52,12 +49,18 @@ def test_shard_script_cannot_break_out_of_a_script_element() -> None:
     assert parse_shard(data) == ("x", {"t": "</script><script>alert(1)</script> & <!--"})
 
 
+def built(items: list[tuple[Summary, str]]) -> dict[str, bytes]:
+    with SiteIndex() as index:
+        for summary_, text in items:
+            index.add(summary_, text)
+        index.finish()
+        return {**dict(index.resolve_files()), **dict(index.search_files())}
+
+
 def test_search_index_finds_authors_beyond_the_displayed_part(tmp_path: Path) -> None:
     long_authors = ", ".join(f"Author{i} Person" for i in range(80)) + ", Zelda Lastauthor"
     s = summary(1, authors=long_authors[:50])
-    index = SearchIndex()
-    index.add(0, search_text(s, long_authors))
-    files = dict(search_files([s], index))
+    files = built([(s, search_text(s, long_authors))])
     _, meta = parse_shard(files["search/meta.js"])
     (token,) = query_tokens("Lastauthor")
     _, table = parse_shard(files[f"search/t/{shard_of(token, meta['token_shards'])}.js"])
@@ -66,28 +69,35 @@ def test_search_index_finds_authors_beyond_the_displayed_part(tmp_path: Path) ->
     assert docs[0][3] == long_authors[:50]  # the document block shows the short form
 
 
-def test_postings_are_sorted_whatever_order_records_were_added() -> None:
+def test_document_ids_follow_suffix_order_whatever_the_insertion_order() -> None:
     ordered = [summary(n, title="shared words") for n in range(DOC_BLOCK + 5)]
-    index = SearchIndex()
-    shuffled = list(enumerate(ordered))
+    shuffled = list(ordered)
     random.Random(7).shuffle(shuffled)
-    for docid, s in shuffled:
-        index.add(docid, search_text(s))
-    files = dict(search_files(ordered, index))
-    assert files == dict(search_files(ordered))  # same bytes as building in order
+    files = built([(s, search_text(s)) for s in shuffled])
+    assert files == built([(s, search_text(s)) for s in ordered])  # same bytes
     _, meta = parse_shard(files["search/meta.js"])
     _, table = parse_shard(files[f"search/t/{shard_of('shared', meta['token_shards'])}.js"])
     assert table["shared"] == list(range(len(ordered)))
+    _, first = parse_shard(files["search/d/0.js"])
+    assert [row[0] for row in first] == sorted(s.suffix for s in ordered)[:DOC_BLOCK]
     assert "search/d/1.js" in files and "search/d/2.js" not in files
 
 
 def test_listings_are_oldest_first_and_newest_is_reversed() -> None:
     items = [summary(n) for n in range(30)]
     random.Random(1).shuffle(items)
-    lists = listings(items)
-    year = lists.by_year["2021"]
-    assert [s.sort_key for s in year] == sorted(s.sort_key for s in items)
-    assert lists.newest[0].sort_key == max(s.sort_key for s in items)
+    with SiteIndex() as index:
+        for s in items:
+            index.add(s, search_text(s))
+        index.finish()
+        assert index.groups("year") == [("2021", 30)]
+        pages = list(index.pages("year", "2021", 30, 10))
+        listed = [s for page in pages for s in page.items]
+        assert [s.sort_key for s in listed] == sorted(s.sort_key for s in items)
+        assert [p.number for p in pages] == [1, 2, 3] and pages[0].count == 3
+        newest = index.newest(5)
+        assert [s.sort_key for s in newest] == sorted((s.sort_key for s in items), reverse=True)[:5]
+        assert [short for short, _ in index.by_short()] == sorted({s.suffix[:8] for s in items})
 
 
 def test_pagination_is_stable_and_names_files() -> None:
@@ -101,8 +111,9 @@ def test_pagination_is_stable_and_names_files() -> None:
 
 def test_resolve_shards_group_versions_by_id() -> None:
     items = [summary(1, version=2), summary(2, arxiv_id="2101.00001", version=1)]
-    files = dict(resolve_files(items))
+    files = built([(s, search_text(s)) for s in items])
     meta = json.loads(files["resolve/meta.json"])
+    assert (meta["records"], meta["ids"]) == (2, 1)
     shard = shard_of("2101.00001", meta["id_shards"])
     table = json.loads(files[f"resolve/a/{shard}.json"])
     assert [row[0] for row in table["2101.00001"]] == [1, 2]
