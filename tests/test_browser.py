@@ -127,6 +127,13 @@ def _cases(archive: Archive) -> dict[str, str]:
     }
 
 
+def _wrong_year(archive: Archive) -> tuple[str, str]:
+    """A full Pith Number of this archive with its year changed, and the real number."""
+    real = next(k for k in sorted(_cases(archive)) if k.startswith("pith:") and k.count(":") == 2)
+    year = int(real.split(":")[1])
+    return f"pith:{year - 1}:{real.split(':')[2]}", real
+
+
 NOTHING = {
     "not an identifier at all": "it is not a Pith Number",
     "pith:2018:" + "A" * 26: "no record in this mirror",
@@ -151,7 +158,7 @@ def doms(minted) -> Iterator[dict[tuple[str, str, str], str]]:
         }
         jobs = {}
         for origin, root in roots.items():
-            for q in [*_cases(archive), *NOTHING]:
+            for q in [*_cases(archive), *NOTHING, _wrong_year(archive)[0]]:
                 jobs[(origin, "resolve", q)] = f"{root}resolve.html?q={quote(q, safe='')}"
             for q in SEARCHES:
                 jobs[(origin, "search", q)] = f"{root}search.html?q={quote(q, safe='')}"
@@ -198,6 +205,17 @@ def test_a_query_that_matches_nothing_says_so(doms, origin, query) -> None:
     assert NOTHING[query] in box.text
     assert query in box.text
     assert find(dom, "ul", "accepted-forms")
+
+
+@pytest.mark.parametrize("origin", ORIGINS)
+def test_a_pith_number_with_the_wrong_year_does_not_resolve(minted, doms, origin) -> None:
+    archive, _ = minted
+    query, real = _wrong_year(archive)
+    dom = doms[(origin, "resolve", query)]
+    assert not find(dom, "code", "full")
+    [box] = [d for d in find(dom, "div") if d.attrs.get("id") == "resolve-results"]
+    assert "Nothing matched" in box.text and "another year" in box.text
+    assert real in box.text
 
 
 def _search_hits(dom: str) -> list[str]:

@@ -384,6 +384,12 @@
                 hits.push({ suffix: row[0], pith: row[1], title: row[2], extra: "" });
               }
             });
+            // A full Pith Number names its year too: the same suffix under another year
+            // is not that number (the year is the v1 submission year, part of the number).
+            var year = /^\s*pith:([0-9]{4}):/i.exec(String(q));
+            if (year && hits.length === 1 && String(hits[0].pith).indexOf("pith:" + year[1] + ":") !== 0) {
+              return { status: "none", reason: "year", actual: hits[0].pith, suffix: hits[0].suffix };
+            }
             if (hits.length === 1) return { status: "go", suffix: hits[0].suffix };
             if (hits.length > 1) return { status: "many", rows: hits.slice(0, MAX_CANDIDATES), total: hits.length };
             return { status: "none", reason: "missing" };
@@ -472,6 +478,15 @@
                   ":";
             showMessage(doc, box, "status-many", text);
             box.appendChild(candidateList(doc, root, res.rows));
+          } else if (res.reason === "year") {
+            showMessage(
+              doc,
+              box,
+              "status-none",
+              "Nothing matched \u201c" + shown + "\u201d: this mirror has " + res.actual +
+                ", with the same suffix but another year. A Pith Number's year is part of it.",
+              []
+            );
           } else if (res.reason === "unparsed") {
             showMessage(
               doc,
