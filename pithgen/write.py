@@ -10,7 +10,9 @@ the site layout needs (``.well-known``, ``.nojekyll``).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import tempfile
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 from pithgen.errors import OutputError
 
@@ -62,6 +65,39 @@ def exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
+def _lock_beside(target: Path) -> IO[bytes]:
+    """Hold ``.{name}.pithgen.lock`` beside the output folder for the whole build, so two
+    builds never write the same site at once (the second one is refused)."""
+    path = _lock_path(target)
+    lock = open(path, "ab")  # noqa: SIM115 - held until the build ends
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # The file is removed when a build ends: holding a lock on a removed file is
+        # holding nothing, so the path must still name the file that is locked.
+        if os.fstat(lock.fileno()).st_ino != os.stat(path).st_ino:
+            raise OSError("lock file replaced")
+    except OSError:
+        lock.close()
+        raise OutputError(
+            "another pithgen build is writing this site right now; try again when it is done",
+            where=str(target),
+        ) from None
+    return lock
+
+
+def _lock_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.pithgen.lock"
+
+
+def _remove_stale(target: Path) -> None:
+    """Staging and old folders left beside the output by a build that was killed (only
+    ever removed while holding the lock, so never another build's)."""
+    for prefix in (f".{target.name}.pithgen-", f".{target.name}.old-"):
+        for leftover in target.parent.glob(prefix + "*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
 class SiteWriter:
     """Writes a site into a staging folder next to ``target`` and swaps it in atomically."""
 
@@ -70,6 +106,8 @@ class SiteWriter:
         parent = self.target.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock_beside(self.target)
+            _remove_stale(self.target)
             self.staging = Path(
                 tempfile.mkdtemp(prefix=f".{self.target.name}.pithgen-", dir=parent)
             )
@@ -119,6 +157,7 @@ class SiteWriter:
             if exchange(self.staging, self.target):
                 # One atomic step: the old site now sits at the staging path.
                 shutil.rmtree(self.staging, ignore_errors=True)
+                self._release()
                 return
             old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
             old.rmdir()
@@ -134,6 +173,14 @@ class SiteWriter:
             ) from None
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        self._release()
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        if not self._lock.closed:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(_lock_path(self.target))
+            self._lock.close()  # closing the file drops the lock

@@ -87,3 +87,24 @@ def test_a_file_at_the_output_path_is_refused(tmp_path: Path) -> None:
         writer.commit()
     assert (tmp_path / "site").read_text(encoding="utf-8") == "a file"
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_a_second_build_of_the_same_site_is_refused_while_one_runs(tmp_path: Path) -> None:
+    first = SiteWriter(tmp_path / "site")
+    with pytest.raises(OutputError, match="another pithgen build is writing this site"):
+        SiteWriter(tmp_path / "site")
+    first.write("index.html", b"1")
+    first.commit()
+    second = SiteWriter(tmp_path / "site")  # free again once the first is done
+    second.abort()
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_leftovers_of_a_killed_build_are_cleaned_by_the_next_one(tmp_path: Path) -> None:
+    for leftover in (".site.pithgen-abc123", ".site.old-def456"):
+        (tmp_path / leftover / "pith").mkdir(parents=True)
+    (tmp_path / ".other.pithgen-keep").mkdir()  # another site's: not ours to remove
+    writer = SiteWriter(tmp_path / "site")
+    writer.write("index.html", b"x")
+    writer.commit()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.pithgen-keep", "site"]
