@@ -75,6 +75,11 @@ def _expect(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
+def _flag(table: dict[str, Any], key: str, default: bool, where: str) -> bool:
+    value = _expect(table, key, bool, where)
+    return default if value is None else bool(value)
+
+
 def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
     """Read ``path`` (or ``cwd/pithgen.toml`` if it exists); defaults otherwise."""
     if path is None:
@@ -126,8 +131,8 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         description=_expect(site, "description", str, where) or "",
         page_size=page_size,
         trust_keys=tuple(base / k for k in keys),
-        default_keys=bool(build.get("default_keys", True)),
-        keep_going=bool(build.get("keep_going", False)),
+        default_keys=_flag(build, "default_keys", True, where),
+        keep_going=_flag(build, "keep_going", False, where),
         templates=(base / templates)
         if templates
         else (default_templates if default_templates.is_dir() else None),

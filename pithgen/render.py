@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from pithgen import __version__
 from pithgen.canonical import canonical_json, doi_for
+from pithgen.errors import ConfigError
 from pithgen.index import Page, Summary
 from pithgen.keys import TrustedKey
 from pithgen.model import Check, RecordDocument, Verdict
@@ -193,7 +194,17 @@ class Renderer:
     def _render(self, template: str, relpath: str, **context: Any) -> bytes:
         context.setdefault("root", root_for(relpath))
         context.setdefault("canonical_url", self.site.url(relpath.removesuffix("index.html")))
-        html = self.env.get_template(template).render(site=self.site, relpath=relpath, **context)
+        try:
+            html = self.env.get_template(template).render(
+                site=self.site, relpath=relpath, **context
+            )
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "filename", None) or template
+            line = getattr(exc, "lineno", None)
+            raise ConfigError(
+                f"template error while rendering {relpath}: {type(exc).__name__}: {exc}",
+                where=f"{where}:{line}" if line else where,
+            ) from None
         return html.encode("utf-8")
 
     def not_found_page(self) -> bytes:

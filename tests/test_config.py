@@ -272,3 +272,41 @@ def test_a_private_key_document_is_never_trusted_nor_published(tmp_path: Path) -
     assert "internal_note" not in published and "private" not in published
     assert json.loads(published)["public_key_hex"] == doc["public_key_hex"]
     assert "private" not in (out / "pith-mirrors.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("{% if %}", "TemplateSyntaxError"),
+        ("{{ nonexistent.attr }}", "UndefinedError"),
+    ],
+)
+def test_a_broken_template_override_is_a_usage_error_naming_it(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
+    records = _records_with_seed(tmp_path / "records")
+    write(tmp_path / "templates" / "404.html", text)
+    write(tmp_path / "pithgen.toml", "")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--config",
+            str(tmp_path / "pithgen.toml"),
+            "--records",
+            str(records),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output and "404.html" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_config_flags_must_be_booleans(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "pithgen.toml", '[build]\ndefault_keys = "no"\n')
+    with pytest.raises(ConfigError, match="expected bool"):
+        load_config(cfg, cwd=tmp_path)
