@@ -47,7 +47,11 @@ class BuildOutcome:
 
 
 def _verify_pass(
-    files: list[InputFile], keys: KeyRing, options: LoadOptions, progress: Progress | None
+    files: list[InputFile],
+    keys: KeyRing,
+    options: LoadOptions,
+    progress: Progress | None,
+    scratch: Path,
 ) -> MergeResult:
     def verdicts() -> Iterator[Verdict]:
         for item in files:
@@ -56,7 +60,7 @@ def _verify_pass(
                     progress(len(loaded.raw))
                 yield verify_document(loaded, keys)
 
-    return merge(verdicts())
+    return merge(verdicts(), directory=scratch)
 
 
 def build_site(
@@ -91,11 +95,12 @@ def build_site(
         )
     if total is not None:
         total(2 * sum(f.size for f in files))
-    result = _verify_pass(files, keys, options, progress)
-    if result.failed and not config.keep_going:
-        return BuildOutcome(result, False, 0, 0, clock() - started)
     writer = SiteWriter(config.out)
     try:
+        result = _verify_pass(files, keys, options, progress, writer.scratch)
+        if result.failed and not config.keep_going:
+            writer.abort()
+            return BuildOutcome(result, False, 0, 0, clock() - started)
         notes = _write_site(config, keys, files, result, writer, options, progress)
         writer.commit()
     except BaseException:
@@ -167,7 +172,7 @@ def _write_site(
     counts = summarise(result)
     site = SiteInfo(config.title, config.base_url, config.description, tuple(keys), counts)
     renderer = Renderer(make_env(config.templates), site)
-    with SiteIndex() as index:
+    with SiteIndex(writer.scratch) as index:
         _render_records(keys, files, result, writer, options, progress, renderer, index)
         index.finish()
         return _write_indexes(config, keys, result, index, renderer, writer)

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 from pithgen.canonical import doi_for
@@ -145,8 +146,8 @@ class SiteIndex:
     suffix order. :meth:`close` removes the file.
     """
 
-    def __init__(self) -> None:
-        fd, self._path = tempfile.mkstemp(prefix="pithgen-index-", suffix=".sqlite3")
+    def __init__(self, directory: Path | None = None) -> None:
+        fd, self._path = tempfile.mkstemp(prefix="pithgen-index-", suffix=".sqlite3", dir=directory)
         os.close(fd)
         self.db = sqlite3.connect(self._path)
         for pragma in (

@@ -26,6 +26,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from pithgen.model import Check, Source, Verdict
@@ -172,10 +173,12 @@ class MergeResult:
         self.close()
 
 
-def _open_store(on_disk: bool) -> tuple[sqlite3.Connection, str | None]:
+def _open_store(
+    on_disk: bool, directory: Path | None = None
+) -> tuple[sqlite3.Connection, str | None]:
     path = None
     if on_disk:
-        fd, path = tempfile.mkstemp(prefix="pithgen-merge-", suffix=".sqlite3")
+        fd, path = tempfile.mkstemp(prefix="pithgen-merge-", suffix=".sqlite3", dir=directory)
         os.close(fd)
     db = sqlite3.connect(path or ":memory:")
     db.execute("PRAGMA journal_mode = OFF")
@@ -227,11 +230,15 @@ def _conflict_groups(db: sqlite3.Connection) -> dict[int, list[str]]:
 
 
 def merge(
-    verdicts: Iterable[Verdict], *, keep_checks: bool = False, on_disk: bool = True
+    verdicts: Iterable[Verdict],
+    *,
+    keep_checks: bool = False,
+    on_disk: bool = True,
+    directory: Path | None = None,
 ) -> MergeResult:
     """Stage 3. ``verdicts`` in input order; the result keeps that order. Checks that
     passed are dropped from the stored verdicts unless ``keep_checks``."""
-    db, path = _open_store(on_disk)
+    db, path = _open_store(on_disk, directory)
     try:
         rows = (
             (

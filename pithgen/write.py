@@ -113,10 +113,23 @@ class SiteWriter:
             )
         except OSError as exc:
             raise OutputError(f"cannot create a staging folder: {exc}", where=str(parent)) from None
+        self._scratch: Path | None = None
         # Folders known to exist: bounded, so memory does not grow with the site.
         self._dirs: OrderedDict[str, None] = OrderedDict()
         self.files = 0
         self.bytes = 0
+
+    @property
+    def scratch(self) -> Path:
+        """A work folder beside the output (for the stages' temporary stores), removed with
+        the staging folder, and by the next build if this one is killed."""
+        if self._scratch is None:
+            self._scratch = Path(
+                tempfile.mkdtemp(
+                    prefix=f".{self.target.name}.pithgen-work-", dir=self.target.parent
+                )
+            )
+        return self._scratch
 
     def write(self, relpath: str, data: bytes) -> None:
         self.write_chunks(relpath, (data,))
@@ -180,6 +193,9 @@ class SiteWriter:
         self._release()
 
     def _release(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
         if not self._lock.closed:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(_lock_path(self.target))

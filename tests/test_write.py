@@ -108,3 +108,15 @@ def test_leftovers_of_a_killed_build_are_cleaned_by_the_next_one(tmp_path: Path)
     writer.write("index.html", b"x")
     writer.commit()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.pithgen-keep", "site"]
+
+
+def test_the_scratch_folder_lives_beside_the_output_and_goes_with_the_build(
+    tmp_path: Path,
+) -> None:
+    writer = SiteWriter(tmp_path / "site")
+    scratch = writer.scratch
+    assert scratch.parent == tmp_path and scratch.name.startswith(".site.pithgen-work-")
+    (scratch / "store.sqlite3").write_bytes(b"x")
+    writer.write("index.html", b"x")
+    writer.commit()
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
