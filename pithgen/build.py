@@ -189,6 +189,7 @@ def _render_records(
     site_index: SiteIndex,
 ) -> None:
     """Pass 2: reload, re-verify and render the published documents, in input order."""
+    shared = result.shared_shorts()
     chosen = result.iter_chosen()
     pending = next(chosen, None)
     index = -1
@@ -226,6 +227,7 @@ def _render_records(
                         verdict,
                         has_record_json=pub.has_record,
                         has_bundle=pub.has_bundle,
+                        short_shared=doc.suffix[:8] in shared,
                     ),
                 )
                 summary, authors = _summary_of(doc)
@@ -271,7 +273,7 @@ def _write_indexes(
     writer.write("resolve.html", renderer.simple_page("resolve.html", "resolve.html"))
     writer.write("404.html", renderer.not_found_page())
     npages = max(1, -(-result.total // config.page_size))
-    verdicts = result.iter_verdicts()
+    verdicts = result.iter_verdicts(failed_first=True)
     for n in range(npages):
         rel = "verification/index.html" if n == 0 else f"verification/page-{n + 1}.html"
         rows = list(islice(verdicts, config.page_size))

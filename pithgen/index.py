@@ -23,7 +23,6 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from pithgen.canonical import doi_for
 from pithgen.tokens import shard_count, shard_of, tokenize
 
 TITLE_CHARS = 300
@@ -102,15 +101,17 @@ def paginate(items: list[Summary], size: int) -> Iterator[Page]:
 
 
 def search_text(s: Summary, authors: str | None = None) -> str:
-    """What search finds a record by: title, authors, identifiers, categories."""
+    """What search finds a record by: title, authors, identifiers, categories.
+
+    Identifiers go in without their constant parts (``pith:``, ``10.48550/arxiv.``), which
+    every record shares and would only make posting lists as long as the archive; DOIs and
+    full Pith Numbers are the resolver's job."""
     return " ".join(
         (
             s.title,
             s.authors if authors is None else authors,
             s.arxiv_id,
             s.arxiv_versioned,
-            doi_for(s.arxiv_id),
-            s.pith_number,
             s.suffix,
             s.suffix[:8],
             s.primary_cat,

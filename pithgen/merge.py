@@ -115,9 +115,10 @@ class MergeResult:
             "SELECT count(DISTINCT pith) FROM verdicts WHERE published = 1"
         ).fetchone()[0]
 
-    def iter_verdicts(self) -> Iterator[Verdict]:
-        """Every verdict, in input order."""
-        for (data,) in self._db.execute("SELECT data FROM verdicts ORDER BY idx"):
+    def iter_verdicts(self, *, failed_first: bool = False) -> Iterator[Verdict]:
+        """Every verdict, in input order (failed ones first, each group in input order)."""
+        order = "ok, idx" if failed_first else "idx"
+        for (data,) in self._db.execute(f"SELECT data FROM verdicts ORDER BY {order}"):
             yield _load(data)
 
     def iter_chosen(self) -> Iterator[Chosen]:
@@ -145,6 +146,12 @@ class MergeResult:
             current[kind] = _load(data).source
         if current is not None:
             yield Published(current["pith"], current["record"], current["bundle"])
+
+    def shared_shorts(self) -> frozenset[str]:
+        """8-character short numbers that more than one published record has."""
+        query = """SELECT substr(suffix, 1, 8) FROM verdicts WHERE published = 1
+                   GROUP BY substr(suffix, 1, 8) HAVING count(DISTINCT pith) > 1"""
+        return frozenset(short for (short,) in self._db.execute(query))
 
     @property
     def verdicts(self) -> list[Verdict]:

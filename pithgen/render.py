@@ -104,7 +104,9 @@ def make_env(templates: Path | None) -> jinja2.Environment:
 MAX_AUTHORS = 100  # in meta tags, JSON-LD and BibTeX; the page shows the text as given
 _TEX_DANGER = re.compile(
     r"\\(input|include|openin|openout|write|read|immediate|catcode|def|edef|gdef|xdef|"
-    r"csname|let|special|usepackage|documentclass)(?![A-Za-z])"
+    r"csname|let|special|usepackage|documentclass|newcommand|renewcommand|providecommand|"
+    r"expandafter|futurelet|afterassignment|everypar|everymath|scantokens|jobname|"
+    r"uppercase|lowercase|string|globaldefs|endinput)(?![A-Za-z])"
 )
 
 
@@ -125,11 +127,13 @@ def bibtex_field(text: str) -> str:
             break
     if not balanced or depth != 0:
         text = text.replace("\\", "\\textbackslash ").replace("{", "\\{").replace("}", "\\}")
+    # TeX's ^^ notation spells any character (\^^69nput is \input): never let it through.
+    text = re.sub(r"\\?\^\^", r"\\textasciicircum{}\\textasciicircum{}", text)
     return _TEX_DANGER.sub(lambda m: "\\textbackslash " + m.group(1), text)
 
 
 def _bibtex(doc: RecordDocument, title: str, authors: str, url: str | None) -> str:
-    key = "pith" + doc.suffix[:8]
+    key = "pith" + doc.suffix[:12]  # 8 characters can be shared by two records
     lines = [
         f"@misc{{{key},",
         f"  title         = {{{bibtex_field(title)}}},",
@@ -215,7 +219,13 @@ class Renderer:
         )
 
     def record_page(
-        self, doc: RecordDocument, verdict: Verdict, *, has_record_json: bool, has_bundle: bool
+        self,
+        doc: RecordDocument,
+        verdict: Verdict,
+        *,
+        has_record_json: bool,
+        has_bundle: bool,
+        short_shared: bool = False,
     ) -> bytes:
         relpath = f"pith/{doc.suffix}/index.html"
         paper = doc.paper
@@ -291,6 +301,7 @@ class Renderer:
             json_ld=ld,
             has_record_json=has_record_json,
             has_bundle=has_bundle,
+            short_shared=short_shared,
             abstract=paper.get("abstract") or paper.get("abstract_excerpt") or "",
             abstract_is_excerpt="abstract" not in paper and "abstract_excerpt" in paper,
         )

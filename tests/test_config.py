@@ -310,3 +310,16 @@ def test_config_flags_must_be_booleans(tmp_path: Path) -> None:
     cfg = write(tmp_path / "pithgen.toml", '[build]\ndefault_keys = "no"\n')
     with pytest.raises(ConfigError, match="expected bool"):
         load_config(cfg, cwd=tmp_path)
+
+
+def test_the_verification_pages_list_failed_documents_first(tmp_path: Path) -> None:
+    records = _records_with_seed(tmp_path / "records")
+    doc = json.loads(SEED.read_text(encoding="utf-8"))
+    doc["paper"]["title"] = "Tampered"
+    write(records / "zz-tampered.json", json.dumps(doc))
+    outcome = build_site(BuildConfig(records=records, out=tmp_path / "site", keep_going=True))
+    assert outcome.written
+    page = (tmp_path / "site" / "verification" / "index.html").read_text(encoding="utf-8")
+    assert page.index("zz-tampered.json") < page.index(SEED.name)
+    report = json.loads((tmp_path / "site" / "verification.json").read_text(encoding="utf-8"))
+    assert [r["source"] for r in report["records"]] == [SEED.name, "zz-tampered.json"]

@@ -64,7 +64,58 @@ def test_author_metadata_is_capped(mint: Any, test_ring: KeyRing) -> None:
         (r"\input{/etc/passwd}", r"\textbackslash input{/etc/passwd}"),
         (r"\def\x{y} \inputs", r"\textbackslash def\x{y} \inputs"),
         ("two\n  lines", "two lines"),
+        (r"\^^69nput{/etc/passwd}", r"\textasciicircum{}\textasciicircum{}69nput{/etc/passwd}"),
+        (r"\renewcommand{\and}{x}", r"\textbackslash renewcommand{\and}{x}"),
+        (r"\expandafter\relax", r"\textbackslash expandafter\relax"),
+        ("x^2 and $a_{i}^{2}$", "x^2 and $a_{i}^{2}$"),
     ],
 )
 def test_bibtex_fields_cannot_escape_their_braces(text: str, expected: str) -> None:
     assert bibtex_field(text) == expected
+
+
+def test_a_shared_short_number_is_flagged_and_bibtex_keys_stay_distinct(
+    mint: Any, test_ring: KeyRing
+) -> None:
+    doc = mint()
+    verdict = verify_document(loaded_from(doc), test_ring)
+    site = SiteInfo("T", None, "", tuple(test_ring))
+    renderer = Renderer(make_env(None), site)
+    record = RecordDocument.from_dict(doc)
+    shared = renderer.record_page(
+        record, verdict, has_record_json=True, has_bundle=False, short_shared=True
+    ).decode()
+    alone = renderer.record_page(record, verdict, has_record_json=True, has_bundle=False).decode()
+    short = record.suffix[:8]
+    assert f'href="../../pith/{short}/index.html">other records in this mirror</a>' in shared
+    assert "other records in this mirror" not in alone
+    assert f"@misc{{pith{record.suffix[:12]}," in alone
+
+
+def test_merge_reports_short_numbers_shared_by_published_records() -> None:
+    from pithgen.merge import merge
+    from pithgen.model import Check, Source, Verdict
+
+    def verdict(name: str, suffix: str, arxiv: str) -> Verdict:
+        return Verdict(
+            Source(name),
+            "record",
+            (Check("canonical_hash", "ok", ""),),
+            pith_number=f"pith:2020:{suffix}",
+            arxiv_id=arxiv,
+            version=1,
+            doc_digest=suffix.lower(),
+            raw_sha256=suffix.lower(),
+        )
+
+    a = "ABCDEFGH" + "A" * 18
+    b = "ABCDEFGH" + "B" * 18
+    c = "ZZZZZZZZ" + "C" * 18
+    with merge(
+        [
+            verdict("a", a, "2001.00001"),
+            verdict("b", b, "2001.00002"),
+            verdict("c", c, "2001.00003"),
+        ]
+    ) as result:
+        assert result.shared_shorts() == frozenset({"ABCDEFGH"})

@@ -1,1 +1,1 @@
-pithgenShard("search/t/0", {"10.48550":[0],"lan":[0]});
+pithgenShard("search/t/0", {"lan":[0]});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/3", {"10.48550/arxiv.1810.06877":[0],"1810.06877":[0],"4fp6z27b6dfnjryzbsxh3xon27":[0],"cs":[0],"mi":[0]});
+pithgenShard("search/t/3", {"1810.06877":[0],"4fp6z27b6dfnjryzbsxh3xon27":[0],"cs":[0],"mi":[0]});

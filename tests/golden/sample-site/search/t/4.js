@@ -1,1 +1,1 @@
-pithgenShard("search/t/4", {"10":[0],"across":[0],"lg":[0]});
+pithgenShard("search/t/4", {"across":[0],"lg":[0]});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/d", {"arxiv.1810":[0],"chen":[0]});
+pithgenShard("search/t/d", {"chen":[0]});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/e", {"cs.cv":[0],"pith":[0]});
+pithgenShard("search/t/e", {"cs.cv":[0]});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/f", {"deep":[0],"pith:2018":[0]});
+pithgenShard("search/t/f", {"deep":[0]});
