@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -212,11 +213,12 @@ class Renderer:
         return html.encode("utf-8")
 
     def not_found_page(self) -> bytes:
-        """``404.html`` is served at the depth of whatever URL was missing, so its links
-        are absolute when the base URL is known (relative to the root otherwise)."""
-        return self._render(
-            "404.html", "404.html", root=self.site.base_url or "", canonical_url=None
-        )
+        """``404.html`` is served at the depth of whatever URL was missing, so its links are
+        root-relative (the base URL's path, e.g. ``/mirror/``) when the base URL is known;
+        relative to the site root otherwise. Its script hands a missing identifier path
+        (``pith/…``, ``arxiv/…``, ``doi/…``) to the resolver."""
+        root = urlsplit(self.site.base_url).path if self.site.base_url else ""
+        return self._render("404.html", "404.html", root=root, canonical_url=None)
 
     def record_page(
         self,

@@ -495,6 +495,13 @@ def check_links(site: Path, base_url: str | None, pages: Iterable[str] | None = 
                     problems.append(f"{where}: loads a resource from another host")
                 continue
             if parts.path.startswith("/"):
+                # Only 404.html may link root-relative (it is served at any depth), and only
+                # under the base URL's path, to files of the site.
+                own = base.path if base is not None else None
+                if link.page == "404.html" and own and parts.path.startswith(own):
+                    if parts.path[len(own) :] not in existing:
+                        problems.append(f"{where}: {parts.path!r} is not a file of the site")
+                    continue
                 problems.append(f"{where}: root-absolute link (breaks on file:// and subpaths)")
                 continue
             target = resolve_relative(site, page, value)

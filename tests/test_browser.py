@@ -244,3 +244,63 @@ def test_search_lists_the_matching_records_as_links(minted, doms, origin) -> Non
     dom = doms[(origin, "search", "zzzznotaword")]
     assert _search_hits(dom) == []
     assert "No records match" in dom
+
+
+class _PagesHandler(_QuietHandler):
+    """Serves a folder holding the site at ``/minted/``, answering missing paths with the
+    site's 404.html (status 404), as GitHub Pages does for a project site."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "minted" / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_the_404_page_hands_identifier_paths_to_the_resolver(minted, tmp_path) -> None:
+    archive, site = minted
+    assert MINTED_BASE_URL.endswith("/minted/")
+    (tmp_path / "minted").symlink_to(site.resolve(), target_is_directory=True)
+    handler = functools.partial(_PagesHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}/minted/"
+        entry = next(
+            e
+            for e in sorted(archive.published.values(), key=lambda e: e.suffix)
+            if "/" not in e.arxiv_id
+        )
+        versions = sorted(
+            (e for e in archive.published.values() if e.arxiv_id == entry.arxiv_id),
+            key=lambda e: e.version,
+        )
+        cases = {
+            f"pith/{entry.suffix[:12].lower()}/": entry.suffix,  # no page for 12 characters
+            f"pith/{entry.suffix[:8].lower()}/": entry.suffix,  # pages are upper case
+            f"doi/10.48550/arXiv.{entry.arxiv_id}/": versions[-1].suffix,
+        }
+        browser = chromium()
+        for path, suffix in cases.items():
+            assert _landed_on(dump_dom(browser, root + path)) == suffix, path
+        dom = dump_dom(browser, root + "no/such/page/")
+        assert "<h1>Not found</h1>" in dom
+        assert find(dom, "link", rel="stylesheet")[0].attrs["href"] == "/minted/assets/pithgen.css"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_a_failed_resolve_offers_a_search(doms) -> None:
+    dom = doms[("http", "resolve", "not an identifier at all")]
+    links = [a for a in find(dom, "a") if "search.html?q=" in a.attrs.get("href", "")]
+    assert [a.text for a in links] == ["Search for \u201cnot an identifier at all\u201d"]
+    assert links[0].attrs["href"].endswith("search.html?q=not%20an%20identifier%20at%20all")

@@ -427,6 +427,36 @@
     });
   }
 
+  /* "Search for ..." after a resolve that found nothing: words are not identifiers. */
+  function searchOffer(doc, root, text) {
+    var p = el(doc, "p", "search-offer");
+    var a = el(doc, "a", null, "Search for \u201c" + text + "\u201d");
+    a.href = root + "search.html?q=" + encodeURIComponent(text);
+    p.appendChild(a);
+    return p;
+  }
+
+  /*
+   * On 404.html (body data-page="404"): a missing path that looks like an identifier page
+   * (pith/..., arxiv/..., doi/...: another case, an alias length the site has no page for)
+   * is handed to the resolver.  Returns the query, or null.
+   */
+  function notFoundQuery(pathname, root) {
+    var path = String(pathname || "");
+    try {
+      path = decodeURIComponent(path);
+    } catch (e) {
+      return null;
+    }
+    if (root && root.charAt(0) === "/" && path.indexOf(root) === 0) path = path.slice(root.length);
+    path = path.replace(/^\/+/, "").replace(/(\/index\.html|\.html|\.json)$/i, "").replace(/\/+$/, "");
+    var m = /^(pith|arxiv|doi)\/(.+)$/i.exec(path);
+    if (!m) return null;
+    var q = m[2];
+    if (m[1].toLowerCase() === "pith") q = "pith:" + q;
+    return parseQuery(q).kind === "none" ? null : q;
+  }
+
   function formInput(form) {
     return form && form.elements ? form.elements.namedItem("q") : null;
   }
@@ -506,6 +536,7 @@
               ACCEPTED_FORMS
             );
           }
+          if (res.status === "none" && shown) box.appendChild(searchOffer(doc, root, shown));
           return res;
         },
         function (err) {
@@ -696,6 +727,15 @@
 
   function init(doc, loc, hist) {
     var root = (doc.body && doc.body.dataset && doc.body.dataset.root) || "";
+    // Only with a root-relative root (the site knows its base URL): a relative one would
+    // resolve against the missing path itself.
+    if (doc.body && doc.body.dataset && doc.body.dataset.page === "404" && root.charAt(0) === "/") {
+      var q = notFoundQuery(loc.pathname, root);
+      if (q !== null) {
+        loc.replace(root + "resolve.html?q=" + encodeURIComponent(q));
+        return { resolve: null, search: null };
+      }
+    }
     var loadShard = makeLoader(doc, root);
     return {
       resolve: initResolver(doc, loc, root, loadShard),
@@ -714,6 +754,7 @@
     shardOf: shardOf,
     intersect: intersect,
     looksLikeIdentifier: looksLikeIdentifier,
+    notFoundQuery: notFoundQuery,
     resolveQuery: resolveQuery,
     searchQuery: searchQuery,
     makeLoader: makeLoader,
