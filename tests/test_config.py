@@ -130,6 +130,8 @@ def test_new_scaffolds_a_site_that_builds(tmp_path: Path, monkeypatch: pytest.Mo
     ):
         assert action in workflow
     assert "--base-url" in workflow and "steps.pages.outputs.base_url" in workflow
+    # Never an unpinned install: the spec is empty until the user pins it, and says so.
+    assert 'PITHGEN_SPEC: ""' in workflow and "::error" in workflow
     assert (target / "records" / SEED.name).read_bytes() == SEED.read_bytes()
     assert "site/" in (target / ".gitignore").read_text(encoding="utf-8")
     monkeypatch.chdir(target)
