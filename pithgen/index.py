@@ -130,6 +130,7 @@ CREATE TABLE postings (token TEXT NOT NULL, rid INTEGER NOT NULL);
 """
 _COLUMNS = "suffix, pith, title, authors, arxiv, version, submitted_at, cat, cross"
 _LISTING_ORDER = "submitted_at, arxiv, version, suffix"
+_NEWEST_FIRST = ", ".join(f"{c} DESC" for c in _LISTING_ORDER.split(", "))
 
 
 def _summary(row: tuple[Any, ...]) -> Summary:
@@ -143,8 +144,8 @@ class SiteIndex:
     """The index stage's store: summaries and search postings in a temporary SQLite file.
 
     Add every published record with :meth:`add`, call :meth:`finish`, then read listings,
-    redirects and shards as streams. Document ids for search are the records' ranks in
-    suffix order. :meth:`close` removes the file.
+    redirects and shards as streams. Search document ids are the records' ranks newest
+    first (so results come newest first). :meth:`close` removes the file.
     """
 
     def __init__(self, directory: Path | None = None) -> None:
@@ -189,12 +190,13 @@ class SiteIndex:
 
     def finish(self) -> None:
         self.db.executescript(
-            """
+            f"""
             CREATE INDEX summaries_by_listing ON summaries (submitted_at, arxiv, version, suffix);
             CREATE INDEX summaries_by_id ON summaries (arxiv, version, suffix);
             CREATE INDEX postings_by_token ON postings (token, rid);
             CREATE TABLE docmap AS
-                SELECT rid, row_number() OVER (ORDER BY suffix) - 1 AS docid FROM summaries;
+                SELECT rid, row_number() OVER (ORDER BY {_NEWEST_FIRST}) - 1 AS docid
+                FROM summaries;
             CREATE UNIQUE INDEX docmap_by_rid ON docmap (rid);
             """
         )
@@ -221,7 +223,7 @@ class SiteIndex:
             yield _summary(row)
 
     def ordered(self) -> Iterator[Summary]:
-        """Every record in suffix order (the order of search document ids)."""
+        """Every record in suffix order."""
         return self._summaries()
 
     def groups(self, column: str) -> list[tuple[str, int]]:
@@ -241,8 +243,7 @@ class SiteIndex:
             yield Page(n + 1, pages, [next(rows) for _ in range(min(size, count - n * size))])
 
     def newest(self, n: int = NEWEST) -> list[Summary]:
-        order = ", ".join(f"{c} DESC" for c in _LISTING_ORDER.split(", "))
-        return list(self._summaries(order=f"{order} LIMIT {int(n)}"))
+        return list(self._summaries(order=f"{_NEWEST_FIRST} LIMIT {int(n)}"))
 
     def by_short(self) -> Iterator[tuple[str, list[Summary]]]:
         """Records grouped by the 8-character short number."""
@@ -319,7 +320,7 @@ class SiteIndex:
             for _, token, docid in rows:
                 table.setdefault(token, []).append(docid)
             yield f"search/t/{shard}.js", shard_script(f"search/t/{shard}", table)
-        for n, block in enumerate(_blocks(self.ordered(), DOC_BLOCK)):
+        for n, block in enumerate(_blocks(self._summaries(order=_NEWEST_FIRST), DOC_BLOCK)):
             docs = [
                 [
                     s.suffix,

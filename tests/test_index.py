@@ -69,7 +69,7 @@ def test_search_index_finds_authors_beyond_the_displayed_part(tmp_path: Path) ->
     assert docs[0][3] == long_authors[:50]  # the document block shows the short form
 
 
-def test_document_ids_follow_suffix_order_whatever_the_insertion_order() -> None:
+def test_document_ids_are_newest_first_whatever_the_insertion_order() -> None:
     ordered = [summary(n, title="shared words") for n in range(DOC_BLOCK + 5)]
     shuffled = list(ordered)
     random.Random(7).shuffle(shuffled)
@@ -78,8 +78,9 @@ def test_document_ids_follow_suffix_order_whatever_the_insertion_order() -> None
     _, meta = parse_shard(files["search/meta.js"])
     _, table = parse_shard(files[f"search/t/{shard_of('shared', meta['token_shards'])}.js"])
     assert table["shared"] == list(range(len(ordered)))
+    newest_first = sorted(ordered, key=lambda s: s.sort_key, reverse=True)
     _, first = parse_shard(files["search/d/0.js"])
-    assert [row[0] for row in first] == sorted(s.suffix for s in ordered)[:DOC_BLOCK]
+    assert [row[0] for row in first] == [s.suffix for s in newest_first[:DOC_BLOCK]]
     assert "search/d/1.js" in files and "search/d/2.js" not in files
 
 

@@ -212,10 +212,22 @@ def test_search_loads_only_needed_doc_blocks_and_caps_results(site: Path) -> Non
     titles = [n["text"] for n in out["nodes"] if n["cls"] == "result-title"]
     assert len(titles) == 50
     assert titles[0] == "Filler paper number 0 on topology"
-    assert "60 records (showing the first 50) for \u201cTopology\u201d" in texts(out)
+    assert "60 records (showing 1\u201350, newest first) for \u201cTopology\u201d" in texts(out)
+    [nxt] = [n for n in out["nodes"] if n["text"] == "next \u2192"]
+    assert nxt["href"] == "search.html?q=Topology&page=2"
     blocks = sorted(int(s.split("/")[-1][:-3]) for s in out["scripts"] if "/d/" in s)
     # docids 5..54 are shown; with blocks of 2 that is blocks 2..27 and nothing after.
     assert blocks == list(range(2, 28))
+
+
+def test_search_second_page_shows_the_rest(site: Path) -> None:
+    (out,) = run(site, [dict(page("search", "Topology"), extra="&page=2")])
+    titles = [n["text"] for n in out["nodes"] if n["cls"] == "result-title"]
+    assert len(titles) == 10
+    assert "60 records (showing 51\u201360, newest first)" in texts(out)
+    [prev] = [n for n in out["nodes"] if n["text"] == "\u2190 previous"]
+    assert prev["href"] == "search.html?q=Topology"
+    assert not [n for n in out["nodes"] if n["text"] == "next \u2192"]
 
 
 def test_search_ands_tokens_and_matches_sub_compounds(site: Path) -> None:

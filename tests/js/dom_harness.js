@@ -184,7 +184,7 @@ async function main() {
     const doc = new FakeDocument(input.site, input.page_dir || "", input.root || "");
     const page = makePage(doc, run.page, input.root || "");
     const loc = {
-      search: run.via === "url" ? "?q=" + encodeURIComponent(run.q) : "",
+      search: run.via === "url" ? "?q=" + encodeURIComponent(run.q) + (run.extra || "") : "",
       replaced: null,
       replace(url) {
         this.replaced = url;

@@ -576,9 +576,10 @@
    * Run a search.  Returns a promise of {tokens, total, docs} where docs are the first
    * RESULTS_SHOWN matching doc rows (as arrays from the doc shards).
    */
-  function searchQuery(q, loadShard, limit) {
+  function searchQuery(q, loadShard, limit, offset) {
     var tokens = queryTokens(q);
     var max = limit || RESULTS_SHOWN;
+    var start = offset > 0 ? offset : 0;
     if (!tokens.length) return Promise.resolve({ tokens: tokens, total: 0, docs: [] });
     return loadShard("search/meta").then(function (meta) {
       var m = meta.token_shards;
@@ -598,7 +599,7 @@
         })
       ).then(function (lists) {
         var ids = intersect(lists);
-        var first = ids.slice(0, max);
+        var first = ids.slice(start, start + max);
         var blocks = [];
         first.forEach(function (d) {
           var b = Math.floor(d / block);
@@ -615,7 +616,7 @@
             var row = Array.isArray(rows) ? rows[d - Math.floor(d / block) * block] : null;
             if (Array.isArray(row) && SUFFIX_RE.test(row[0])) docs.push(row);
           });
-          return { tokens: tokens, total: ids.length, docs: docs };
+          return { tokens: tokens, total: ids.length, docs: docs, offset: start };
         });
       });
     });
@@ -657,12 +658,20 @@
     var input = form.elements ? form.elements.namedItem("q") : null;
     var generation = 0;
 
-    function run(q) {
+    function pageLink(q, page, text, rel) {
+      var a = el(doc, "a", null, text);
+      a.href = root + "search.html?q=" + encodeURIComponent(q) + (page > 1 ? "&page=" + page : "");
+      a.setAttribute("rel", rel);
+      return a;
+    }
+
+    function run(q, page) {
       var mine = ++generation;
       var shown = String(q).replace(STRIP_RE, "");
+      var number = page > 1 ? page : 1;
       clear(results);
       results.appendChild(el(doc, "p", "status-working", "Searching \u2026"));
-      return searchQuery(q, loadShard).then(
+      return searchQuery(q, loadShard, RESULTS_SHOWN, (number - 1) * RESULTS_SHOWN).then(
         function (res) {
           if (mine !== generation) return res;
           clear(results);
@@ -685,13 +694,25 @@
             return res;
           }
           var countText = res.total === 1 ? "1 record" : res.total + " records";
-          if (res.total > res.docs.length) countText += " (showing the first " + res.docs.length + ")";
+          if (res.total > res.docs.length) {
+            countText += " (showing " + (res.offset + 1) + "\u2013" +
+              (res.offset + res.docs.length) + ", newest first)";
+          }
           results.appendChild(el(doc, "p", "search-count", countText + " for \u201c" + shown + "\u201d"));
           var ol = el(doc, "ol", "results");
+          ol.setAttribute("start", String(res.offset + 1));
           res.docs.forEach(function (row) {
             ol.appendChild(renderResult(doc, root, row));
           });
           results.appendChild(ol);
+          if (res.total > RESULTS_SHOWN) {
+            var nav = el(doc, "nav", "pagination");
+            if (number > 1) nav.appendChild(pageLink(shown, number - 1, "\u2190 previous", "prev"));
+            if (res.offset + res.docs.length < res.total) {
+              nav.appendChild(pageLink(shown, number + 1, "next \u2192", "next"));
+            }
+            results.appendChild(nav);
+          }
           return res;
         },
         function (err) {
@@ -713,12 +734,12 @@
       } catch (e) {
         /* file:// pages may refuse history changes; the search still runs. */
       }
-      run(q);
+      run(q, 1);
     });
     var initial = searchParam(loc, "q");
     if (initial !== null && initial !== "") {
       if (input) input.value = initial;
-      return run(initial);
+      return run(initial, parseInt(searchParam(loc, "page") || "1", 10) || 1);
     }
     return null;
   }
