@@ -228,6 +228,7 @@ def _render_records(
                         has_record_json=pub.has_record,
                         has_bundle=pub.has_bundle,
                         short_shared=doc.suffix[:8] in shared,
+                        versions=result.versions_of(doc.arxiv_id),
                     ),
                 )
                 summary, authors = _summary_of(doc)

@@ -147,6 +147,12 @@ class MergeResult:
         if current is not None:
             yield Published(current["pith"], current["record"], current["bundle"])
 
+    def versions_of(self, arxiv_id: str) -> list[tuple[int, str]]:
+        """``(version, suffix)`` of every published record of one paper, by version."""
+        query = """SELECT DISTINCT version, suffix FROM verdicts
+                   WHERE published = 1 AND arxiv = ? ORDER BY version, suffix"""
+        return [(int(v), str(s)) for v, s in self._db.execute(query, (arxiv_id,))]
+
     def shared_shorts(self) -> frozenset[str]:
         """8-character short numbers that more than one published record has."""
         query = """SELECT substr(suffix, 1, 8) FROM verdicts WHERE published = 1

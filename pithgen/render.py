@@ -228,6 +228,7 @@ class Renderer:
         has_record_json: bool,
         has_bundle: bool,
         short_shared: bool = False,
+        versions: list[tuple[int, str]] | None = None,
     ) -> bytes:
         relpath = f"pith/{doc.suffix}/index.html"
         paper = doc.paper
@@ -304,6 +305,7 @@ class Renderer:
             has_record_json=has_record_json,
             has_bundle=has_bundle,
             short_shared=short_shared,
+            versions=versions or [],
             abstract=paper.get("abstract") or paper.get("abstract_excerpt") or "",
             abstract_is_excerpt="abstract" not in paper and "abstract_excerpt" in paper,
         )

@@ -521,3 +521,29 @@ def test_a_missing_records_folder_is_a_usage_error(tmp_path) -> None:
     assert "pithgen: error:" in proc.stderr
     assert not (tmp_path / "site").exists()
     assert os.listdir(tmp_path) == []
+
+
+def test_record_pages_link_the_other_versions_of_their_paper(minted) -> None:
+    archive, site = minted
+    papers: dict[str, list[Entry]] = {}
+    for e in archive.published.values():
+        papers.setdefault(e.arxiv_id, []).append(e)
+    multi = {k: sorted(v, key=lambda e: e.version) for k, v in papers.items() if len(v) > 1}
+    assert multi, "the minted archive must hold papers with several versions"
+    for versions in multi.values():
+        for e in versions:
+            page = (site / "pith" / e.suffix / "index.html").read_text(encoding="utf-8")
+            block = page[
+                page.index('<p class="versions">') : page.index(
+                    "</p>", page.index('<p class="versions">')
+                )
+            ]
+            assert f"<strong>v{e.version}</strong>" in block
+            for other in versions:
+                if other is not e:
+                    assert (
+                        f'href="../../pith/{other.suffix}/index.html">v{other.version}</a>' in block
+                    )
+    single = next(e for k, v in papers.items() if len(v) == 1 for e in v)
+    page = (site / "pith" / single.suffix / "index.html").read_text(encoding="utf-8")
+    assert 'class="versions"' not in page
