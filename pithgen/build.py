@@ -1,9 +1,10 @@
 """``pithgen build``: load -> verify -> merge -> index -> render -> write.
 
-Two passes over the input keep memory flat: pass 1 verifies and merges (keeping compact
-verdicts), pass 2 reloads only the published documents, re-verifies them (the input must
-not have changed in between), renders their pages and collects small summaries for the
-index stage. Nothing is written outside the staging folder until everything succeeded.
+Two passes over the input keep memory flat: pass 1 verifies and merges (verdicts go to an
+on-disk store), pass 2 reloads only the published documents, proves each is byte for byte
+the document pass 1 verified (the input must not change in between), renders its page and
+hands a small summary to the index stage. Nothing is written outside the staging folder
+until everything succeeded.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from importlib import resources
 from itertools import chain, islice
 from pathlib import Path
 
+from pithgen.canonical import sha256_hex
 from pithgen.config import BuildConfig
 from pithgen.errors import OutputError, UsageError
 from pithgen.index import AUTHORS_CHARS, TITLE_CHARS, SiteIndex, Summary, search_text
@@ -60,7 +62,9 @@ def _verify_pass(
                     progress(len(loaded.raw))
                 yield verify_document(loaded, keys)
 
-    return merge(verdicts(), directory=scratch)
+    # Checks that passed are kept (on disk) for the record pages, so pass 2 need not
+    # verify again: it only proves that each document is still byte for byte the same.
+    return merge(verdicts(), directory=scratch, keep_checks=True)
 
 
 def build_site(
@@ -188,7 +192,8 @@ def _render_records(
     renderer: Renderer,
     site_index: SiteIndex,
 ) -> None:
-    """Pass 2: reload, re-verify and render the published documents, in input order."""
+    """Pass 2: reload the published documents in input order, prove each is the document
+    pass 1 verified (same source, same bytes: SHA-256 of the raw input), render it."""
     shared = result.shared_shorts()
     chosen = result.iter_chosen()
     pending = next(chosen, None)
@@ -201,11 +206,11 @@ def _render_records(
             if pending is None or pending.index != index:
                 continue
             pub, pending = pending, next(chosen, None)
-            verdict = verify_document(loaded, keys)
+            verdict = pub.verdict
             if (
-                loaded.source != pub.verdict.source
-                or not verdict.ok
-                or verdict.raw_sha256 != pub.verdict.raw_sha256
+                loaded.source != verdict.source
+                or loaded.data is None
+                or sha256_hex(loaded.raw) != verdict.raw_sha256
             ):
                 raise OutputError(
                     "the input changed while the site was being built; nothing was published",

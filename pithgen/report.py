@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
 from pithgen.load import LoadOptions, discover, load_file
-from pithgen.merge import MergeResult, merge
+from pithgen.merge import MergeResult, compact, merge
 from pithgen.model import LoadedDoc, Verdict
 from pithgen.verify import verify_document
 
@@ -83,7 +83,9 @@ def json_chunks(result: MergeResult, keys: KeyRing) -> Iterator[str]:
     }
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "records": ['
     for index, verdict in enumerate(result.iter_verdicts()):
-        yield ("\n " if index == 0 else ",\n ") + json.dumps(verdict.to_dict(), ensure_ascii=False)
+        yield ("\n " if index == 0 else ",\n ") + json.dumps(
+            compact(verdict).to_dict(), ensure_ascii=False
+        )
     yield "\n]}\n"
 
 

@@ -325,3 +325,26 @@ def test_the_verification_pages_list_failed_documents_first(tmp_path: Path) -> N
     assert page.index("zz-tampered.json") < page.index(SEED.name)
     report = json.loads((tmp_path / "site" / "verification.json").read_text(encoding="utf-8"))
     assert [r["source"] for r in report["records"]] == [SEED.name, "zz-tampered.json"]
+
+
+def test_an_input_changed_between_the_two_passes_stops_the_build(tmp_path: Path) -> None:
+    """Pass 2 publishes only documents byte-identical to what pass 1 verified."""
+    from pithgen.errors import OutputError
+
+    records = _records_with_seed(tmp_path / "records")
+    target = records / SEED.name
+    out = tmp_path / "site"
+    state = {"total": 0, "seen": 0}
+
+    def total(nbytes: int) -> None:
+        state["total"] = nbytes
+
+    def progress(nbytes: int) -> None:
+        state["seen"] += nbytes
+        if state["seen"] == state["total"] // 2:  # pass 1 is done: tamper before pass 2
+            target.write_bytes(target.read_bytes().replace(b"Data Centers", b"Data Centres"))
+
+    with pytest.raises(OutputError, match="the input changed while the site was being built"):
+        build_site(BuildConfig(records=records, out=out), progress=progress, total=total)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["records"]
