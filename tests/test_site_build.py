@@ -257,6 +257,9 @@ def _listing(site: Path, folder: str) -> list[list[str]]:
             assert f"page {n} of {count}" in html
         assert nav.get("next") == (expected[n] if n < count else None), (folder, name)
         assert nav.get("prev") == (expected[n - 2] if n > 1 else None), (folder, name)
+        ends = {a.text: a.attrs["href"] for a in find(html, "a") if a.text in ("« first", "last »")}
+        assert ends.get("« first") == ("index.html" if n > 2 else None), (folder, name)
+        assert ends.get("last »") == (expected[-1] if n < count - 1 else None), (folder, name)
     return out
 
 
