@@ -24,12 +24,11 @@ from pithgen.errors import OutputError, UsageError
 from pithgen.index import AUTHORS_CHARS, TITLE_CHARS, SiteIndex, Summary, search_text
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover, load_file
-from pithgen.merge import MergeResult, merge
-from pithgen.model import RecordDocument, Verdict
+from pithgen.merge import MergeResult
+from pithgen.model import RecordDocument
 from pithgen.render import Renderer, SiteInfo, make_env
-from pithgen.report import json_chunks
+from pithgen.report import json_chunks, verify_files
 from pithgen.report import summary as summarise
-from pithgen.verify import verify_document
 from pithgen.write import SiteWriter
 
 SITEMAP_LIMIT = 50_000
@@ -46,25 +45,6 @@ class BuildOutcome:
     bytes: int
     seconds: float
     notes: tuple[str, ...] = ()
-
-
-def _verify_pass(
-    files: list[InputFile],
-    keys: KeyRing,
-    options: LoadOptions,
-    progress: Progress | None,
-    scratch: Path,
-) -> MergeResult:
-    def verdicts() -> Iterator[Verdict]:
-        for item in files:
-            for loaded in load_file(item, options):
-                if progress is not None:
-                    progress(len(loaded.raw))
-                yield verify_document(loaded, keys)
-
-    # Checks that passed are kept (on disk) for the record pages, so pass 2 need not
-    # verify again: it only proves that each document is still byte for byte the same.
-    return merge(verdicts(), directory=scratch, keep_checks=True)
 
 
 def build_site(
@@ -101,7 +81,11 @@ def build_site(
         total(2 * sum(f.size for f in files))
     writer = SiteWriter(config.out)
     try:
-        result = _verify_pass(files, keys, options, progress, writer.scratch)
+        # Checks that passed are kept (on disk) for the record pages, so pass 2 need not
+        # verify again: it only proves that each document is still byte for byte the same.
+        result = verify_files(
+            files, keys, options, progress, directory=writer.scratch, keep_checks=True
+        )
         if result.failed and not config.keep_going:
             writer.abort()
             return BuildOutcome(result, False, 0, 0, clock() - started)

@@ -231,7 +231,3 @@ def load(paths: Sequence[Path], options: LoadOptions = LoadOptions()) -> Iterato
     """Stage 1: every document under ``paths``, in deterministic order."""
     for item in discover(paths):
         yield from load_file(item, options)
-
-
-def total_bytes(files: Sequence[InputFile]) -> int:
-    return sum(f.size for f in files)

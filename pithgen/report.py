@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
-from pithgen.load import LoadOptions, discover, load_file
+from pithgen.load import InputFile, LoadOptions, discover, load_file
 from pithgen.merge import MergeResult, compact, merge
-from pithgen.model import LoadedDoc, Verdict
+from pithgen.model import Verdict
 from pithgen.verify import verify_document
 
 if TYPE_CHECKING:
@@ -40,19 +40,26 @@ def verify_paths(
     if total is not None:
         total(sum(f.size for f in files))
 
+    return verify_files(files, keys, options, progress)
+
+
+def verify_files(
+    files: Sequence[InputFile],
+    keys: KeyRing,
+    options: LoadOptions,
+    progress: Progress | None = None,
+    **merge_options: Any,
+) -> MergeResult:
+    """Stages load -> verify -> merge over discovered files, one document at a time."""
+
     def verdicts() -> Iterator[Verdict]:
         for item in files:
             for loaded in load_file(item, options):
-                verdict = verify_document(loaded, keys)
                 if progress is not None:
-                    progress(_doc_size(loaded))
-                yield verdict
+                    progress(len(loaded.raw))
+                yield verify_document(loaded, keys)
 
-    return merge(verdicts())
-
-
-def _doc_size(loaded: LoadedDoc) -> int:
-    return len(loaded.raw)
+    return merge(verdicts(), **merge_options)
 
 
 def summary(result: MergeResult) -> dict[str, int]:
