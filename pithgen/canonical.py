@@ -18,10 +18,8 @@ import re
 from typing import Any
 
 SUFFIX_LEN = 26
-SHORT_LENGTHS = (8, 12, 16)
 HEX64_RE = re.compile(r"[0-9a-f]{64}")
-SUFFIX_RE = re.compile(r"[A-Z2-7]{26}")
-PITH_NUMBER_RE = re.compile(r"pith:(\d{4}):([A-Z2-7]{26})")
+PITH_NUMBER_RE = re.compile(rf"pith:(\d{{4}}):([A-Z2-7]{{{SUFFIX_LEN}}})")
 
 
 def canonical_json(value: Any) -> str:
@@ -36,6 +34,14 @@ def canonical_bytes(value: Any) -> bytes:
     the loader refuses such documents before they get here.
     """
     return canonical_json(value).encode("utf-8")
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equality as JSON values: ``1``, ``1.0`` and ``true`` differ (Python's ``==`` says not)."""
+    try:
+        return canonical_json(a) == canonical_json(b)
+    except (TypeError, ValueError):
+        return False
 
 
 def sha256_hex(data: bytes) -> str:

@@ -18,7 +18,8 @@ from pithgen.config import BuildConfig, load_config
 from pithgen.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFICATION_FAILED, PithgenError
 from pithgen.keys import KeyRing, SigningKey, load_signing_key, write_key_pair
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
-from pithgen.report import build_summary, human_lines, json_chunks, verify_paths
+from pithgen.pipeline import verify_paths
+from pithgen.report import build_summary, human_lines, json_chunks
 from pithgen.scaffold import scaffold
 from pithgen.serve import serve as serve_site
 

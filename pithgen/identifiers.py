@@ -1,7 +1,7 @@
 """arXiv identifier grammar and resolver query parsing.
 
 Everything a person might paste into the resolver (spec section 3) is parsed here into a
-:class:`Query`.  ``pithgen/static/pithgen.js`` mirrors :func:`parse_query` line for line;
+:class:`Query`.  ``templates/assets/pithgen.js`` mirrors :func:`parse_query` line for line;
 ``tests/fixtures/resolve_cases.json`` is run through both implementations, so any change
 here must be made there too.
 
@@ -34,16 +34,15 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from pithgen.canonical import SUFFIX_LEN
+
 __all__ = [
     "ARXIV_NEW_RE",
     "ARXIV_OLD_RE",
-    "BASE32_ALPHABET",
     "PITH_SUFFIX_LEN",
     "WHITESPACE",
     "Query",
     "QueryKind",
-    "doi_for",
-    "format_arxiv",
     "is_arxiv_id",
     "parse_arxiv",
     "parse_query",
@@ -58,8 +57,7 @@ ARXIV_NEW_RE = re.compile(r"^[0-9]{2}(?:0[1-9]|1[0-2])\.[0-9]{4,5}\Z")
 #: archive (``hep-th``, ``astro-ph``, ``math``, ...) and no subject class.
 ARXIV_OLD_RE = re.compile(r"^[a-z]+(?:-[a-z]+)?/[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{3}\Z")
 
-BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-PITH_SUFFIX_LEN = 26
+PITH_SUFFIX_LEN = SUFFIX_LEN
 #: Shortest prefix accepted after ``pith:`` and without it.
 PITH_MIN_PREFIX = 4
 PITH_MIN_BARE = 8
@@ -79,13 +77,15 @@ _ARXIV_URL = re.compile(
     r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/([^?#]*)(?:[?#].*)?"
 )
 _DOI_URL = re.compile(r"(?:https?://)?(?:dx\.)?doi\.org/([^?#]*)(?:[?#].*)?")
-_PITH_URL = re.compile(r"(?:https?|file)://[^?#]*/pith/([a-z2-7]{26})(?:[./?#].*)?")
+_PITH_URL = re.compile(
+    rf"(?:https?|file)://[^?#]*/pith/([a-z2-7]{{{PITH_SUFFIX_LEN}}})(?:[./?#].*)?"
+)
 _DOI_PREFIX = re.compile(r"doi: *(.*)")
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)")
 _ARXIV_PREFIX = re.compile(r"arxiv: *(.+)")
-_PITH_FULL = re.compile(r"pith:[0-9]{4}:([a-z2-7]{26})")
-_PITH_SHORT = re.compile(r"pith:([a-z2-7]{4,26})")
-_PITH_BARE = re.compile(r"[a-z2-7]{8,26}")
+_PITH_FULL = re.compile(rf"pith:[0-9]{{4}}:([a-z2-7]{{{PITH_SUFFIX_LEN}}})")
+_PITH_SHORT = re.compile(rf"pith:([a-z2-7]{{{PITH_MIN_PREFIX},{PITH_SUFFIX_LEN}}})")
+_PITH_BARE = re.compile(rf"[a-z2-7]{{{PITH_MIN_BARE},{PITH_SUFFIX_LEN}}}")
 _PCT_SLASH = re.compile(r"%2f", re.IGNORECASE)
 _STRIP = re.compile("^[" + WHITESPACE + "]+|[" + WHITESPACE + r"]+\Z")
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")
@@ -112,20 +112,6 @@ class Query:
 def is_arxiv_id(s: str) -> bool:
     """True if ``s`` is exactly a canonical arXiv id (either grammar, no version)."""
     return bool(ARXIV_NEW_RE.match(s) or ARXIV_OLD_RE.match(s))
-
-
-def format_arxiv(arxiv_id: str, version: int | None = None) -> str:
-    """``arxiv_id`` with ``vN`` appended when a version is given."""
-    if version is None:
-        return arxiv_id
-    if version < 1:
-        raise ValueError(f"arXiv version must be >= 1, got {version}")
-    return f"{arxiv_id}v{version}"
-
-
-def doi_for(arxiv_id: str) -> str:
-    """The DataCite DOI arXiv assigns: ``10.48550/arxiv.<id>`` (lowercase ``arxiv``)."""
-    return "10.48550/arxiv." + arxiv_id
 
 
 def parse_arxiv(s: str) -> tuple[str, int | None] | None:

@@ -5,7 +5,7 @@ rendered page) and its search text, and keeps them in a temporary on-disk SQLite
 memory stays flat however large the archive; listings, redirects, sitemaps and shards are
 then produced by ordered queries, one page or shard at a time.
 
-Shard formats are a contract with ``static/pithgen.js`` (offline resolver and search):
+Shard formats are a contract with ``assets/pithgen.js`` (offline resolver and search):
 each shard is a script ``pithgenShard("<name>", <json>);`` loadable from ``file://``, with
 a JSON twin for scripts (resolve shards).
 """
@@ -23,6 +23,8 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from pithgen import layout
+from pithgen.model import RecordDocument
 from pithgen.tokens import shard_count, shard_of, tokenize
 
 TITLE_CHARS = 300
@@ -57,9 +59,27 @@ class Summary:
     def arxiv_versioned(self) -> str:
         return f"{self.arxiv_id}v{self.version}"
 
-    @property
-    def sort_key(self) -> tuple[str, str, int, str]:
-        return (self.submitted_at, self.arxiv_id, self.version, self.suffix)
+    @classmethod
+    def of(cls, doc: RecordDocument) -> tuple[Summary, str]:
+        """The summary of a published document (title and authors cut for display), and
+        the full authors text, which search indexes."""
+        paper = doc.paper
+        title = paper.get("title")
+        authors_field = paper.get("authors_text")
+        authors = authors_field if isinstance(authors_field, str) else ""
+        short = authors if len(authors) <= AUTHORS_CHARS else authors[: AUTHORS_CHARS - 1] + "…"
+        summary = cls(
+            doc.suffix,
+            doc.pith_number,
+            title[:TITLE_CHARS] if isinstance(title, str) else "",
+            short,
+            doc.arxiv_id,
+            doc.version,
+            doc.submitted_at,
+            doc.metadata["primary_cat"],
+            tuple(doc.metadata["cross_cats_sorted"]),
+        )
+        return summary, authors
 
 
 def shard_script(name: str, data: Any) -> bytes:
@@ -75,9 +95,10 @@ def shard_json(data: Any) -> bytes:
     ).encode("utf-8")
 
 
-def _both(path: str, name: str, data: Any) -> Iterator[tuple[str, bytes]]:
-    yield f"{path}.js", shard_script(name, data)
-    yield f"{path}.json", shard_json(data)
+def _both(name: str, data: Any) -> Iterator[tuple[str, bytes]]:
+    """A shard as a script for pages and as JSON for other programs."""
+    yield layout.shard_script(name), shard_script(name, data)
+    yield layout.shard_json(name), shard_json(data)
 
 
 @dataclass(frozen=True)
@@ -89,15 +110,8 @@ class Page:
     items: list[Summary]
 
     def filename(self, number: int | None = None) -> str:
-        n = self.number if number is None else number
-        return "index.html" if n == 1 else f"page-{n}.html"
-
-
-def paginate(items: list[Summary], size: int) -> Iterator[Page]:
-    """Pages of a list already in memory (see :meth:`SiteIndex.pages` for a listing)."""
-    count = max(1, -(-len(items) // size))
-    for n in range(count):
-        yield Page(n + 1, count, items[n * size : (n + 1) * size])
+        """The file name of this page, or of page ``number`` of the same listing."""
+        return layout.page_file(self.number if number is None else number)
 
 
 def search_text(s: Summary, authors: str | None = None) -> str:
@@ -279,10 +293,10 @@ class SiteIndex:
             "shard_hash": "fnv1a32(utf8(id)) % id_shards, lowercase hex, "
             "zero-padded to the width of id_shards-1",
         }
-        yield from _both("resolve/meta", "resolve/meta", meta)
+        yield from _both(layout.RESOLVE_META, meta)
         for prefix, group in groupby(self.ordered(), key=lambda s: s.suffix[:2]):
             entries = [[s.suffix, s.pith_number, s.title[:RESOLVE_TITLE_CHARS]] for s in group]
-            yield from _both(f"resolve/p/{prefix}", f"resolve/p/{prefix}", entries)
+            yield from _both(layout.resolve_pith_shard(prefix), entries)
         self._shard_table("idshard", "SELECT DISTINCT arxiv FROM summaries", nshards)
         query = """
             SELECT i.shard, s.arxiv, s.version, s.suffix, s.pith, s.title
@@ -295,7 +309,7 @@ class SiteIndex:
                 table.setdefault(arxiv, []).append(
                     [version, suffix, pith, title[:RESOLVE_TITLE_CHARS]]
                 )
-            yield from _both(f"resolve/a/{shard}", f"resolve/a/{shard}", table)
+            yield from _both(layout.resolve_id_shard(shard), table)
 
     def search_files(self) -> Iterator[tuple[str, bytes]]:
         """``search/`` shards: an inverted index by token hash, and document blocks."""
@@ -308,7 +322,7 @@ class SiteIndex:
             "docs": self.count,
             "tokens": n_tokens,
         }
-        yield "search/meta.js", shard_script("search/meta", meta)
+        yield layout.shard_script(layout.SEARCH_META), shard_script(layout.SEARCH_META, meta)
         self._shard_table("tokshard", "SELECT DISTINCT token FROM postings", nshards)
         query = """
             SELECT t.shard, p.token, m.docid FROM postings p
@@ -319,7 +333,8 @@ class SiteIndex:
             table: dict[str, list[int]] = {}
             for _, token, docid in rows:
                 table.setdefault(token, []).append(docid)
-            yield f"search/t/{shard}.js", shard_script(f"search/t/{shard}", table)
+            name = layout.search_token_shard(shard)
+            yield layout.shard_script(name), shard_script(name, table)
         for n, block in enumerate(_blocks(self._summaries(order=_NEWEST_FIRST), DOC_BLOCK)):
             docs = [
                 [
@@ -333,7 +348,8 @@ class SiteIndex:
                 ]
                 for s in block
             ]
-            yield f"search/d/{n}.js", shard_script(f"search/d/{n}", docs)
+            name = layout.search_doc_block(n)
+            yield layout.shard_script(name), shard_script(name, docs)
 
 
 def _blocks(items: Iterable[Summary], size: int) -> Iterator[list[Summary]]:

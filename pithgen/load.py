@@ -225,9 +225,3 @@ def _load_jsonl(item: InputFile, options: LoadOptions) -> Iterator[LoadedDoc]:
             if not body.strip():
                 continue
             yield _parse(source, body + b"\n", options)
-
-
-def load(paths: Sequence[Path], options: LoadOptions = LoadOptions()) -> Iterator[LoadedDoc]:
-    """Stage 1: every document under ``paths``, in deterministic order."""
-    for item in discover(paths):
-        yield from load_file(item, options)

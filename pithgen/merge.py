@@ -27,7 +27,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from pithgen.model import Check, Source, Verdict
 
@@ -79,15 +78,6 @@ def _load(data: str) -> Verdict:
 
 
 @dataclass(frozen=True)
-class Published:
-    """The documents chosen for one Pith Number: at most one record and one bundle."""
-
-    pith_number: str
-    record: Source | None
-    bundle: Source | None
-
-
-@dataclass(frozen=True)
 class Chosen:
     """One published document, as pass 2 of a build meets it again (by input position)."""
 
@@ -134,19 +124,6 @@ class MergeResult:
         for idx, data, has_record, has_bundle in self._db.execute(query):
             yield Chosen(idx, _load(data), bool(has_record), bool(has_bundle))
 
-    def iter_published(self) -> Iterator[Published]:
-        """One entry per published Pith Number, ordered by suffix."""
-        current: dict[str, Any] | None = None
-        query = "SELECT pith, kind, data FROM verdicts WHERE published = 1 ORDER BY suffix, kind"
-        for pith, kind, data in self._db.execute(query):
-            if current is None or current["pith"] != pith:
-                if current is not None:
-                    yield Published(current["pith"], current["record"], current["bundle"])
-                current = {"pith": pith, "record": None, "bundle": None}
-            current[kind] = _load(data).source
-        if current is not None:
-            yield Published(current["pith"], current["record"], current["bundle"])
-
     def versions_of(self, arxiv_id: str) -> list[tuple[int, str]]:
         """``(version, suffix)`` of every published record of one paper, by version."""
         query = """SELECT DISTINCT version, suffix FROM verdicts
@@ -158,16 +135,6 @@ class MergeResult:
         query = """SELECT substr(suffix, 1, 8) FROM verdicts WHERE published = 1
                    GROUP BY substr(suffix, 1, 8) HAVING count(DISTINCT pith) > 1"""
         return frozenset(short for (short,) in self._db.execute(query))
-
-    @property
-    def verdicts(self) -> list[Verdict]:
-        """All verdicts as a list (for small archives and tests; streams use
-        :meth:`iter_verdicts`)."""
-        return list(self.iter_verdicts())
-
-    @property
-    def published(self) -> list[Published]:
-        return list(self.iter_published())
 
     def close(self) -> None:
         self._db.close()

@@ -22,6 +22,7 @@ from pithgen.canonical import (
     short_pith_number,
     suffix_for,
 )
+from pithgen.checks import described, type_name
 from pithgen.errors import UsageError
 from pithgen.identifiers import is_arxiv_id
 from pithgen.keys import SigningKey
@@ -44,27 +45,6 @@ _STRING_FIELDS = (
     "license",
 )
 _KNOWN = frozenset({*_REQUIRED, "cross_cats", "authors", "license"})
-_JSON_TYPES = {
-    type(None): "null",
-    bool: "a boolean",
-    int: "an integer",
-    float: "a number",
-    str: "a string",
-    list: "a list",
-    tuple: "a list",
-    dict: "an object",
-}
-
-
-def _describe(value: Any) -> str:
-    """A short, safe description of a JSON value for an error message."""
-    kind = _JSON_TYPES.get(type(value), type(value).__name__)
-    if value is None:
-        return kind
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{kind} {text}"
 
 
 @dataclass(frozen=True)
@@ -91,17 +71,17 @@ class Paper:
             raise UsageError(f"paper metadata: missing {missing}")
         for name in _STRING_FIELDS:
             if name in data and not isinstance(data[name], str):
-                raise UsageError(f"{name}: expected a string, found {_describe(data[name])}")
+                raise UsageError(f"{name}: expected a string, found {described(data[name])}")
         version = data["version"]
         if isinstance(version, bool) or not isinstance(version, int):
-            raise UsageError(f"version: expected an integer, found {_describe(version)}")
+            raise UsageError(f"version: expected an integer, found {described(version)}")
         cross = data.get("cross_cats", ())
         if not isinstance(cross, list | tuple):
-            raise UsageError(f"cross_cats: expected a list of strings, found {_describe(cross)}")
+            raise UsageError(f"cross_cats: expected a list of strings, found {described(cross)}")
         for position, item in enumerate(cross):
             if not isinstance(item, str):
                 raise UsageError(
-                    f"cross_cats[{position}]: expected a string, found {_describe(item)}"
+                    f"cross_cats[{position}]: expected a string, found {described(item)}"
                 )
         return cls(
             arxiv_id=data["arxiv_id"],
@@ -247,7 +227,7 @@ def read_papers(path: Path) -> list[Paper]:
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
             raise UsageError(
-                f"paper {number}: expected an object, found {type(item).__name__}", where=str(path)
+                f"paper {number}: expected an object, found {type_name(item)}", where=str(path)
             )
         try:
             papers.append(Paper.from_dict(item))

@@ -8,8 +8,8 @@ import binascii
 import re
 from typing import Any
 
+from pithgen.checks import Checks, shown, type_name
 from pithgen.keys import KeyRing
-from pithgen.structure import Checks, shown, type_name
 
 B64_RE = re.compile(r"[A-Za-z0-9+/]{86}==")
 # Ed25519 group order: a signature's S must be below it (RFC 8032 5.1.7).
@@ -67,7 +67,7 @@ def check_receipt(
         out.fail(
             "receipt_encoding",
             f"{where}.signature_b64: expected strict standard base64 of "
-            f"a 64-byte signature, found {shown(encoded)}"[:300],
+            f"a 64-byte signature, found {shown(encoded)}",
         )
         return None
     if int.from_bytes(signature[32:], "little") >= ED25519_L:

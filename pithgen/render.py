@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,12 +16,12 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from pithgen import __version__
+from pithgen import layout
 from pithgen.canonical import canonical_json, doi_for
 from pithgen.errors import ConfigError
 from pithgen.index import Page, Summary
 from pithgen.keys import TrustedKey
-from pithgen.model import Check, RecordDocument, Verdict
+from pithgen.model import RecordDocument, Verdict
 
 BADGES = (
     ("attested", "author_attested"),
@@ -50,27 +49,6 @@ CHECK_LABELS = {
 }
 
 
-def root_for(relpath: str) -> str:
-    """The relative prefix from a page at ``relpath`` back to the site root."""
-    return "../" * relpath.count("/")
-
-
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def xml_text(value: Any) -> str:
-    """Text that XML 1.0 can carry: C0 controls (other than tab, LF, CR) become U+FFFD.
-    Escaping is left to autoescape."""
-    return _XML_ILLEGAL.sub("\ufffd", str(value))
-
-
-def script_json(value: Any) -> Markup:
-    """JSON safe inside a <script> element (JSON-LD): no '<', '>' or '&' survives raw."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)
-
-
 @dataclass(frozen=True)
 class SiteInfo:
     title: str
@@ -80,26 +58,8 @@ class SiteInfo:
     counts: dict[str, int] = field(default_factory=dict)
 
     def url(self, relpath: str) -> str | None:
+        """The absolute URL of a site path, when the base URL is known."""
         return None if self.base_url is None else self.base_url + relpath
-
-
-def make_env(templates: Path | None) -> jinja2.Environment:
-    loaders: list[jinja2.BaseLoader] = []
-    if templates is not None:
-        loaders.append(jinja2.FileSystemLoader(str(templates)))
-    loaders.append(jinja2.PackageLoader("pithgen", "templates"))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["script_json"] = script_json
-    env.filters["xml_text"] = xml_text
-    env.globals["pithgen_version"] = __version__
-    return env
 
 
 MAX_AUTHORS = 100  # in meta tags, JSON-LD and BibTeX; the page shows the text as given
@@ -197,8 +157,8 @@ class Renderer:
         self._keys = {k.key_id: k for k in site.keys}
 
     def _render(self, template: str, relpath: str, **context: Any) -> bytes:
-        context.setdefault("root", root_for(relpath))
-        context.setdefault("canonical_url", self.site.url(relpath.removesuffix("index.html")))
+        context.setdefault("root", layout.root_for(relpath))
+        context.setdefault("canonical_url", self.site.url(layout.folder_url(relpath)))
         try:
             html = self.env.get_template(template).render(
                 site=self.site, relpath=relpath, **context
@@ -218,7 +178,7 @@ class Renderer:
         relative to the site root otherwise. Its script hands a missing identifier path
         (``pith/…``, ``arxiv/…``, ``doi/…``) to the resolver."""
         root = urlsplit(self.site.base_url).path if self.site.base_url else ""
-        return self._render("404.html", "404.html", root=root, canonical_url=None)
+        return self._render("404.html", layout.NOT_FOUND, root=root, canonical_url=None)
 
     def record_page(
         self,
@@ -230,7 +190,8 @@ class Renderer:
         short_shared: bool = False,
         versions: list[tuple[int, str]] | None = None,
     ) -> bytes:
-        relpath = f"pith/{doc.suffix}/index.html"
+        relpath = layout.record_page(doc.suffix)
+        page_url = self.site.url(layout.folder_url(relpath))
         paper = doc.paper
         title = paper.get("title") if isinstance(paper.get("title"), str) else None
         authors_field = paper.get("authors_text")
@@ -246,9 +207,7 @@ class Renderer:
             )
             for label, name in BADGES
         ]
-        json_name = (
-            f"pith/{doc.suffix}.json" if has_record_json else f"pith/{doc.suffix}/bundle.json"
-        )
+        json_name = layout.record_json(doc.suffix) if has_record_json else layout.bundle(doc.suffix)
         key = self._keys.get(verdict.key_id or "")
         abs_url = f"https://arxiv.org/abs/{doc.arxiv_id}v{doc.version}"
         authors_list = _authors(authors)[:MAX_AUTHORS]
@@ -268,8 +227,8 @@ class Renderer:
             "sameAs": [abs_url],
             "about": [meta["primary_cat"], *meta["cross_cats_sorted"]],
         }
-        if self.site.base_url:
-            ld["url"] = self.site.url(f"pith/{doc.suffix}/")
+        if page_url:
+            ld["url"] = page_url
         return self._render(
             "record.html",
             relpath,
@@ -296,10 +255,9 @@ class Renderer:
                 doc,
                 title if title and title_verified else "",
                 authors,
-                self.site.url(f"pith/{doc.suffix}/"),
+                page_url,
             ),
-            latex=f"\\href{{{self.site.url(f'pith/{doc.suffix}/') or abs_url}}}"
-            f"{{\\texttt{{{doc.pith_number}}}}}",
+            latex=f"\\href{{{page_url or abs_url}}}{{\\texttt{{{doc.pith_number}}}}}",
             snippet=_verify_snippet(doc, key, json_name, self.site.url(json_name)),
             json_ld=ld,
             has_record_json=has_record_json,
@@ -321,7 +279,7 @@ class Renderer:
             relpath,
             target=target,
             label=label,
-            canonical_url=self.site.url(target.removesuffix("index.html")),
+            canonical_url=self.site.url(layout.folder_url(target)),
         )
 
     def listing_page(
@@ -330,12 +288,12 @@ class Renderer:
         return self._render("listing.html", relpath, heading=heading, page=page, crumbs=crumbs)
 
     def browse_page(self, years: list[tuple[str, int]], categories: list[tuple[str, int]]) -> bytes:
-        return self._render("browse.html", "browse/index.html", years=years, categories=categories)
+        return self._render("browse.html", layout.BROWSE, years=years, categories=categories)
 
     def home_page(self, newest: list[Summary], summary: dict[str, int]) -> bytes:
         return self._render(
             "index.html",
-            "index.html",
+            layout.HOME,
             newest=newest,
             summary=summary,
             description_html=self.description_html,
@@ -352,4 +310,4 @@ class Renderer:
         return self._render(template, relpath, **context)
 
 
-__all__ = ["Check", "Renderer", "SiteInfo", "make_env", "root_for", "script_json"]
+__all__ = ["Renderer", "SiteInfo", "bibtex_field"]

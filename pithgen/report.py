@@ -72,12 +72,6 @@ def summary(result: MergeResult) -> dict[str, int]:
     }
 
 
-def to_json(result: MergeResult, keys: KeyRing) -> dict[str, Any]:
-    """The whole report as one object (what :func:`json_chunks` streams)."""
-    parsed: dict[str, Any] = json.loads("".join(json_chunks(result, keys)))
-    return parsed
-
-
 def json_chunks(result: MergeResult, keys: KeyRing) -> Iterator[str]:
     """The JSON report, streamed one record at a time so that a report of millions of
     records never exists as one string in memory::

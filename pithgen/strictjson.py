@@ -7,6 +7,8 @@ import json
 import re
 from typing import Any
 
+from pithgen.checks import type_name
+
 DEFAULT_MAX_DEPTH = 64
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
@@ -93,5 +95,5 @@ def parse_document(raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> dict[st
     if raw.count(b"{") + raw.count(b"[") > max_depth or _SURROGATE_ESCAPE.search(raw):
         _check_tree(value, max_depth)
     if not isinstance(value, dict):
-        raise JSONDefect(f"expected a JSON object, found {type(value).__name__}")
+        raise JSONDefect(f"expected a JSON object, found {type_name(value)}")
     return value

@@ -1,15 +1,15 @@
-"""Structure checks of the canonical record (spec section 1) and the check collector
-shared by the verification modules."""
+"""Structure checks of the canonical record (spec section 1): keys, types and grammars of
+the source and metadata, before anything is hashed or derived from them."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pithgen.canonical import HEX64_RE, canonical_json
+from pithgen.canonical import HEX64_RE
+from pithgen.checks import Checks, shown, type_name
 from pithgen.identifiers import is_arxiv_id
-from pithgen.model import Check
 
 SUBMITTED_AT_RE = re.compile(
     r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
@@ -27,17 +27,7 @@ METADATA_FIELDS = (
 )
 
 
-SHOWN_LIMIT = 120
 MAX_VERSION = 999_999
-
-
-def shown(value: Any, limit: int = SHOWN_LIMIT) -> str:
-    """A value from a record as a message may show it: ``repr`` (control characters
-    escaped, so nothing can fake report lines or drive a terminal), cut to ``limit``."""
-    text = repr(value)
-    if len(text) > limit:
-        text = f"{text[:limit]}… ({len(text)} characters)"
-    return text
 
 
 def valid_timestamp(text: str) -> bool:
@@ -49,42 +39,6 @@ def valid_timestamp(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def same_json(a: Any, b: Any) -> bool:
-    """Equality as JSON values: ``1``, ``1.0`` and ``true`` differ (Python's ``==`` says not)."""
-    try:
-        return canonical_json(a) == canonical_json(b)
-    except (TypeError, ValueError):
-        return False
-
-
-class Checks:
-    """Collects check outcomes for one document."""
-
-    def __init__(self) -> None:
-        self.items: list[Check] = []
-
-    def ok(self, check: str, message: str) -> None:
-        self.items.append(Check(check, "ok", message))
-
-    def fail(self, check: str, message: str) -> None:
-        self.items.append(Check(check, "failed", message))
-
-    def warn(self, check: str, message: str) -> None:
-        self.items.append(Check(check, "warning", message))
-
-    def note(
-        self, check: str, outcome: Literal["not_checkable", "not_checked"], message: str
-    ) -> None:
-        self.items.append(Check(check, outcome, message))
-
-    def failed(self) -> bool:
-        return any(c.outcome == "failed" for c in self.items)
-
-
-def type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
 
 
 def _is_int(value: Any) -> bool:
@@ -118,7 +72,7 @@ def check_canonical_record(record: Any, out: Checks) -> bool:
         out.fail(
             "structure",
             "canonical_record.source: expected an object with exactly "
-            f"'id', 'kind', 'version', found {shown(source)}"[:300],
+            f"'id', 'kind', 'version', found {shown(source)}",
         )
         usable = False
     else:
@@ -176,7 +130,7 @@ def check_canonical_record(record: Any, out: Checks) -> bool:
         out.fail(
             "metadata",
             "canonical_record.metadata.primary_cat: expected an arXiv category such as "
-            f"cs.LG or astro-ph.CO, found {shown(primary)}"[:300],
+            f"cs.LG or astro-ph.CO, found {shown(primary)}",
         )
     if not isinstance(cross, list) or not all(
         isinstance(c, str) and CATEGORY_RE.fullmatch(c) for c in cross
@@ -184,7 +138,7 @@ def check_canonical_record(record: Any, out: Checks) -> bool:
         out.fail(
             "metadata",
             "canonical_record.metadata.cross_cats_sorted: expected a list of "
-            f"categories, found {shown(cross)}"[:300],
+            f"categories, found {shown(cross)}",
         )
     elif cross != sorted(cross) or len(set(cross)) != len(cross) or primary in cross:
         out.fail(

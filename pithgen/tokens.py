@@ -1,6 +1,6 @@
 """Search tokenizer and shard hashing, shared by the Python index builder and pithgen.js.
 
-``pithgen/static/pithgen.js`` implements exactly the same functions (``tokenize``,
+``templates/assets/pithgen.js`` implements exactly the same functions (``tokenize``,
 ``queryTokens``, ``fnv1a32``, ``shardOf``); ``tests/test_js_logic.py`` runs both on
 ``tests/fixtures/token_cases.json`` and on random Unicode text, so any change here must be
 made there too.

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from typing import Any
 
 from pithgen.canonical import (
@@ -25,20 +24,16 @@ from pithgen.canonical import (
     canonical_bytes,
     expected_aliases,
     pith_number_for,
+    same_json,
     sha256_hex,
     short_pith_number,
     suffix_for,
 )
+from pithgen.checks import Checks, shown, some, type_name
 from pithgen.keys import KeyRing
 from pithgen.model import Check, LoadedDoc, Verdict
 from pithgen.receipt import check_receipt
-from pithgen.structure import (
-    Checks,
-    check_canonical_record,
-    same_json,
-    shown,
-    type_name,
-)
+from pithgen.structure import check_canonical_record
 
 _WS = re.compile(r"\s+")
 BUNDLE_TYPE = "pith_open_graph_bundle"
@@ -100,7 +95,7 @@ def _check_identity(
         out.fail(
             "source",
             f"'source': expected {shown(record['source'])} (as in canonical_record), "
-            f"found {shown(doc.get('source'))}"[:300],
+            f"found {shown(doc.get('source'))}",
         )
     _check_aliases(doc.get(alias_field), alias_field, record, suffix, out)
 
@@ -120,7 +115,7 @@ def _check_aliases(
     for alias in aliases:
         kind = alias.get("alias_kind")
         if not isinstance(kind, str):
-            errors.append(f"alias without a string alias_kind: {shown(alias)}"[:200])
+            errors.append(f"alias without a string alias_kind: {shown(alias)}")
         elif kind in seen:
             errors.append(f"alias_kind {shown(kind)} appears twice")
         else:
@@ -131,7 +126,7 @@ def _check_aliases(
         elif seen[kind] != value:
             errors.append(f"{kind}: expected {shown(value)}, found {shown(seen[kind])}")
     if errors:
-        out.fail("aliases", f"'{field}': " + "; ".join(errors))
+        out.fail("aliases", f"'{field}': " + some(errors))
         return
     out.ok("aliases", "all six aliases match: " + ", ".join(expected.values()))
     unknown = sorted(set(seen) - set(expected))
@@ -220,7 +215,7 @@ def _check_display(doc: dict[str, Any], record: dict[str, Any], out: Checks) -> 
                 f"found {shown(cats)}"
             )
     if errors:
-        out.fail("display_metadata", "; ".join(errors)[:600])
+        out.fail("display_metadata", some(errors))
     else:
         out.ok("display_metadata", "displayed paper fields agree with the canonical record")
     _check_text_hash(paper, "title", meta, out)
@@ -350,9 +345,11 @@ def _verify(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
         return Verdict(loaded.source, kind, tuple(out.items), pith_number=pith_number)
     assert isinstance(record, dict)
     digest = sha256_hex(canonical_bytes(record))
-    run: Callable[..., str | None] = _bundle_checks if kind == "bundle" else _record_checks
     suffix = suffix_for(digest)
-    key_id = run(doc, record, digest, suffix, keys, out)
+    if kind == "bundle":
+        key_id = _bundle_checks(doc, record, digest, suffix, keys, out)
+    else:
+        key_id = _record_checks(doc, record, digest, suffix, keys, out)
     return Verdict(
         loaded.source,
         kind,

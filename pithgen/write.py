@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -22,7 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from pithgen.errors import OutputError
+from pithgen import layout
+from pithgen.errors import OutputError, UsageError
 
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _ALLOWED_DOT = {".well-known", ".nojekyll"}
@@ -200,3 +202,33 @@ class SiteWriter:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(_lock_path(self.target))
             self._lock.close()  # closing the file drops the lock
+
+
+def check_output_folder(out: Path, records: Path, cwd: Path | None = None) -> None:
+    """Refuse an output folder whose replacement would destroy something: the records,
+    a folder holding them, the working folder, or a folder that is not a pithgen site."""
+    target = out.resolve()
+    protected = [("the records folder", records.resolve())]
+    if cwd is not None:
+        protected.append(("the working folder", cwd.resolve()))
+    for name, path in protected:
+        if target == path or target in path.parents:
+            raise UsageError(
+                f"refusing to build into {out}: replacing it would delete {name} ({path})",
+                where=str(out),
+            )
+    if target.is_dir() and any(target.iterdir()) and not is_pithgen_site(target):
+        raise UsageError(
+            f"refusing to replace a folder that is not a pithgen site (no {layout.MANIFEST} "
+            "written by pithgen); choose an empty or new output folder",
+            where=str(out),
+        )
+
+
+def is_pithgen_site(folder: Path) -> bool:
+    """Whether ``folder`` holds a site pithgen wrote (its manifest names pithgen)."""
+    try:
+        manifest = json.loads((folder / layout.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("generator") == "pithgen"

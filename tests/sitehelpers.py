@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from conftest import SIGNED_AT, TEST_KEY_ID, TEST_SEED, make_bundle, make_paper
+from mergeviews import verdicts_of
 
 from pithgen.build import BuildOutcome, build_site
 from pithgen.config import BuildConfig
@@ -78,7 +79,7 @@ def build_minted(archive: Archive, out: Path, **overrides: Any) -> BuildOutcome:
     }
     settings.update(overrides)
     outcome = build_site(BuildConfig(**settings))
-    assert outcome.written, [v.to_dict() for v in outcome.result.verdicts if not v.ok]
+    assert outcome.written, [v.to_dict() for v in verdicts_of(outcome.result) if not v.ok]
     return outcome
 
 

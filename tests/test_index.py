@@ -11,11 +11,15 @@ from pithgen.index import (
     DOC_BLOCK,
     SiteIndex,
     Summary,
-    paginate,
     search_text,
     shard_script,
 )
 from pithgen.tokens import query_tokens, shard_of
+
+
+def listing_key(s: Summary) -> tuple[str, str, int, str]:
+    """The documented listing order: submission time, arXiv id, version, suffix."""
+    return (s.submitted_at, s.arxiv_id, s.version, s.suffix)
 
 
 def summary(n: int, **overrides: Any) -> Summary:
@@ -78,7 +82,7 @@ def test_document_ids_are_newest_first_whatever_the_insertion_order() -> None:
     _, meta = parse_shard(files["search/meta.js"])
     _, table = parse_shard(files[f"search/t/{shard_of('shared', meta['token_shards'])}.js"])
     assert table["shared"] == list(range(len(ordered)))
-    newest_first = sorted(ordered, key=lambda s: s.sort_key, reverse=True)
+    newest_first = sorted(ordered, key=listing_key, reverse=True)
     _, first = parse_shard(files["search/d/0.js"])
     assert [row[0] for row in first] == [s.suffix for s in newest_first[:DOC_BLOCK]]
     assert "search/d/1.js" in files and "search/d/2.js" not in files
@@ -94,20 +98,25 @@ def test_listings_are_oldest_first_and_newest_is_reversed() -> None:
         assert index.groups("year") == [("2021", 30)]
         pages = list(index.pages("year", "2021", 30, 10))
         listed = [s for page in pages for s in page.items]
-        assert [s.sort_key for s in listed] == sorted(s.sort_key for s in items)
+        assert [listing_key(s) for s in listed] == sorted(map(listing_key, items))
         assert [p.number for p in pages] == [1, 2, 3] and pages[0].count == 3
         newest = index.newest(5)
-        assert [s.sort_key for s in newest] == sorted((s.sort_key for s in items), reverse=True)[:5]
+        assert [listing_key(s) for s in newest] == sorted(map(listing_key, items), reverse=True)[:5]
         assert [short for short, _ in index.by_short()] == sorted({s.suffix[:8] for s in items})
 
 
 def test_pagination_is_stable_and_names_files() -> None:
     items = [summary(n) for n in range(25)]
-    pages = list(paginate(items, 10))
-    assert [len(p.items) for p in pages] == [10, 10, 5]
-    assert [p.filename() for p in pages] == ["index.html", "page-2.html", "page-3.html"]
-    (only,) = paginate([], 10)
-    assert only.count == 1 and only.items == []
+    with SiteIndex() as index:
+        for s in items:
+            index.add(s, search_text(s))
+        index.finish()
+        pages = list(index.pages("year", "2021", 25, 10))
+        assert [len(p.items) for p in pages] == [10, 10, 5]
+        assert [p.filename() for p in pages] == ["index.html", "page-2.html", "page-3.html"]
+        assert pages[1].filename(1) == "index.html"
+        (only,) = index.pages("year", "1999", 0, 10)
+        assert only.count == 1 and only.items == []
 
 
 def test_resolve_shards_group_versions_by_id() -> None:

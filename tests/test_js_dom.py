@@ -1,5 +1,5 @@
 """pithgen.js resolver and search, run by node against a fake DOM and a site directory of
-shard files written exactly as the shard contract says (see pithgen/static/pithgen.js)."""
+shard files written exactly as the shard contract says (see templates/assets/pithgen.js)."""
 
 from __future__ import annotations
 
@@ -331,7 +331,7 @@ def test_real_chromium_from_file_urls(site: Path, tmp_path: Path) -> None:
     assert browser is not None
     real = tmp_path / "site"
     shutil.copytree(site, real)
-    shutil.copy(Path(__file__).parent.parent / "pithgen" / "static" / "pithgen.js", real)
+    shutil.copy(Path(__file__).parent.parent / "templates" / "assets" / "pithgen.js", real)
     (real / "resolve.html").write_text(
         PAGE.format(
             root="",

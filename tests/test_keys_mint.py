@@ -308,29 +308,29 @@ _GOOD_PAPER: dict[str, Any] = {
 }
 
 _WRONG_TYPES = [
-    ("arxiv_id", 5, "arxiv_id: expected a string, found an integer 5"),
+    ("arxiv_id", 5, "arxiv_id: expected a string, found integer 5"),
     ("arxiv_id", None, "arxiv_id: expected a string, found null"),
-    ("title", ["T"], "title: expected a string, found a list ['T']"),
-    ("abstract", {"a": 1}, "abstract: expected a string, found an object {'a': 1}"),
-    ("submitted_at", 20210102, "submitted_at: expected a string, found an integer 20210102"),
-    ("primary_cat", False, "primary_cat: expected a string, found a boolean False"),
+    ("title", ["T"], "title: expected a string, found array ['T']"),
+    ("abstract", {"a": 1}, "abstract: expected a string, found object {'a': 1}"),
+    ("submitted_at", 20210102, "submitted_at: expected a string, found integer 20210102"),
+    ("primary_cat", False, "primary_cat: expected a string, found boolean False"),
     (
         "authors",
         ["A. One", "B. Two"],
-        "authors: expected a string, found a list ['A. One', 'B. Two']",
+        "authors: expected a string, found array ['A. One', 'B. Two']",
     ),
-    ("license", 4.0, "license: expected a string, found a number 4.0"),
-    ("version", "2", "version: expected an integer, found a string '2'"),
-    ("version", True, "version: expected an integer, found a boolean True"),
-    ("version", 2.0, "version: expected an integer, found a number 2.0"),
+    ("license", 4.0, "license: expected a string, found number 4.0"),
+    ("version", "2", "version: expected an integer, found string '2'"),
+    ("version", True, "version: expected an integer, found boolean True"),
+    ("version", 2.0, "version: expected an integer, found number 2.0"),
     ("version", None, "version: expected an integer, found null"),
-    ("cross_cats", "cs.AI", "cross_cats: expected a list of strings, found a string 'cs.AI'"),
+    ("cross_cats", "cs.AI", "cross_cats: expected a list of strings, found string 'cs.AI'"),
     (
         "cross_cats",
         {"cs.AI": 1},
-        "cross_cats: expected a list of strings, found an object {'cs.AI': 1}",
+        "cross_cats: expected a list of strings, found object {'cs.AI': 1}",
     ),
-    ("cross_cats", ["cs.AI", 7], "cross_cats[1]: expected a string, found an integer 7"),
+    ("cross_cats", ["cs.AI", 7], "cross_cats[1]: expected a string, found integer 7"),
 ]
 
 
@@ -353,7 +353,7 @@ def test_paper_from_dict_accepts_good_types_and_tuples() -> None:
 def test_paper_from_dict_shortens_long_values_in_messages() -> None:
     with pytest.raises(UsageError) as info:
         Paper.from_dict({**_GOOD_PAPER, "title": ["x" * 10_000]})
-    assert info.value.message.startswith("title: expected a string, found a list ['xxx")
+    assert info.value.message.startswith("title: expected a string, found array ['xxx")
     assert len(info.value.message) < 120
 
 
@@ -414,7 +414,7 @@ def test_mint_from_json_cross_cats_string_is_not_split_into_characters(
         ],
     )
     assert result.exit_code == 2
-    assert "paper 1: cross_cats: expected a list of strings, found a string 'cs.AI'" in (
+    assert "paper 1: cross_cats: expected a list of strings, found string 'cs.AI'" in (
         result.output
     )
     assert "category" not in result.output

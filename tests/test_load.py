@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mergeviews import load_all, published_of, verdicts_of
 
 from pithgen.errors import InputPathError
-from pithgen.load import LoadOptions, discover, load
-from pithgen.report import verify_paths
+from pithgen.load import LoadOptions, discover
+from pithgen.pipeline import verify_paths
 from pithgen.strictjson import DEFAULT_MAX_DEPTH, JSONDefect, parse_document
 from pithgen.verify import verify_document
 
 
 def _verdicts(paths: list[Path], ring: Any, options: LoadOptions | None = None) -> list[Any]:
-    return [verify_document(doc, ring) for doc in load(paths, options or LoadOptions())]
+    return [verify_document(doc, ring) for doc in load_all(paths, options or LoadOptions())]
 
 
 def _line(doc: dict[str, Any]) -> bytes:
@@ -37,8 +38,8 @@ DEFECTS = [
     ("infinity", b'{"a": Infinity}', "found Infinity"),
     ("minus-infinity", b'{"a": [-Infinity]}', "found -Infinity"),
     ("overflowing-float", b'{"a": 1e400}', "overflows to infinity"),
-    ("top-level-array", b'[{"a": 1}]', "expected a JSON object, found list"),
-    ("top-level-string", b'"pith"', "expected a JSON object, found str"),
+    ("top-level-array", b'[{"a": 1}]', "expected a JSON object, found array"),
+    ("top-level-string", b'"pith"', "expected a JSON object, found string"),
     ("lone-surrogate", b'{"a": "\\ud800"}', "lone UTF-16 surrogate"),
     ("lone-surrogate-key", b'{"\\udfff": 1}', "lone UTF-16 surrogate"),
     ("lone-low-after-high", b'{"a": "\\udc00\\ud800"}', "lone UTF-16 surrogate"),
@@ -105,7 +106,7 @@ def test_loaded_doc_keeps_exact_bytes(tmp_path, mint) -> None:
     raw = json.dumps(mint(), indent=3).encode() + b"\n"
     path = tmp_path / "r.json"
     path.write_bytes(raw)
-    (doc,) = load([path])
+    (doc,) = load_all([path])
     assert doc.raw == raw
     assert doc.data == json.loads(raw)
 
@@ -141,7 +142,7 @@ def test_jsonl_crlf_lines(tmp_path, mint, test_ring) -> None:
     a, b = mint(), mint(arxiv_id="2101.00002")
     path = tmp_path / "records.jsonl"
     path.write_bytes(_line(a) + b"\r\n" + _line(b) + b"\r\n")
-    docs = list(load([path]))
+    docs = list(load_all([path]))
     assert [d.raw for d in docs] == [_line(a) + b"\n", _line(b) + b"\n"]
     assert all(verify_document(d, test_ring).status == "verified" for d in docs)
 
@@ -157,7 +158,7 @@ def test_jsonl_top_level_array_line(tmp_path, mint, test_ring) -> None:
     path = tmp_path / "records.jsonl"
     path.write_bytes(b"[" + _line(mint()) + b"]\n")
     (verdict,) = _verdicts([path], test_ring)
-    assert "expected a JSON object, found list" in verdict.problems[0].message
+    assert "expected a JSON object, found array" in verdict.problems[0].message
 
 
 def test_jsonl_overlong_line_is_refused_and_others_verify(tmp_path, mint, test_ring) -> None:
@@ -175,7 +176,7 @@ def test_jsonl_line_one_byte_over_the_limit(tmp_path, mint) -> None:
     body = _line(mint())
     path = tmp_path / "records.jsonl"
     path.write_bytes(body + b"\n")
-    (doc,) = load([path], LoadOptions(max_bytes=len(body) - 1))
+    (doc,) = load_all([path], LoadOptions(max_bytes=len(body) - 1))
     assert doc.error is not None and "limit" in doc.error.message
 
 
@@ -329,11 +330,11 @@ def test_verify_paths_end_to_end_over_a_mixed_directory(tmp_path, mint, test_rin
     (tmp_path / "bad.json").write_bytes(b'{"a": NaN}')
     (tmp_path / "more.jsonl").write_bytes(_line(mint(arxiv_id="2101.00002")) + b"\nnot json\n")
     result = verify_paths([tmp_path], test_ring)
-    statuses = {str(v.source): v.status for v in result.verdicts}
+    statuses = {str(v.source): v.status for v in verdicts_of(result)}
     assert statuses == {
         str(tmp_path / "bad.json"): "failed",
         str(tmp_path / "good.json"): "verified",
         f"{tmp_path / 'more.jsonl'}:1": "verified",
         f"{tmp_path / 'more.jsonl'}:2": "failed",
     }
-    assert len(result.published) == 2
+    assert len(published_of(result)) == 2

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mergeviews import published_of, verdicts_of
 
 from pithgen.merge import merge
 from pithgen.model import Verdict
@@ -28,12 +29,12 @@ def genuine(mint) -> dict[str, Any]:
 def test_exact_duplicate_is_merged(genuine, verify) -> None:
     first, second = verify(genuine, name="a.json"), verify(genuine, name="b.json")
     result = merge([first, second])
-    a, b = result.verdicts
+    a, b = verdicts_of(result)
     assert a.status == b.status == "verified"
     assert a.warnings == []
     (warning,) = b.warnings
     assert warning.check == "duplicate" and "a.json" in warning.message
-    assert [(p.pith_number, str(p.record), p.bundle) for p in result.published] == [
+    assert [(p.pith_number, str(p.record), p.bundle) for p in published_of(result)] == [
         (genuine["pith_number"], "a.json", None)
     ]
     assert (result.verified, result.failed, result.warnings) == (2, 0, 1)
@@ -47,8 +48,8 @@ def test_duplicate_with_other_formatting_is_still_a_duplicate(genuine, helpers, 
     second = verify_document(helpers.loaded_from(pretty, "b.json"), test_ring)
     assert first.raw_sha256 != second.raw_sha256
     result = merge([first, second])
-    assert [c.check for c in result.verdicts[1].warnings] == ["duplicate"]
-    assert len(result.published) == 1
+    assert [c.check for c in verdicts_of(result)[1].warnings] == ["duplicate"]
+    assert len(published_of(result)) == 1
 
 
 def test_same_pith_number_different_content_conflicts(genuine, verify) -> None:
@@ -57,31 +58,31 @@ def test_same_pith_number_different_content_conflicts(genuine, verify) -> None:
     alone = verify(altered, name="b.json")
     assert alone.status == "verified"  # authors_text is not covered by the hash
     result = merge([verify(genuine, name="a.json"), alone])
-    a, b = result.verdicts
+    a, b = verdicts_of(result)
     assert a.status == b.status == "failed"
     assert "b.json" in _conflict(a) and genuine["pith_number"] in _conflict(a)
     assert "a.json" in _conflict(b)
     assert [c.check for c in a.problems] == ["conflict"]
-    assert result.published == []
+    assert published_of(result) == []
 
 
 def test_two_records_claiming_the_same_arxiv_version_conflict(mint, verify) -> None:
     one, two = mint(title="The First Title"), mint(title="The Second Title")
     assert one["pith_number"] != two["pith_number"]
     result = merge([verify(one, name="one.json"), verify(two, name="two.json")])
-    a, b = result.verdicts
+    a, b = verdicts_of(result)
     assert a.status == b.status == "failed"
     assert "arXiv 2101.00001v1" in _conflict(a)
     assert "two.json" in _conflict(a) and two["pith_number"] in _conflict(a)
     assert "one.json" in _conflict(b) and one["pith_number"] in _conflict(b)
-    assert result.published == []
+    assert published_of(result) == []
 
 
 def test_different_versions_of_one_paper_do_not_conflict(mint, verify) -> None:
     v1, v2 = mint(version=1), mint(version=2, title="Revised Title")
     result = merge([verify(v1, name="v1.json"), verify(v2, name="v2.json")])
-    assert [v.status for v in result.verdicts] == ["verified", "verified"]
-    assert len(result.published) == 2
+    assert [v.status for v in verdicts_of(result)] == ["verified", "verified"]
+    assert len(published_of(result)) == 2
 
 
 def test_forged_copy_does_not_knock_out_the_genuine_record(genuine, verify) -> None:
@@ -93,14 +94,14 @@ def test_forged_copy_does_not_knock_out_the_genuine_record(genuine, verify) -> N
     for order in (["genuine", "forged"], ["forged", "genuine"]):
         docs = {"genuine": genuine, "forged": forged}
         result = merge([verify(docs[name], name=f"{name}.json") for name in order])
-        statuses = {str(v.source): v for v in result.verdicts}
+        statuses = {str(v.source): v for v in verdicts_of(result)}
         assert statuses["genuine.json"].status == "verified"
         assert statuses["genuine.json"].warnings == []
         assert {c.check for c in statuses["forged.json"].problems} == {
             "title_hash",
             "receipt_signature",
         }
-        assert [str(p.record) for p in result.published] == ["genuine.json"]
+        assert [str(p.record) for p in published_of(result)] == ["genuine.json"]
 
 
 def test_forged_claim_on_the_same_arxiv_id_does_not_knock_out_genuine(
@@ -108,7 +109,7 @@ def test_forged_claim_on_the_same_arxiv_id_does_not_knock_out_genuine(
 ) -> None:
     forged = mint(key=impostor_key, title="Hijacked Title")
     result = merge([verify(forged, name="forged.json"), verify(genuine, name="genuine.json")])
-    forged_v, genuine_v = result.verdicts
+    forged_v, genuine_v = verdicts_of(result)
     assert forged_v.status == "failed" and genuine_v.status == "verified"
     assert "conflict" not in {c.check for c in forged_v.problems}
 
@@ -116,9 +117,11 @@ def test_forged_claim_on_the_same_arxiv_id_does_not_knock_out_genuine(
 def test_record_and_bundle_are_published_together(genuine, verify, helpers) -> None:
     bundle = helpers.make_bundle(genuine)
     result = merge([verify(bundle, name="b/bundle.json"), verify(genuine, name="r.json")])
-    assert [v.status for v in result.verdicts] == ["verified", "verified"]
-    assert not any(c.check in ("conflict", "duplicate") for v in result.verdicts for c in v.checks)
-    (published,) = result.published
+    assert [v.status for v in verdicts_of(result)] == ["verified", "verified"]
+    assert not any(
+        c.check in ("conflict", "duplicate") for v in verdicts_of(result) for c in v.checks
+    )
+    (published,) = published_of(result)
     assert published.pith_number == genuine["pith_number"]
     assert (str(published.record), str(published.bundle)) == ("r.json", "b/bundle.json")
 
@@ -129,11 +132,11 @@ def test_conflicting_bundles_conflict(genuine, verify, helpers) -> None:
     result = merge(
         [verify(one, name="one.json"), verify(two, name="two.json"), verify(genuine, name="r.json")]
     )
-    one_v, two_v, record_v = result.verdicts
+    one_v, two_v, record_v = verdicts_of(result)
     assert one_v.status == two_v.status == "failed"
     assert "another bundle" in _conflict(one_v) and "two.json" in _conflict(one_v)
     assert record_v.status == "verified"
-    (published,) = result.published
+    (published,) = published_of(result)
     assert (str(published.record), published.bundle) == ("r.json", None)
 
 
@@ -147,23 +150,23 @@ def test_duplicate_of_a_conflicting_record_fails_with_it(genuine, verify) -> Non
             verify(altered, name="b.json"),
         ]
     )
-    assert [v.status for v in result.verdicts] == ["failed", "failed", "failed"]
-    assert result.published == []
+    assert [v.status for v in verdicts_of(result)] == ["failed", "failed", "failed"]
+    assert published_of(result) == []
 
 
 def test_merge_compacts_ok_checks_unless_asked(genuine, verify) -> None:
     verdict = verify(genuine)
     assert any(c.outcome == "ok" for c in verdict.checks)
-    (compacted,) = merge([verdict]).verdicts
+    (compacted,) = verdicts_of(merge([verdict]))
     assert all(c.outcome != "ok" for c in compacted.checks)
-    (kept,) = merge([verdict], keep_checks=True).verdicts
+    (kept,) = verdicts_of(merge([verdict], keep_checks=True))
     assert kept.checks == verdict.checks
 
 
 def test_published_is_sorted_by_suffix(mint, verify) -> None:
     docs = [mint(arxiv_id=f"2101.0000{i}") for i in range(1, 6)]
     result = merge([verify(d, name=f"{i}.json") for i, d in enumerate(docs)])
-    suffixes = [p.pith_number.rsplit(":", 1)[1] for p in result.published]
+    suffixes = [p.pith_number.rsplit(":", 1)[1] for p in published_of(result)]
     assert suffixes == sorted(suffixes) and len(suffixes) == 5
 
 
@@ -215,14 +218,14 @@ def pool(signing_key, impostor_key, helpers) -> list[Verdict]:
 
 
 def _summary(result: Any) -> tuple[dict[str, Any], set[Any]]:
-    digest = {str(v.source): v.doc_digest for v in result.verdicts}
+    digest = {str(v.source): v.doc_digest for v in verdicts_of(result)}
     statuses = {
         str(v.source): (v.status, tuple(sorted({c.check for c in v.problems})))
-        for v in result.verdicts
+        for v in verdicts_of(result)
     }
     published = {
         (p.pith_number, p.record and digest[str(p.record)], p.bundle and digest[str(p.bundle)])
-        for p in result.published
+        for p in published_of(result)
     }
     return statuses, published
 
@@ -236,7 +239,7 @@ def test_merge_is_independent_of_input_order(pool, data) -> None:
     result = merge(shuffled)
     # Every duplicate warning names another document of this input.
     sources = {str(v.source) for v in subset}
-    for v in result.verdicts:
+    for v in verdicts_of(result):
         for w in v.warnings:
             if w.check == "duplicate":
                 assert any(s in w.message for s in sources - {str(v.source)})

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mergeviews import load_all
 
 from pithgen.canonical import (
     canon_text,
@@ -19,7 +20,6 @@ from pithgen.canonical import (
     suffix_for,
 )
 from pithgen.keys import DEFAULT_KEY_ID, KeyRing, builtin_keys, load_key_file
-from pithgen.load import load
 from pithgen.verify import verify_document
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -115,7 +115,7 @@ def test_spec_vector_canonical_bytes_hash_and_pith_number() -> None:
 
 
 def _seed_verdict(ring: KeyRing):  # type: ignore[no-untyped-def]
-    docs = list(load([SEED]))
+    docs = list(load_all([SEED]))
     assert len(docs) == 1 and docs[0].error is None
     return verify_document(docs[0], ring)
 

@@ -11,7 +11,8 @@ from conftest import loaded_from
 
 from pithgen.keys import KeyRing
 from pithgen.model import RecordDocument
-from pithgen.render import MAX_AUTHORS, Renderer, SiteInfo, bibtex_field, make_env
+from pithgen.render import MAX_AUTHORS, Renderer, SiteInfo, bibtex_field
+from pithgen.theme import make_env
 from pithgen.verify import verify_document
 
 

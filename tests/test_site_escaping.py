@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SIGNED_AT, make_paper, reseal
+from mergeviews import verdicts_of
 from sitehelpers import (
     elements,
     find,
@@ -262,7 +263,7 @@ def test_a_signed_record_with_an_unusable_category_fails_alone(tmp_path, categor
     doc = reseal(doc, fixture_key())
     site, outcome = _build_one(tmp_path, doc)
     assert outcome.written
-    [bad] = [v for v in outcome.result.verdicts if not v.ok]
+    [bad] = [v for v in verdicts_of(outcome.result) if not v.ok]
     assert bad.source.path == "odd.json"
     assert [c.check for c in bad.problems] == ["metadata"]
     assert (site / "browse/category/cs.CR/index.html").is_file()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sitehelpers import check_links
 
-import pithgen.build
+import pithgen.sitewide
 from pithgen.build import build_site
 from pithgen.config import BuildConfig
 
@@ -123,7 +123,7 @@ def test_sitemap_becomes_an_index_past_the_limit(
         doc = mint(arxiv_id=f"2102.{n:05d}")
         (records / f"r{n}.json").write_text(json.dumps(doc), encoding="utf-8")
     _, public = write_key_pair(signing_key, tmp_path / "keys")
-    monkeypatch.setattr(pithgen.build, "SITEMAP_LIMIT", 10)
+    monkeypatch.setattr(pithgen.sitewide, "SITEMAP_LIMIT", 10)
     build_site(
         BuildConfig(
             records=records,

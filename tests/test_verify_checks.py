@@ -114,7 +114,7 @@ def test_structure_metadata_missing_field(record, verify, helpers) -> None:
 
 def test_structure_metadata_not_an_object(record, verify, helpers) -> None:
     record["canonical_record"]["metadata"] = ["x"]
-    helpers.only_fails(verify(record), "structure", "canonical_record.metadata", "list")
+    helpers.only_fails(verify(record), "structure", "canonical_record.metadata", "array")
 
 
 def test_structure_source_kind(record, verify, helpers, signing_key) -> None:
@@ -254,7 +254,7 @@ def test_submitted_at_impossible_date(record, verify, helpers, signing_key) -> N
         ("cross_cats_sorted", "cs.LG", "expected a list"),
         ("cross_cats_sorted", ["cs.LG", 7], "expected a list"),
         ("cross_cats_sorted", ["cs.LG", ""], "expected a list"),
-        ("license", 42, "expected a string, found int"),
+        ("license", 42, "expected a string, found integer"),
         ("license", None, "expected a string, found null"),
         ("primary_cat", "", "primary_cat"),
         ("primary_cat", None, "primary_cat"),

@@ -13,7 +13,7 @@ const fs = require("fs");
 const path = require("path");
 const vm = require("vm");
 
-const PITHGEN_JS = path.join(__dirname, "..", "..", "pithgen", "static", "pithgen.js");
+const PITHGEN_JS = path.join(__dirname, "..", "..", "templates", "assets", "pithgen.js");
 
 // A fresh copy of pithgen.js per run, so that no shard cache carries over between runs.
 function freshPithgen() {

@@ -1,0 +1,34 @@
+"""What the stages of one build share: configuration, keys, the merged verdicts, the
+renderer and the writer. One small object instead of the same seven parameters passed
+from function to function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pithgen.config import BuildConfig
+from pithgen.keys import KeyRing
+from pithgen.load import LoadOptions
+from pithgen.merge import MergeResult
+from pithgen.pipeline import Progress
+from pithgen.render import Renderer
+from pithgen.report import summary
+from pithgen.write import SiteWriter
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """One build in progress (after verification; before the site is swapped in)."""
+
+    config: BuildConfig
+    keys: KeyRing
+    result: MergeResult
+    renderer: Renderer
+    writer: SiteWriter
+    options: LoadOptions
+    progress: Progress | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The report's summary counts (total, verified, failed, warnings, published)."""
+        return summary(self.result)

@@ -1,0 +1,184 @@
+"""The one owner of the site's URL scheme: every output path of a pithgen site.
+
+Everything else derives from here: the build stages (which files to write), the templates
+(``layout`` is a Jinja global: ``{{ root }}{{ layout.record_page(s.suffix) }}``), the
+mirror manifest (the ``*_pattern`` URLs of spec section 7 are :data:`PATTERNS`) and the
+site's JavaScript (``LAYOUT`` in ``assets/pithgen.js`` is checked against :func:`js_layout`
+by the test suite). Change a path here and nowhere else.
+
+Paths are site-relative, use ``/``, never start with ``/`` and name a file (a folder URL
+is the file's path without ``index.html``: :func:`folder_url`). Values built into a path
+(suffixes, arXiv ids, categories, key ids) must already have passed their grammar; the
+write stage checks every path again before it touches the disk.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+INDEX = "index.html"
+
+# --- per-record files: patterns with placeholders (published in the manifest) -------------
+
+RECORD_JSON = "pith/{suffix}.json"
+RECORD_PAGE = "pith/{suffix}/index.html"
+BUNDLE = "pith/{suffix}/bundle.json"
+WELL_KNOWN_BUNDLE = ".well-known/pith/{suffix}/bundle.json"
+SHORT_REDIRECT = "pith/{short}/index.html"
+ARXIV_REDIRECT = "arxiv/{arxiv_id}/index.html"
+ARXIV_VERSION_REDIRECT = "arxiv/{arxiv_id}v{version}/index.html"
+DOI_REDIRECT = "doi/10.48550/arxiv.{arxiv_id}/index.html"
+KEY_DOCUMENT = "keys/{key_id}.json"
+
+# --- site-wide files ------------------------------------------------------------------------
+
+HOME = "index.html"
+LISTING = "browse/{kind}/{name}/{page}"
+VERIFICATION_PAGE = "verification/{page}"
+SEARCH = "search.html"
+RESOLVE = "resolve.html"
+NOT_FOUND = "404.html"
+BROWSE = "browse/index.html"
+VERIFICATION_JSON = "verification.json"
+MANIFEST = "pith-mirrors.json"
+SITEMAP = "sitemap.xml"
+SITEMAP_PART = "sitemaps/sitemap-{number}.xml"
+FEED = "feed.xml"
+ROBOTS = "robots.txt"
+NOJEKYLL = ".nojekyll"
+ASSETS = "assets/"
+STYLESHEET = "assets/pithgen.css"
+SCRIPT = "assets/pithgen.js"
+
+# --- index shards (``{name}.js`` for pages, ``{name}.json`` twins for scripts) -------------
+
+RESOLVE_META = "resolve/meta"
+RESOLVE_PITH_SHARD = "resolve/p/{prefix}"
+RESOLVE_ID_SHARD = "resolve/a/{shard}"
+SEARCH_META = "search/meta"
+SEARCH_TOKEN_SHARD = "search/t/{shard}"
+SEARCH_DOC_BLOCK = "search/d/{block}"
+
+#: The URL patterns a mirror manifest publishes (spec section 7), by manifest key.
+PATTERNS = MappingProxyType(
+    {
+        "record_pattern": RECORD_JSON,
+        "html_pattern": RECORD_PAGE,
+        "bundle_pattern": BUNDLE,
+        "well_known_pattern": WELL_KNOWN_BUNDLE,
+    }
+)
+
+
+def record_json(suffix: str) -> str:
+    return RECORD_JSON.format(suffix=suffix)
+
+
+def record_page(suffix: str) -> str:
+    return RECORD_PAGE.format(suffix=suffix)
+
+
+def bundle(suffix: str) -> str:
+    return BUNDLE.format(suffix=suffix)
+
+
+def well_known_bundle(suffix: str) -> str:
+    return WELL_KNOWN_BUNDLE.format(suffix=suffix)
+
+
+def short_redirect(short: str) -> str:
+    """The page of an 8-character short Pith Number (``pith:4FP6Z27B``)."""
+    return SHORT_REDIRECT.format(short=short)
+
+
+def arxiv_redirect(arxiv_id: str) -> str:
+    return ARXIV_REDIRECT.format(arxiv_id=arxiv_id)
+
+
+def arxiv_version_redirect(arxiv_id: str, version: int) -> str:
+    return ARXIV_VERSION_REDIRECT.format(arxiv_id=arxiv_id, version=version)
+
+
+def doi_redirect(arxiv_id: str) -> str:
+    return DOI_REDIRECT.format(arxiv_id=arxiv_id)
+
+
+def key_document(key_id: str) -> str:
+    return KEY_DOCUMENT.format(key_id=key_id)
+
+
+PAGE_FILE = "page-{number}.html"
+
+
+def page_file(number: int) -> str:
+    """The file name of page ``number`` (from 1) of a paginated folder."""
+    return INDEX if number == 1 else PAGE_FILE.format(number=number)
+
+
+def listing(kind: str, name: str, number: int = 1) -> str:
+    """Page ``number`` of the browse listing of a year (``kind`` ``"year"``) or a primary
+    category (``"category"``)."""
+    if kind not in ("year", "category"):
+        raise ValueError(f"listing kind: expected 'year' or 'category', found {kind!r}")
+    return LISTING.format(kind=kind, name=name, page=page_file(number))
+
+
+def verification_page(number: int = 1) -> str:
+    return VERIFICATION_PAGE.format(page=page_file(number))
+
+
+def sitemap_part(number: int) -> str:
+    """Part ``number`` (from 1) of a sitemap split under a sitemap index."""
+    return SITEMAP_PART.format(number=number)
+
+
+def shard_script(name: str) -> str:
+    return f"{name}.js"
+
+
+def shard_json(name: str) -> str:
+    return f"{name}.json"
+
+
+def resolve_pith_shard(prefix: str) -> str:
+    return RESOLVE_PITH_SHARD.format(prefix=prefix)
+
+
+def resolve_id_shard(shard: str) -> str:
+    return RESOLVE_ID_SHARD.format(shard=shard)
+
+
+def search_token_shard(shard: str) -> str:
+    return SEARCH_TOKEN_SHARD.format(shard=shard)
+
+
+def search_doc_block(block: int) -> str:
+    return SEARCH_DOC_BLOCK.format(block=block)
+
+
+def folder_url(relpath: str) -> str:
+    """The URL a page is published under: its folder for ``…/index.html`` (``pith/X/``),
+    the file otherwise; ``""`` for the home page."""
+    return relpath.removesuffix(INDEX)
+
+
+def root_for(relpath: str) -> str:
+    """The relative prefix from the file at ``relpath`` back to the site root."""
+    return "../" * relpath.count("/")
+
+
+def js_layout() -> dict[str, str]:
+    """The paths ``assets/pithgen.js`` builds itself (its ``LAYOUT`` object must equal
+    this; ``{…}`` are the placeholders it fills in)."""
+    return {
+        "recordPage": RECORD_PAGE,
+        "search": SEARCH,
+        "resolve": RESOLVE,
+        "resolveMeta": RESOLVE_META,
+        "resolvePithShard": RESOLVE_PITH_SHARD,
+        "resolveIdShard": RESOLVE_ID_SHARD,
+        "searchMeta": SEARCH_META,
+        "searchTokenShard": SEARCH_TOKEN_SHARD,
+        "searchDocBlock": SEARCH_DOC_BLOCK,
+        "shardScript": "{name}.js",
+    }

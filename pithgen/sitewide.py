@@ -1,0 +1,194 @@
+"""The outputs that span records: resolve and search shards, redirects, listings, the home,
+browse, search, resolve and 404 pages, the verification report, key documents, the mirror
+manifest, assets, sitemaps, the feed and robots.txt.
+
+Everything here is produced from the index stage's ordered queries and the merged
+verdicts, one page or shard at a time, so memory does not grow with the archive. Every
+path comes from :mod:`pithgen.layout`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
+
+from pithgen import layout
+from pithgen.context import BuildContext
+from pithgen.index import SiteIndex
+from pithgen.report import json_chunks
+from pithgen.theme import ASSET_FILES, asset_bytes
+
+SITEMAP_LIMIT = 50_000
+MERGE_VERSION = "pith-open-graph-merge-v1"
+
+
+def write_sitewide(ctx: BuildContext, index: SiteIndex) -> tuple[str, ...]:
+    """Write every cross-record output; returns notes for the build summary."""
+    writer, renderer = ctx.writer, ctx.renderer
+    for path, data in chain(index.resolve_files(), index.search_files()):
+        writer.write(path, data)
+    _write_redirects(ctx, index)
+    pages = _write_listings(ctx, index)
+    writer.write(layout.HOME, renderer.home_page(index.newest(), ctx.counts))
+    writer.write(layout.SEARCH, renderer.simple_page("search.html", layout.SEARCH))
+    writer.write(layout.RESOLVE, renderer.simple_page("resolve.html", layout.RESOLVE))
+    writer.write(layout.NOT_FOUND, renderer.not_found_page())
+    _write_verification(ctx)
+    for key in ctx.keys:
+        writer.write(layout.key_document(key.key_id), _json_bytes(key.to_dict()))
+    writer.write(layout.MANIFEST, manifest(ctx))
+    for name in ASSET_FILES:
+        writer.write(layout.ASSETS + name, asset_bytes(name, ctx.config.templates))
+    writer.write(layout.NOJEKYLL, b"")
+    return _write_crawler_files(ctx, index, pages)
+
+
+def _json_bytes(value: object) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _write_redirects(ctx: BuildContext, index: SiteIndex) -> None:
+    """``pith/SHORT8/`` (a list where two records share it), ``arxiv/ID/`` and
+    ``doi/…/`` (the latest version), ``arxiv/IDvN/``."""
+    writer, renderer = ctx.writer, ctx.renderer
+    for short, group in index.by_short():
+        rel = layout.short_redirect(short)
+        target = layout.record_page(group[0].suffix)
+        choices = group if len(group) > 1 else None
+        writer.write(rel, renderer.redirect_page(rel, target, f"pith:{short}", choices))
+    for arxiv_id, group in index.by_arxiv_id():
+        latest = layout.record_page(group[-1].suffix)
+        for rel, label in (
+            (layout.arxiv_redirect(arxiv_id), f"arXiv:{arxiv_id}"),
+            (layout.doi_redirect(arxiv_id), f"doi:10.48550/arXiv.{arxiv_id}"),
+        ):
+            writer.write(rel, renderer.redirect_page(rel, latest, label))
+        for s in group:
+            rel = layout.arxiv_version_redirect(s.arxiv_id, s.version)
+            target = layout.record_page(s.suffix)
+            writer.write(rel, renderer.redirect_page(rel, target, f"arXiv:{s.arxiv_versioned}"))
+
+
+def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
+    """Browse pages by year and by primary category; returns the site's page URLs (for
+    the sitemap), records excluded."""
+    writer, renderer = ctx.writer, ctx.renderer
+    years, categories = index.groups("year"), index.groups("cat")
+    pages = [
+        layout.folder_url(p) for p in (layout.HOME, layout.BROWSE, layout.SEARCH, layout.RESOLVE)
+    ]
+    pages.append(layout.folder_url(layout.verification_page()))
+    crumbs = [(layout.BROWSE, "Browse")]
+    for kind, column, groups in (("year", "year", years), ("category", "cat", categories)):
+        for name, count in groups:
+            heading = (
+                f"Records first submitted in {name}" if kind == "year" else f"Records in {name}"
+            )
+            for page in index.pages(column, name, count, ctx.config.page_size):
+                rel = layout.listing(kind, name, page.number)
+                writer.write(rel, renderer.listing_page(rel, heading, page, crumbs))
+                pages.append(layout.folder_url(rel))
+    writer.write(layout.BROWSE, renderer.browse_page(years, categories))
+    return pages
+
+
+def _write_verification(ctx: BuildContext) -> None:
+    """The verification report: paginated pages (failed documents first) and the JSON."""
+    size = ctx.config.page_size
+    counts = ctx.counts
+    npages = max(1, -(-ctx.result.total // size))
+    verdicts = ctx.result.iter_verdicts(failed_first=True)
+    for n in range(1, npages + 1):
+        rel = layout.verification_page(n)
+        rows = list(islice(verdicts, size))
+        ctx.writer.write(rel, ctx.renderer.verification_page(rel, counts, rows, n, npages))
+    ctx.writer.write_chunks(
+        layout.VERIFICATION_JSON,
+        (chunk.encode("utf-8") for chunk in json_chunks(ctx.result, ctx.keys)),
+    )
+
+
+def manifest(ctx: BuildContext) -> bytes:
+    """``pith-mirrors.json``: this mirror in the shape of Pith's mirror manifest; its URL
+    patterns are :data:`pithgen.layout.PATTERNS`."""
+    base = ctx.config.base_url or ""
+    mirror = {
+        "name": ctx.config.title,
+        "mirror_type": "static",
+        "status": "mirror",
+        "base_url": base.rstrip("/") if base else None,
+        **{name: base + pattern for name, pattern in layout.PATTERNS.items()},
+        "bundles": "bundle_pattern and well_known_pattern exist only for records published "
+        "from a bundle; state.json is not published yet",
+        "resolve_index": base + layout.shard_json(layout.RESOLVE_META),
+        "verification_report": base + layout.VERIFICATION_JSON,
+        "trusted_keys": [
+            dict(k.to_dict(), key_document=base + layout.key_document(k.key_id)) for k in ctx.keys
+        ],
+        "records": ctx.counts["published"],
+    }
+    document = {
+        "manifest_type": "pith_mirror_manifest",
+        "manifest_version": "1.0",
+        "merge_version": MERGE_VERSION,
+        "generator": "pithgen",
+        "mirrors": [mirror],
+    }
+    return _json_bytes(document)
+
+
+def _write_crawler_files(ctx: BuildContext, index: SiteIndex, pages: list[str]) -> tuple[str, ...]:
+    """robots.txt, and with a base URL the sitemap(s) and the Atom feed."""
+    base_url = ctx.config.base_url
+    robots = "User-agent: *\nAllow: /\n"
+    notes: tuple[str, ...] = ()
+    if base_url:
+        robots += f"Sitemap: {base_url}{layout.SITEMAP}\n"
+        urls = chain(
+            pages, (layout.folder_url(layout.record_page(s.suffix)) for s in index.ordered())
+        )
+        _write_sitemaps(ctx, base_url, len(pages) + index.count, urls)
+        newest = index.newest()
+        updated = max((s.submitted_at for s in newest), default="1970-01-01T00:00:00Z")
+        ctx.writer.write(
+            layout.FEED,
+            ctx.renderer.simple_page("feed.xml", layout.FEED, newest=newest, updated=updated),
+        )
+    else:
+        notes = (
+            "no base URL: sitemap.xml and feed.xml need absolute URLs and were not "
+            "written (set --base-url or [site] base_url)",
+        )
+    ctx.writer.write(layout.ROBOTS, robots.encode())
+    return notes
+
+
+def _xml_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def _write_sitemaps(ctx: BuildContext, base_url: str, count: int, urls: Iterator[str]) -> None:
+    """``sitemap.xml``, or past :data:`SITEMAP_LIMIT` URLs a sitemap index over
+    ``sitemaps/sitemap-N.xml``; URLs are streamed, never listed in memory."""
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+    def urlset(chunk: Iterable[str]) -> Iterator[bytes]:
+        yield f"{head}<urlset {ns}>\n".encode()
+        for url in chunk:
+            yield f"  <url><loc>{_xml_escape(base_url + url)}</loc></url>\n".encode()
+        yield b"</urlset>\n"
+
+    if count <= SITEMAP_LIMIT:
+        ctx.writer.write_chunks(layout.SITEMAP, urlset(urls))
+        return
+    names = []
+    for n in range(-(-count // SITEMAP_LIMIT)):
+        name = layout.sitemap_part(n + 1)
+        ctx.writer.write_chunks(name, urlset(islice(urls, SITEMAP_LIMIT)))
+        names.append(name)
+    body = "".join(f"  <sitemap><loc>{_xml_escape(base_url + n)}</loc></sitemap>\n" for n in names)
+    ctx.writer.write(layout.SITEMAP, f"{head}<sitemapindex {ns}>\n{body}</sitemapindex>\n".encode())

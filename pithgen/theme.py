@@ -1,0 +1,87 @@
+"""The templates and assets in effect for a build: pithgen's defaults plus a site's overrides.
+
+The default set is the top-level ``templates/`` folder of the project (``templates/*.html``,
+``feed.xml`` and ``templates/assets/`` with the site's CSS and JavaScript). It is the
+documented starting point for overrides: copy a file into your site's ``templates/``
+folder (same relative path) and edit it. In an installed package the same folder ships as
+``pithgen/templates`` (``pyproject.toml`` maps it there); in a source checkout or an
+editable install it is read where it is.
+
+Every template is rendered with autoescaping on: every record field is untrusted text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from pithgen import __version__, layout
+from pithgen.errors import ConfigError
+
+#: Files copied verbatim into the site's ``assets/`` folder.
+ASSET_FILES = ("pithgen.css", "pithgen.js")
+
+
+def default_templates_dir() -> Path:
+    """Where pithgen's own templates are: inside the installed package, or the project's
+    top-level ``templates/`` folder when running from a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise ConfigError(
+        "pithgen's default templates are missing (expected templates/base.html beside the "
+        "package); reinstall pithgen",
+        where=str(here),
+    )
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: Any) -> str:
+    """Text that XML 1.0 can carry: C0 controls (other than tab, LF, CR) become U+FFFD.
+    Escaping is left to autoescape."""
+    return _XML_ILLEGAL.sub("\ufffd", str(value))
+
+
+def script_json(value: Any) -> Markup:
+    """JSON safe inside a <script> element (JSON-LD): no '<', '>' or '&' survives raw."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def make_env(overrides: Path | None) -> jinja2.Environment:
+    """A Jinja2 environment over the site's overrides (first) and the defaults."""
+    folders = [str(overrides)] if overrides is not None else []
+    folders.append(str(default_templates_dir()))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["script_json"] = script_json
+    env.filters["xml_text"] = xml_text
+    env.globals["pithgen_version"] = __version__
+    env.globals["layout"] = layout
+    return env
+
+
+def asset_bytes(name: str, overrides: Path | None) -> bytes:
+    """The bytes of ``assets/{name}``: the site's override if it has one, else the default."""
+    if name not in ASSET_FILES:
+        raise ValueError(f"unknown asset {name!r}")
+    if overrides is not None:
+        candidate = overrides / "assets" / name
+        if candidate.is_file():
+            return candidate.read_bytes()
+    return (default_templates_dir() / "assets" / name).read_bytes()
