@@ -10,7 +10,6 @@ until everything succeeded.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pithgen.canonical import sha256_hex
 from pithgen.config import BuildConfig
 from pithgen.errors import OutputError, UsageError
 from pithgen.index import AUTHORS_CHARS, TITLE_CHARS, SiteIndex, Summary, search_text
-from pithgen.keys import KeyRing
+from pithgen.keys import KeyRing, check_key_id
 from pithgen.load import InputFile, LoadOptions, discover, load_file
 from pithgen.merge import MergeResult
 from pithgen.model import RecordDocument
@@ -32,7 +31,6 @@ from pithgen.report import summary as summarise
 from pithgen.write import SiteWriter
 
 SITEMAP_LIMIT = 50_000
-KEY_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 STATIC_FILES = ("pithgen.css", "pithgen.js")
 Progress = Callable[[int], None]
 
@@ -61,12 +59,7 @@ def build_site(
     started = clock()
     keys = KeyRing.build(config.trust_keys, default_keys=config.default_keys)
     for key in keys:
-        if not KEY_ID_RE.fullmatch(key.key_id):
-            raise UsageError(
-                f"key id {key.key_id!r} cannot name a file in the site "
-                "(expected letters, digits, '.', '_' or '-')",
-                where=key.origin,
-            )
+        check_key_id(key.key_id, key.origin)
     if not config.records.is_dir():
         raise UsageError("expected a folder of records, found none", where=str(config.records))
     check_output_folder(config.out, config.records, cwd)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
@@ -13,10 +13,6 @@ from pithgen.load import InputFile, LoadOptions, discover, load_file
 from pithgen.merge import MergeResult, compact, merge
 from pithgen.model import Verdict
 from pithgen.verify import verify_document
-
-if TYPE_CHECKING:
-    from pithgen.build import BuildOutcome
-    from pithgen.config import BuildConfig
 
 Progress = Callable[[int], None]
 
@@ -48,9 +44,12 @@ def verify_files(
     keys: KeyRing,
     options: LoadOptions,
     progress: Progress | None = None,
-    **merge_options: Any,
+    *,
+    directory: Path | None = None,
+    keep_checks: bool = False,
 ) -> MergeResult:
-    """Stages load -> verify -> merge over discovered files, one document at a time."""
+    """Stages load -> verify -> merge over discovered files, one document at a time
+    (``directory`` and ``keep_checks`` are :func:`pithgen.merge.merge`'s)."""
 
     def verdicts() -> Iterator[Verdict]:
         for item in files:
@@ -59,7 +58,7 @@ def verify_files(
                     progress(len(loaded.raw))
                 yield verify_document(loaded, keys)
 
-    return merge(verdicts(), **merge_options)
+    return merge(verdicts(), directory=directory, keep_checks=keep_checks)
 
 
 def summary(result: MergeResult) -> dict[str, int]:
@@ -113,31 +112,3 @@ def human_lines(result: MergeResult) -> Iterator[str]:
         f"{s['total']} document(s): {s['verified']} verified, {s['failed']} failed, "
         f"{s['warnings']} warning(s); {s['published']} distinct record(s)"
     )
-
-
-def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
-    """The failed records (if any), then a one-paragraph summary of a build."""
-    result = outcome.result
-    if not outcome.written or result.failed:
-        for line in human_lines(result):
-            if (not line.startswith("warning ") and line[0].isupper()) or line.startswith("  "):
-                yield line
-    s = summary(result)
-    if outcome.written:
-        text = (
-            f"Built {config.out}: {s['published']} record(s) published from {s['total']} "
-            f"input document(s) ({s['verified']} verified, {s['failed']} failed, "
-            f"{s['warnings']} warning(s)); {outcome.files} files, "
-            f"{outcome.bytes / 1e6:.1f} MB in {outcome.seconds:.2f} s."
-        )
-        if result.failed:
-            text += " Failed records are listed in verification/index.html and have no page."
-    else:
-        text = (
-            f"Not built: {s['failed']} of {s['total']} input document(s) failed "
-            f"verification; {config.out} was left exactly as it was. Fix them, or pass "
-            "--keep-going to publish the verified records and list the failed ones."
-        )
-    for note in outcome.notes:
-        text += f" Note: {note}."
-    yield text
