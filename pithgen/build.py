@@ -15,7 +15,6 @@ swaps the new site in atomically.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.errors import UsageError
 from pithgen.index import SiteIndex
-from pithgen.keys import KeyRing
+from pithgen.keys import KeyRing, check_key_id
 from pithgen.load import LoadOptions, discover
 from pithgen.merge import MergeResult
 from pithgen.pipeline import Progress, Total, verify_files
@@ -35,8 +34,6 @@ from pithgen.report import summary
 from pithgen.sitewide import write_sitewide
 from pithgen.theme import make_env
 from pithgen.write import SiteWriter, check_output_folder
-
-KEY_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -66,12 +63,7 @@ def build_site(
     started = clock()
     keys = KeyRing.build(config.trust_keys, default_keys=config.default_keys)
     for key in keys:
-        if not KEY_ID_RE.fullmatch(key.key_id):
-            raise UsageError(
-                f"key id {key.key_id!r} cannot name a file in the site "
-                "(expected letters, digits, '.', '_' or '-')",
-                where=key.origin,
-            )
+        check_key_id(key.key_id, where=key.origin)
     if not config.records.is_dir():
         raise UsageError("expected a folder of records, found none", where=str(config.records))
     check_output_folder(config.out, config.records, cwd)

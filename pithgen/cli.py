@@ -1,46 +1,35 @@
-"""The command line: click only, no logic. One error handler, documented exit codes
-(see :mod:`pithgen.errors`)."""
+"""The command line: click only, no logic. The group's class
+(:class:`pithgen.clierrors.PithgenGroup`) is the one handler that turns errors into
+messages and documented exit codes."""
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import click
 
 from pithgen import __version__
-from pithgen.build import build_site
+from pithgen.build import BuildOutcome, build_site
+from pithgen.clierrors import PithgenGroup, interrupts
 from pithgen.config import BuildConfig, load_config
-from pithgen.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFICATION_FAILED, PithgenError
-from pithgen.keys import KeyRing, SigningKey, load_signing_key, write_key_pair
+from pithgen.errors import EXIT_OK, EXIT_VERIFICATION_FAILED, PithgenError
+from pithgen.keys import KeyRing, SigningKey, check_key_id, load_signing_key, write_key_pair
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
 from pithgen.pipeline import verify_paths
-from pithgen.report import build_summary, human_lines, json_chunks
+from pithgen.report import human_lines, json_chunks, summary
 from pithgen.scaffold import scaffold
 from pithgen.serve import serve as serve_site
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
-
-def handle_errors(func: F) -> F:
-    """The one place a :class:`PithgenError` becomes a message and an exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except PithgenError as exc:
-            click.echo(f"pithgen: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except OSError as exc:
-            click.echo(f"pithgen: error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
-
-    return wrapper  # type: ignore[return-value]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 trust_key_option = click.option(
@@ -50,9 +39,6 @@ trust_key_option = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also trust this key document (format of Pith's pith-signing-key.json). Repeatable.",
 )
-no_default_keys_option = click.option(
-    "--no-default-keys", is_flag=True, help="Do not trust Pith's built-in key."
-)
 
 
 class _Progress:
@@ -60,7 +46,7 @@ class _Progress:
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.bar: Any = None
+        self.bar: ProgressBar[int] | None = None
 
     def total(self, nbytes: int) -> None:
         if sys.stderr.isatty() and nbytes > 4 * 1024 * 1024:
@@ -77,37 +63,76 @@ class _Progress:
             self.bar = None
 
 
-@click.group()
+def _trusted_keys(trust_keys: tuple[Path, ...], default_keys: bool) -> KeyRing:
+    keys = KeyRing.build(trust_keys, default_keys=default_keys)
+    for key in keys:
+        check_key_id(key.key_id, key.origin)
+    return keys
+
+
+def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
+    """The failed records (if any), then a one-paragraph summary of a build."""
+    result = outcome.result
+    if not outcome.written or result.failed:
+        for line in human_lines(result):
+            if (not line.startswith("warning ") and line[0].isupper()) or line.startswith("  "):
+                yield line
+    s = summary(result)
+    if outcome.written:
+        text = (
+            f"Built {config.out}: {s['published']} record(s) published from {s['total']} "
+            f"input document(s) ({s['verified']} verified, {s['failed']} failed, "
+            f"{s['warnings']} warning(s)); {outcome.files} files, "
+            f"{outcome.bytes / 1e6:.1f} MB in {outcome.seconds:.2f} s."
+        )
+        if result.failed:
+            text += " Failed records are listed in verification/index.html and have no page."
+    else:
+        text = (
+            f"Not built: {s['failed']} of {s['total']} input document(s) failed "
+            f"verification; {config.out} was left exactly as it was. Fix them, or pass "
+            "--keep-going to publish the verified records and list the failed ones."
+        )
+    for note in outcome.notes:
+        text += f" Note: {note}."
+    yield text
+
+
+@click.group(cls=PithgenGroup)
 @click.version_option(__version__, prog_name="pithgen")
-def main() -> None:
-    """pithgen: verify Pith records and build a static, re-verifiable Pith mirror."""
+@click.option("-v", "--verbose", is_flag=True, help="Print the traceback of an internal error.")
+def main(verbose: bool) -> None:
+    """pithgen: verify Pith records and build a static, re-verifiable Pith mirror.
+
+    Exit status: 0 success, 1 a record failed verification, 2 usage, configuration or
+    I/O error, 3 internal error (a bug in pithgen), 130 interrupted (Ctrl-C),
+    143 terminated (SIGTERM).
+    """
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @trust_key_option
-@no_default_keys_option
+@click.option("--no-default-keys", is_flag=True, help="Do not trust Pith's built-in key.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@handle_errors
 def verify(
     paths: tuple[Path, ...], trust_keys: tuple[Path, ...], no_default_keys: bool, as_json: bool
 ) -> None:
-    """Verify every record document, bundle and JSONL line under PATHS.
-
-    Exit status: 0 all verified, 1 any failed, 2 usage or I/O error.
-    """
-    keys = KeyRing.build(trust_keys, default_keys=not no_default_keys)
+    """Verify every record document, bundle and JSONL line under PATHS (exit status 0 when
+    all verified, 1 when any failed)."""
+    keys = _trusted_keys(trust_keys, not no_default_keys)
     progress = _Progress("verifying")
     try:
         result = verify_paths(list(paths), keys, progress=progress.step, total=progress.total)
     finally:
         progress.close()
-    if as_json:
-        for chunk in json_chunks(result, keys):
-            click.echo(chunk, nl=False)
-    else:
-        for line in human_lines(result):
-            click.echo(line)
+    with result:
+        if as_json:
+            for chunk in json_chunks(result, keys):
+                click.echo(chunk, nl=False)
+        else:
+            for line in human_lines(result):
+                click.echo(line)
     sys.exit(EXIT_OK if result.failed == 0 else EXIT_VERIFICATION_FAILED)
 
 
@@ -120,9 +145,9 @@ def keys() -> None:
 @click.option("--key-id", required=True, help="Identifier written into every receipt.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--signer-id", default=None, help="Who signs (recorded in the key document).")
-@handle_errors
 def keys_generate(key_id: str, out_dir: Path, signer_id: str | None) -> None:
     """Write KEY_ID.private.json (mode 0600) and the public key document KEY_ID.json."""
+    check_key_id(key_id, "--key-id")
     private_path, public_path = write_key_pair(SigningKey.generate(key_id), out_dir, signer_id)
     click.echo(f"private key: {private_path}\npublic key document: {public_path}")
 
@@ -152,7 +177,6 @@ def keys_generate(key_id: str, out_dir: Path, signer_id: str | None) -> None:
     help="Read papers from a JSON list or JSONL file instead (writes JSONL).",
 )
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path, dir_okay=False))
-@handle_errors
 def mint(
     key_file: Path,
     arxiv_id: str | None,
@@ -170,12 +194,13 @@ def mint(
 ) -> None:
     """Mint a signed record document (or a JSONL file of them with --from-json)."""
     key = load_signing_key(key_file)
+    check_key_id(key.key_id, str(key_file))
     if from_json is not None:
         lines = mint_jsonl(read_papers(from_json), key, signed_at=signed_at)
         out_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         click.echo(f"minted {len(lines)} record(s) into {out_file}")
         return
-    fields = {
+    given = {
         "--arxiv-id": arxiv_id,
         "--version": version,
         "--title": title,
@@ -183,16 +208,16 @@ def mint(
         "--primary-cat": primary_cat,
         "--submitted-at": submitted_at,
     }
-    missing = [name for name, value in fields.items() if value is None]
+    missing = [name for name, value in given.items() if value is None]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --from-json)")
-    paper = Paper(
-        arxiv_id=str(arxiv_id),
-        version=int(version or 0),
-        title=str(title),
-        abstract=str(abstract),
-        submitted_at=str(submitted_at),
-        primary_cat=str(primary_cat),
+    paper = Paper(  # every value is given (not None): checked just above
+        arxiv_id=arxiv_id or "",
+        version=version or 0,
+        title=title or "",
+        abstract=abstract or "",
+        submitted_at=submitted_at or "",
+        primary_cat=primary_cat or "",
         cross_cats=cross_cats,
         authors=authors,
         license=license_,
@@ -202,8 +227,9 @@ def mint(
     click.echo(f"minted {doc['pith_number']} into {out_file}")
 
 
-def build_options(func: F) -> F:
-    """The options ``build`` and ``serve`` share."""
+def build_options(func: Callable[P, R]) -> Callable[P, R]:
+    """The options ``build`` and ``serve`` share (their parameters are spelled out in both
+    signatures, so that mypy checks each value from the command line to the config)."""
     options = [
         click.option(
             "--records",
@@ -245,11 +271,26 @@ def build_options(func: F) -> F:
     return func
 
 
-def _build_config(flags: dict[str, Any]) -> BuildConfig:
-    no_default_keys = flags.pop("no_default_keys")
-    config_file = flags.pop("config_file")
+def _build_config(
+    *,
+    records: Path | None,
+    out: Path | None,
+    base_url: str | None,
+    trust_keys: tuple[Path, ...],
+    no_default_keys: bool | None,
+    keep_going: bool | None,
+    title: str | None,
+    config_file: Path | None,
+) -> BuildConfig:
+    """``pithgen.toml`` (or ``--config``) with the flags that were given winning."""
     return load_config(config_file, cwd=Path.cwd()).with_overrides(
-        default_keys=None if no_default_keys is None else not no_default_keys, **flags
+        records=records,
+        out=out,
+        base_url=base_url,
+        title=title,
+        trust_keys=trust_keys,
+        default_keys=None if no_default_keys is None else not no_default_keys,
+        keep_going=keep_going,
     )
 
 
@@ -259,22 +300,40 @@ def _run_build(config: BuildConfig) -> bool:
         outcome = build_site(config, progress=progress.step, total=progress.total, cwd=Path.cwd())
     finally:
         progress.close()
-    for line in build_summary(outcome, config):
-        click.echo(line, err=not outcome.written)
+    with outcome.result:  # closed now, not whenever the garbage collector gets to it
+        for line in build_summary(outcome, config):
+            click.echo(line, err=not outcome.written)
     return outcome.written
 
 
 @main.command()
 @build_options
-@handle_errors
-def build(**flags: Any) -> None:
+def build(
+    records: Path | None,
+    out: Path | None,
+    base_url: str | None,
+    trust_keys: tuple[Path, ...],
+    no_default_keys: bool | None,
+    keep_going: bool | None,
+    title: str | None,
+    config_file: Path | None,
+) -> None:
     """Verify every record and build the static mirror.
 
     Exit status: 0 site written, 1 a record failed (the old site is left as it was;
     use --keep-going to publish the verified ones), 2 usage or I/O error.
     """
-    written = _run_build(_build_config(flags))
-    sys.exit(EXIT_OK if written else EXIT_VERIFICATION_FAILED)
+    config = _build_config(
+        records=records,
+        out=out,
+        base_url=base_url,
+        trust_keys=trust_keys,
+        no_default_keys=no_default_keys,
+        keep_going=keep_going,
+        title=title,
+        config_file=config_file,
+    )
+    sys.exit(EXIT_OK if _run_build(config) else EXIT_VERIFICATION_FAILED)
 
 
 @main.command()
@@ -287,37 +346,59 @@ def build(**flags: Any) -> None:
     show_default=True,
     help="Rebuild when records, templates, keys or the configuration change.",
 )
-@handle_errors
-def serve(host: str, port: int, watch: bool, **flags: Any) -> None:
+def serve(
+    records: Path | None,
+    out: Path | None,
+    base_url: str | None,
+    trust_keys: tuple[Path, ...],
+    no_default_keys: bool | None,
+    keep_going: bool | None,
+    title: str | None,
+    config_file: Path | None,
+    host: str,
+    port: int,
+    watch: bool,
+) -> None:
     """Build the site, serve it over HTTP and rebuild it when its inputs change.
 
     A build or rebuild that fails verification keeps the last good site and says why.
+    Ctrl-C stops the server (exit status 0).
     """
-    config_file = flags["config_file"]
-    config = _build_config(flags)
+    config = _build_config(
+        records=records,
+        out=out,
+        base_url=base_url,
+        trust_keys=trust_keys,
+        no_default_keys=no_default_keys,
+        keep_going=keep_going,
+        title=title,
+        config_file=config_file,
+    )
     if not _run_build(config) and not config.out.is_dir():
         sys.exit(EXIT_VERIFICATION_FAILED)
 
     def rebuild() -> None:
         try:
             _run_build(config)
-        except PithgenError as exc:
+        except (PithgenError, OSError) as exc:
             click.echo(f"pithgen: rebuild failed: {exc}", err=True)
 
-    serve_site(
-        config,
-        host=host,
-        port=port,
-        watch=watch,
-        rebuild=rebuild,
-        announce=lambda text: click.echo(text, err=True),
-        config_file=config_file,
-    )
+    stop = threading.Event()
+    with interrupts(stop):
+        serve_site(
+            config,
+            host=host,
+            port=port,
+            watch=watch,
+            rebuild=rebuild,
+            announce=lambda text: click.echo(text, err=True),
+            config_file=config_file,
+            stop=stop,
+        )
 
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-@handle_errors
 def new(directory: Path) -> None:
     """Scaffold a site: pithgen.toml, records/ with a sample record, a Pages workflow."""
     for path in scaffold(directory):

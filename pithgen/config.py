@@ -14,22 +14,31 @@
     trust_keys = ["keys/my-registry.json"]
     default_keys = true
     keep_going = false
+    templates = "templates"
 
-Relative paths in the file are relative to the file's folder.
+Relative paths in the file are relative to the file's folder. A file with problems is
+refused with one :class:`ConfigError` listing every problem (one per line, each naming
+its table and key), so that a user fixes them all in one go.
 """
 
 from __future__ import annotations
 
+import datetime
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from pithgen.errors import ConfigError
 
 CONFIG_NAME = "pithgen.toml"
 DEFAULT_TITLE = "Pith mirror"
+PAGE_SIZES = range(10, 10_001)
+KNOWN_KEYS: Mapping[str, frozenset[str]] = {
+    "site": frozenset({"title", "base_url", "description", "page_size"}),
+    "build": frozenset({"records", "out", "trust_keys", "default_keys", "keep_going", "templates"}),
+}
 
 
 @dataclass(frozen=True)
@@ -45,96 +54,195 @@ class BuildConfig:
     keep_going: bool = False
     templates: Path | None = None
     origin: str = "defaults"
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def with_overrides(self, **flags: Any) -> BuildConfig:
-        """Flags win over the file; ``None`` means 'not given on the command line'."""
-        given = {k: v for k, v in flags.items() if v is not None and v != ()}
-        if "trust_keys" in given:
-            given["trust_keys"] = tuple(self.trust_keys) + tuple(given["trust_keys"])
-        if "base_url" in given:
-            given["base_url"] = normalise_base_url(given["base_url"], "--base-url")
-        return replace(self, **given)
+    def with_overrides(
+        self,
+        *,
+        records: Path | None = None,
+        out: Path | None = None,
+        base_url: str | None = None,
+        title: str | None = None,
+        trust_keys: Sequence[Path] = (),
+        default_keys: bool | None = None,
+        keep_going: bool | None = None,
+    ) -> BuildConfig:
+        """Flags win over the file; ``None`` means 'not given on the command line'.
+        Trusted keys add up: the file's, then the command line's."""
+        return replace(
+            self,
+            records=self.records if records is None else records,
+            out=self.out if out is None else out,
+            base_url=self.base_url
+            if base_url is None
+            else normalise_base_url(base_url, "--base-url"),
+            title=self.title if title is None else title,
+            trust_keys=self.trust_keys + tuple(trust_keys),
+            default_keys=self.default_keys if default_keys is None else default_keys,
+            keep_going=self.keep_going if keep_going is None else keep_going,
+        )
+
+
+def base_url_problem(url: str) -> str | None:
+    """What is wrong with ``url`` as the site's public URL, or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"expected an absolute http(s) URL, found {url!r}"
+    if parts.query or parts.fragment:
+        return f"expected a URL without query or fragment, found {url!r}"
+    return None
 
 
 def normalise_base_url(url: str, where: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"base URL: expected an absolute http(s) URL, found {url!r}", where=where)
-    if parts.query or parts.fragment:
-        raise ConfigError(f"base URL: expected no query or fragment, found {url!r}", where=where)
+    """``url`` with a trailing slash; :class:`ConfigError` naming ``where`` if unusable."""
+    problem = base_url_problem(url)
+    if problem is not None:
+        raise ConfigError(f"base URL: {problem}", where=where)
     return url if url.endswith("/") else url + "/"
 
 
-def _expect(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
-    value = table.get(key)
-    if value is not None and not isinstance(value, kind):
-        raise ConfigError(
-            f"[{key}]: expected {kind.__name__}, found {type(value).__name__}", where=where
-        )
-    return value
+def describe(value: object) -> str:
+    """A TOML value named by its TOML type (and shown, when short), for messages."""
+    kinds: tuple[tuple[type | tuple[type, ...], str], ...] = (
+        (bool, "a boolean"),
+        (int, "an integer"),
+        (float, "a float"),
+        (str, "a string"),
+        (list, "an array"),
+        (dict, "a table"),
+        ((datetime.date, datetime.time), "a date/time"),
+    )
+    name = next((text for kind, text in kinds if isinstance(value, kind)), type(value).__name__)
+    shown = repr(value)
+    return f"{name} {shown}" if len(shown) <= 40 and not isinstance(value, dict) else name
 
 
-def _flag(table: dict[str, Any], key: str, default: bool, where: str) -> bool:
-    value = _expect(table, key, bool, where)
-    return default if value is None else bool(value)
+class _Table:
+    """Typed reads from one table of the file; a value of the wrong type is noted as a
+    problem (and read as absent) instead of stopping the reading."""
+
+    def __init__(self, name: str, values: Mapping[str, object], problems: list[str]) -> None:
+        self.name = name
+        self.values = values
+        self.problems = problems
+
+    def problem(self, key: str, text: str) -> None:
+        self.problems.append(f"[{self.name}] {key}: {text}")
+
+    def _wrong(self, key: str, expected: str) -> None:
+        self.problem(key, f"expected {expected}, found {describe(self.values[key])}")
+
+    def string(self, key: str) -> str | None:
+        value = self.values.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self._wrong(key, "a string")
+        return None
+
+    def integer(self, key: str) -> int | None:
+        value = self.values.get(key)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        self._wrong(key, "an integer")
+        return None
+
+    def flag(self, key: str) -> bool | None:
+        value = self.values.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self._wrong(key, "true or false")
+        return None
+
+    def strings(self, key: str) -> list[str]:
+        value = self.values.get(key)
+        if value is None:
+            return []
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return [str(item) for item in value]
+        self._wrong(key, "an array of paths (strings)")
+        return []
 
 
-def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
-    """Read ``path`` (or ``cwd/pithgen.toml`` if it exists); defaults otherwise."""
-    if path is None:
-        candidate = cwd / CONFIG_NAME
-        if not candidate.is_file():
-            templates = cwd / "templates"
-            return BuildConfig(
-                records=cwd / "records",
-                out=cwd / "site",
-                templates=templates if templates.is_dir() else None,
-            )
-        path = candidate
+def _read_toml(path: Path) -> dict[str, object]:
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError("configuration file not found", where=where) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read TOML: {exc}", where=where) from None
-    unknown = sorted(set(data) - {"site", "build"})
-    if unknown:
-        raise ConfigError(f"unknown table(s) {unknown}; expected [site] and [build]", where=where)
-    site, build = data.get("site", {}), data.get("build", {})
-    if not isinstance(site, dict) or not isinstance(build, dict):
-        raise ConfigError("[site] and [build] must be tables", where=where)
-    known_site = {"title", "base_url", "description", "page_size"}
-    known_build = {"records", "out", "trust_keys", "default_keys", "keep_going", "templates"}
-    for table, known, name in ((site, known_site, "site"), (build, known_build, "build")):
-        extra = sorted(set(table) - known)
-        if extra:
-            raise ConfigError(
-                f"[{name}]: unknown key(s) {extra}; expected some of {sorted(known)}", where=where
+    return data
+
+
+def _tables(data: Mapping[str, object], problems: list[str]) -> dict[str, _Table]:
+    for name in sorted(set(data) - set(KNOWN_KEYS)):
+        problems.append(f"[{name}]: unknown table; expected [site] and [build]")
+    tables = {}
+    for name, known in KNOWN_KEYS.items():
+        values = data.get(name, {})
+        if not isinstance(values, dict):
+            problems.append(f"{name}: expected a table [{name}], found {describe(values)}")
+            values = {}
+        for key in sorted(set(values) - known):
+            problems.append(
+                f"[{name}] {key}: unknown key; expected one of {', '.join(sorted(known))}"
             )
+        tables[name] = _Table(name, values, problems)
+    return tables
+
+
+def _joined(problems: Sequence[str]) -> str:
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems)
+
+
+def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
+    """Read ``path`` (or ``cwd/pithgen.toml`` if it exists); defaults otherwise.
+
+    Raises one :class:`ConfigError` listing every problem of the file."""
+    if path is None:
+        candidate = cwd / CONFIG_NAME
+        if not candidate.is_file():
+            folder = cwd / "templates"
+            return BuildConfig(
+                records=cwd / "records",
+                out=cwd / "site",
+                templates=folder if folder.is_dir() else None,
+            )
+        path = candidate
+    problems: list[str] = []
+    tables = _tables(_read_toml(path), problems)
+    site, build = tables["site"], tables["build"]
+    title = site.string("title")
+    description = site.string("description")
+    page_size = site.integer("page_size")
+    if page_size is not None and page_size not in PAGE_SIZES:
+        site.problem("page_size", f"expected 10..10000, found {page_size}")
+        page_size = None
+    base_url = site.string("base_url")
+    url_problem = base_url_problem(base_url) if base_url else None
+    if url_problem is not None:
+        site.problem("base_url", url_problem)
+    records, out = build.string("records"), build.string("out")
+    trust_keys = build.strings("trust_keys")
+    default_keys, keep_going = build.flag("default_keys"), build.flag("keep_going")
+    templates = build.string("templates")
+    if problems:
+        raise ConfigError(_joined(problems), where=str(path))
     base = path.parent
-    page_size = _expect(site, "page_size", int, where) or 100
-    if not 10 <= page_size <= 10000:
-        raise ConfigError(f"[site] page_size: expected 10..10000, found {page_size}", where=where)
-    keys = _expect(build, "trust_keys", list, where) or []
-    if not all(isinstance(k, str) for k in keys):
-        raise ConfigError("[build] trust_keys: expected a list of paths", where=where)
-    base_url = _expect(site, "base_url", str, where)
-    templates = _expect(build, "templates", str, where)
     default_templates = base / "templates"
     return BuildConfig(
-        records=base / (_expect(build, "records", str, where) or "records"),
-        out=base / (_expect(build, "out", str, where) or "site"),
-        base_url=normalise_base_url(base_url, where) if base_url else None,
-        title=_expect(site, "title", str, where) or DEFAULT_TITLE,
-        description=_expect(site, "description", str, where) or "",
-        page_size=page_size,
-        trust_keys=tuple(base / k for k in keys),
-        default_keys=_flag(build, "default_keys", True, where),
-        keep_going=_flag(build, "keep_going", False, where),
+        records=base / (records or "records"),
+        out=base / (out or "site"),
+        base_url=normalise_base_url(base_url, str(path)) if base_url else None,
+        title=title or DEFAULT_TITLE,
+        description=description or "",
+        page_size=page_size or 100,
+        trust_keys=tuple(base / k for k in trust_keys),
+        default_keys=True if default_keys is None else default_keys,
+        keep_going=bool(keep_going),
         templates=(base / templates)
         if templates
         else (default_templates if default_templates.is_dir() else None),
-        origin=where,
+        origin=str(path),
     )

@@ -1,10 +1,21 @@
 """The one error hierarchy of pithgen and the CLI's exit codes.
 
-Exit codes (documented in the README):
+Exit codes (the same table is in the README):
 
-- ``0``: success; every record verified (or, for ``build --keep-going``, the site was written).
-- ``1``: verification failed for at least one record.
-- ``2``: usage, configuration or I/O error (a missing path, an unreadable key file, ...).
+- ``0`` (:data:`EXIT_OK`): success; every record verified (or, for ``build --keep-going``,
+  the site was written).
+- ``1`` (:data:`EXIT_VERIFICATION_FAILED`): at least one record failed verification; the
+  report names it. Nothing else exits 1.
+- ``2`` (:data:`EXIT_USAGE`): usage, configuration or I/O error: a missing path, a bad
+  ``pithgen.toml``, an unusable key file, an output folder that cannot be written. Every
+  :class:`PithgenError` and every ``OSError`` ends here, with one ``pithgen: error:`` line.
+- ``3`` (:data:`EXIT_INTERNAL`): an unexpected exception, that is a bug in pithgen; one
+  ``pithgen: internal error:`` line, and the traceback with ``pithgen --verbose``.
+- ``130`` (:data:`EXIT_INTERRUPTED`): interrupted by Ctrl-C (SIGINT).
+- ``143`` (:data:`EXIT_TERMINATED`): stopped by SIGTERM.
+
+An interrupted or terminated build leaves the previous site exactly as it was and nothing
+beside it (no staging folder, no lock file).
 """
 
 from __future__ import annotations
@@ -12,6 +23,9 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_VERIFICATION_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 128 + 2  # the shell's code for a process ended by SIGINT
+EXIT_TERMINATED = 128 + 15  # ... and by SIGTERM
 
 
 class PithgenError(Exception):
@@ -33,21 +47,16 @@ class UsageError(PithgenError):
 
 
 class ConfigError(PithgenError):
-    """``pithgen.toml`` is malformed or names something that does not exist."""
+    """``pithgen.toml`` is malformed or names something that does not exist (one error
+    lists every problem of the file, one per line)."""
 
 
 class KeyFileError(PithgenError):
-    """A key document or private key file cannot be used."""
+    """A key document, a private key file or a key id cannot be used."""
 
 
 class InputPathError(PithgenError):
     """An input path given by the user does not exist or cannot be read at all."""
-
-
-class VerificationFailed(PithgenError):
-    """At least one record failed verification and the command refuses to go on."""
-
-    exit_code = EXIT_VERIFICATION_FAILED
 
 
 class OutputError(PithgenError):

@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -52,6 +53,22 @@ PUBLIC_FIELDS = frozenset(
     }
 )
 _BUILTIN_KEY_FILES = ("pith-v1-2026-05.json",)
+# A key id names files (KEY_ID.json beside a key pair, keys/KEY_ID.json in the site).
+KEY_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def check_key_id(key_id: str, where: str | None) -> None:
+    """The one rule for a key id, applied wherever one enters pithgen (``keys generate
+    --key-id``, the key file ``mint`` signs with, key documents trusted by ``verify``,
+    ``build`` and ``serve``): 1 to 128 letters, digits, '.', '_' or '-', starting with a
+    letter or digit, because it names a file. Raises :class:`KeyFileError` naming
+    ``where``."""
+    if not KEY_ID_RE.fullmatch(key_id):
+        raise KeyFileError(
+            f"key id {key_id!r} cannot name a file: expected 1 to 128 letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit",
+            where=where,
+        )
 
 
 def fingerprint_hex(raw_public_key: bytes) -> str:

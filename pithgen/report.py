@@ -1,65 +1,13 @@
-"""Running load -> verify -> merge over inputs, and reporting the result (text or JSON)."""
+"""Reports of a verification run: summary counts, the JSON report (streamed) and the
+human-readable lines."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
 
-from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
-from pithgen.load import InputFile, LoadOptions, discover, load_file
-from pithgen.merge import MergeResult, compact, merge
-from pithgen.model import Verdict
-from pithgen.verify import verify_document
-
-if TYPE_CHECKING:
-    from pithgen.build import BuildOutcome
-    from pithgen.config import BuildConfig
-
-Progress = Callable[[int], None]
-
-
-def verify_paths(
-    paths: Sequence[Path],
-    keys: KeyRing,
-    *,
-    options: LoadOptions | None = None,
-    progress: Progress | None = None,
-    total: Callable[[int], None] | None = None,
-) -> MergeResult:
-    """load -> verify -> merge over every document under ``paths`` (streaming)."""
-    options = options or LoadOptions()
-    files = discover(paths)
-    if not files:
-        raise UsageError(
-            "expected record files (.json or .jsonl), found none",
-            where=", ".join(str(p) for p in paths),
-        )
-    if total is not None:
-        total(sum(f.size for f in files))
-
-    return verify_files(files, keys, options, progress)
-
-
-def verify_files(
-    files: Sequence[InputFile],
-    keys: KeyRing,
-    options: LoadOptions,
-    progress: Progress | None = None,
-    **merge_options: Any,
-) -> MergeResult:
-    """Stages load -> verify -> merge over discovered files, one document at a time."""
-
-    def verdicts() -> Iterator[Verdict]:
-        for item in files:
-            for loaded in load_file(item, options):
-                if progress is not None:
-                    progress(len(loaded.raw))
-                yield verify_document(loaded, keys)
-
-    return merge(verdicts(), **merge_options)
+from pithgen.merge import MergeResult, compact
 
 
 def summary(result: MergeResult) -> dict[str, int]:
@@ -107,31 +55,3 @@ def human_lines(result: MergeResult) -> Iterator[str]:
         f"{s['total']} document(s): {s['verified']} verified, {s['failed']} failed, "
         f"{s['warnings']} warning(s); {s['published']} distinct record(s)"
     )
-
-
-def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
-    """The failed records (if any), then a one-paragraph summary of a build."""
-    result = outcome.result
-    if not outcome.written or result.failed:
-        for line in human_lines(result):
-            if (not line.startswith("warning ") and line[0].isupper()) or line.startswith("  "):
-                yield line
-    s = summary(result)
-    if outcome.written:
-        text = (
-            f"Built {config.out}: {s['published']} record(s) published from {s['total']} "
-            f"input document(s) ({s['verified']} verified, {s['failed']} failed, "
-            f"{s['warnings']} warning(s)); {outcome.files} files, "
-            f"{outcome.bytes / 1e6:.1f} MB in {outcome.seconds:.2f} s."
-        )
-        if result.failed:
-            text += " Failed records are listed in verification/index.html and have no page."
-    else:
-        text = (
-            f"Not built: {s['failed']} of {s['total']} input document(s) failed "
-            f"verification; {config.out} was left exactly as it was. Fix them, or pass "
-            "--keep-going to publish the verified records and list the failed ones."
-        )
-    for note in outcome.notes:
-        text += f" Note: {note}."
-    yield text

@@ -71,12 +71,15 @@ def test_flags_win_over_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("[site]\ntitel = 'typo'\n", "unknown key(s) ['titel']"),
-        ("[sight]\n", "unknown table(s) ['sight']"),
-        ("[site]\npage_size = 'ten'\n", "expected int"),
-        ("[site]\npage_size = 3\n", "page_size: expected 10..10000"),
-        ("[site]\nbase_url = 'ftp://x/'\n", "absolute http(s) URL"),
-        ("[build]\ntrust_keys = [1]\n", "list of paths"),
+        ("[site]\ntitel = 'typo'\n", "[site] titel: unknown key; expected one of base_url,"),
+        ("[sight]\n", "[sight]: unknown table; expected [site] and [build]"),
+        ("site = 3\n", "site: expected a table [site], found an integer 3"),
+        ("[site]\npage_size = 'ten'\n", "[site] page_size: expected an integer, found a string"),
+        ("[site]\npage_size = true\n", "[site] page_size: expected an integer, found a boolean"),
+        ("[site]\npage_size = 3\n", "[site] page_size: expected 10..10000, found 3"),
+        ("[site]\nbase_url = 'ftp://x/'\n", "[site] base_url: expected an absolute http(s) URL"),
+        ("[build]\ntrust_keys = [1]\n", "[build] trust_keys: expected an array of paths"),
+        ("[build]\nout = 1.5\n", "[build] out: expected a string, found a float 1.5"),
         ("[site\n", "cannot read TOML"),
     ],
 )
@@ -88,6 +91,94 @@ def test_bad_config_names_the_file_and_the_problem(
         load_config(cfg, cwd=tmp_path)
     assert fragment in str(info.value)
     assert str(cfg) in str(info.value)
+
+
+def test_every_problem_of_a_config_file_is_reported_at_once(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "pithgen.toml",
+        """
+[site]
+title = 7
+titel = "typo"
+page_size = 5
+base_url = "https://example.org/?q=1"
+
+[build]
+keep_going = "yes"
+trust_keys = "keys/a.json"
+
+[deploy]
+to = "pages"
+""",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg, cwd=tmp_path)
+    lines = str(info.value).splitlines()
+    assert lines[0] == f"{cfg}: 7 problems:"
+    assert sorted(line.strip() for line in lines[1:]) == sorted(
+        [
+            "[deploy]: unknown table; expected [site] and [build]",
+            "[site] titel: unknown key; expected one of base_url, description, page_size, title",
+            "[site] title: expected a string, found an integer 7",
+            "[site] page_size: expected 10..10000, found 5",
+            "[site] base_url: expected a URL without query or fragment, found "
+            "'https://example.org/?q=1'",
+            "[build] trust_keys: expected an array of paths (strings), found a string "
+            "'keys/a.json'",
+            "[build] keep_going: expected true or false, found a string 'yes'",
+        ]
+    )
+    # The command line prints them all under one error line, exit status 2.
+    records = _records_with_seed(tmp_path / "records")
+    result = CliRunner().invoke(main, ["build", "--config", str(cfg), "--records", str(records)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"pithgen: error: {cfg}: 7 problems:\n")
+    assert len(result.stderr.splitlines()) == 8
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_good_config_file_with_every_key_is_read(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path / "pithgen.toml",
+        """
+[site]
+title = "T"
+base_url = "https://example.org/m"
+description = "D"
+page_size = 10
+[build]
+records = "r"
+out = "o"
+trust_keys = ["k1.json", "k2.json"]
+default_keys = false
+keep_going = true
+templates = "tpl"
+""",
+    )
+    config = load_config(cfg, cwd=tmp_path / "elsewhere")
+    assert config == BuildConfig(
+        records=tmp_path / "r",
+        out=tmp_path / "o",
+        base_url="https://example.org/m/",
+        title="T",
+        description="D",
+        page_size=10,
+        trust_keys=(tmp_path / "k1.json", tmp_path / "k2.json"),
+        default_keys=False,
+        keep_going=True,
+        templates=tmp_path / "tpl",
+        origin=str(cfg),
+    )
+
+
+def test_overrides_add_trusted_keys_and_keep_what_is_not_given(tmp_path: Path) -> None:
+    base = BuildConfig(trust_keys=(tmp_path / "a.json",), title="File title", keep_going=True)
+    config = base.with_overrides(trust_keys=(tmp_path / "b.json",), default_keys=False)
+    assert config.trust_keys == (tmp_path / "a.json", tmp_path / "b.json")
+    assert (config.title, config.keep_going, config.default_keys) == ("File title", True, False)
+    assert base.with_overrides() == base
+    with pytest.raises(ConfigError, match="--base-url: base URL: expected an absolute"):
+        base.with_overrides(base_url="example.org")
 
 
 def test_base_url_rejects_query_and_fragment() -> None:
@@ -310,7 +401,7 @@ def test_a_broken_template_override_is_a_usage_error_naming_it(
 
 def test_config_flags_must_be_booleans(tmp_path: Path) -> None:
     cfg = write(tmp_path / "pithgen.toml", '[build]\ndefault_keys = "no"\n')
-    with pytest.raises(ConfigError, match="expected bool"):
+    with pytest.raises(ConfigError, match="default_keys: expected true or false"):
         load_config(cfg, cwd=tmp_path)
 
 
