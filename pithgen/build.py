@@ -24,7 +24,7 @@ from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.errors import UsageError
 from pithgen.index import SiteIndex
-from pithgen.keys import KeyRing, check_key_id
+from pithgen.keys import KeyRing
 from pithgen.load import LoadOptions, discover
 from pithgen.merge import MergeResult
 from pithgen.pipeline import Progress, Total, verify_files
@@ -62,8 +62,6 @@ def build_site(
     site was replaced)."""
     started = clock()
     keys = KeyRing.build(config.trust_keys, default_keys=config.default_keys)
-    for key in keys:
-        check_key_id(key.key_id, where=key.origin)
     if not config.records.is_dir():
         raise UsageError("expected a folder of records, found none", where=str(config.records))
     check_output_folder(config.out, config.records, cwd)

@@ -64,10 +64,7 @@ class _Progress:
 
 
 def _trusted_keys(trust_keys: tuple[Path, ...], default_keys: bool) -> KeyRing:
-    keys = KeyRing.build(trust_keys, default_keys=default_keys)
-    for key in keys:
-        check_key_id(key.key_id, key.origin)
-    return keys
+    return KeyRing.build(trust_keys, default_keys=default_keys)
 
 
 def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
@@ -194,7 +191,6 @@ def mint(
 ) -> None:
     """Mint a signed record document (or a JSONL file of them with --from-json)."""
     key = load_signing_key(key_file)
-    check_key_id(key.key_id, str(key_file))
     if from_json is not None:
         lines = mint_jsonl(read_papers(from_json), key, signed_at=signed_at)
         out_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")

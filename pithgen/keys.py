@@ -9,6 +9,12 @@ A key document has the shape of Pith's published ``pith-signing-key.json``::
 ``public_key_fingerprint`` in a receipt is the hex of the first 16 bytes of
 sha256(raw public key); the ``b32`` fingerprint is the first 26 base32 characters of that
 sha256 (spec section 4).
+
+A key document is refused (:class:`KeyFileError`, exit 2, naming the document and why)
+when its key is weak by pithgen's one Ed25519 rule (:mod:`pithgen.ed25519`: small order,
+non-canonical, not on the curve), when ``public_key_hex`` is anything but exactly 64 hex
+digits (``[0-9a-fA-F]{64}``: no spaces, no ``0x``) or ``public_key_b64`` is not canonical
+base64 of 32 bytes, and when it carries secret material (:mod:`pithgen.keysecrets`).
 """
 
 from __future__ import annotations
@@ -25,15 +31,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from pithgen import ed25519
 from pithgen.canonical import b32_26
 from pithgen.errors import KeyFileError
+from pithgen.keysecrets import secret_fields
 from pithgen.strictjson import JSONDefect, parse_document
 
 DEFAULT_KEY_ID = "pith-v1-2026-05"
@@ -71,6 +75,19 @@ def check_key_id(key_id: str, where: str | None) -> None:
         )
 
 
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _refuse_secrets(found: list[str], where: str) -> None:
+    if found:
+        raise KeyFileError(
+            f"expected a public key document, found secret material of a PRIVATE key (in "
+            f"{found}); pass the public document written beside it (KEY_ID.json), and keep "
+            "the private one secret",
+            where=where,
+        )
+
+
 def fingerprint_hex(raw_public_key: bytes) -> str:
     return hashlib.sha256(raw_public_key).digest()[:16].hex()
 
@@ -94,11 +111,8 @@ class TrustedKey:
         return fingerprint_hex(self.raw)
 
     def verify(self, signature: bytes, message: bytes) -> bool:
-        try:
-            Ed25519PublicKey.from_public_bytes(self.raw).verify(signature, message)
-        except InvalidSignature:
-            return False
-        return True
+        """By pithgen's one Ed25519 rule (:func:`pithgen.ed25519.verify`)."""
+        return ed25519.verify(self.raw, signature, message).valid
 
     def to_dict(self) -> dict[str, Any]:
         """The public key document: the public fields the original carried (a whitelist:
@@ -128,13 +142,7 @@ def key_from_dict(doc: Any, origin: str, *, where: str | None = None) -> Trusted
     ``where`` is where errors point (defaults to ``origin``).
     """
     where = where or origin
-    if isinstance(doc, dict) and any(str(k).startswith("private") for k in doc):
-        raise KeyFileError(
-            "expected a public key document, found a PRIVATE key (it has "
-            f"{sorted(k for k in doc if str(k).startswith('private'))}); pass the public "
-            "document written beside it (KEY_ID.json), and keep the private one secret",
-            where=where,
-        )
+    _refuse_secrets(secret_fields(doc), where)
     if not isinstance(doc, dict):
         raise KeyFileError(
             f"expected a JSON object (key document), found {type(doc).__name__}", where=where
@@ -142,6 +150,7 @@ def key_from_dict(doc: Any, origin: str, *, where: str | None = None) -> Trusted
     key_id = doc.get("key_id")
     if not isinstance(key_id, str) or not key_id.strip():
         raise KeyFileError(f"expected a non-empty string 'key_id', found {key_id!r}", where=where)
+    check_key_id(key_id, where)
     algorithm = doc.get("algorithm", "ed25519")
     if algorithm != "ed25519":
         raise KeyFileError(f"expected algorithm 'ed25519', found {algorithm!r}", where=where)
@@ -152,17 +161,21 @@ def key_from_dict(doc: Any, origin: str, *, where: str | None = None) -> Trusted
             raise KeyFileError(
                 f"expected 64 hex characters in 'public_key_hex', found {hex_value!r}", where=where
             )
-        try:
-            raws.append(bytes.fromhex(hex_value))
-        except ValueError:
-            raise KeyFileError(f"'public_key_hex' is not hex: {hex_value!r}", where=where) from None
+        if not _HEX64.fullmatch(hex_value):
+            raise KeyFileError(
+                f"'public_key_hex' is not hex (only 0-9, a-f, A-F; no spaces): {hex_value!r}",
+                where=where,
+            )
+        raws.append(bytes.fromhex(hex_value))
     b64_value = doc.get("public_key_b64")
     if b64_value is not None:
         try:
             decoded = base64.b64decode(str(b64_value), validate=True)
-        except binascii.Error:
+            if base64.b64encode(decoded).decode("ascii") != b64_value:
+                raise ValueError
+        except (binascii.Error, ValueError):
             raise KeyFileError(
-                f"'public_key_b64' is not base64: {b64_value!r}", where=where
+                f"'public_key_b64' is not base64 (strict and canonical): {b64_value!r}", where=where
             ) from None
         if len(decoded) != 32:
             raise KeyFileError(
@@ -177,6 +190,12 @@ def key_from_dict(doc: Any, origin: str, *, where: str | None = None) -> Trusted
     if len(set(raws)) != 1:
         raise KeyFileError("'public_key_hex' and 'public_key_b64' name different keys", where=where)
     raw = raws[0]
+    weak = ed25519.check_public_key(raw)
+    if weak is not None:
+        raise KeyFileError(
+            f"refused key {key_id!r}: {weak} (pithgen's strict Ed25519 rule)", where=where
+        )
+    _refuse_secrets(secret_fields(doc, raw), where)
     for name, derived in (
         ("fingerprint_sha256_hex", fingerprint_hex(raw)),
         ("fingerprint_sha256_b32_first128bits", fingerprint_b32(raw)),
@@ -261,8 +280,16 @@ class KeyRing:
 
 @dataclass(frozen=True)
 class SigningKey:
+    """A private key for minting; its public key always passes pithgen's Ed25519 rule."""
+
     key_id: str
     private: Ed25519PrivateKey = field(repr=False)
+
+    def __post_init__(self) -> None:
+        check_key_id(self.key_id, None)
+        weak = ed25519.check_public_key(self.public_raw)
+        if weak is not None:  # impossible for a real Ed25519 key; checked all the same
+            raise KeyFileError(f"refused signing key {self.key_id!r}: {weak}")
 
     @property
     def public_raw(self) -> bytes:
@@ -309,7 +336,8 @@ def load_signing_key(path: Path) -> SigningKey:
     key_id, seed_hex = doc.get("key_id"), doc.get("private_key_hex")
     if not isinstance(key_id, str) or not key_id:
         raise KeyFileError(f"expected a string 'key_id', found {key_id!r}", where=str(path))
-    if not isinstance(seed_hex, str) or len(seed_hex) != 64:
+    check_key_id(key_id, str(path))
+    if not isinstance(seed_hex, str) or not _HEX64.fullmatch(seed_hex):
         raise KeyFileError("expected 64 hex characters in 'private_key_hex'", where=str(path))
     try:
         key = SigningKey.from_seed(key_id, bytes.fromhex(seed_hex))
@@ -325,8 +353,6 @@ def write_key_pair(
     key: SigningKey, out_dir: Path, signer_id: str | None = None
 ) -> tuple[Path, Path]:
     """Write ``{key_id}.private.json`` (mode 0600) and ``{key_id}.json`` (public document)."""
-    if "/" in key.key_id or "\\" in key.key_id or key.key_id in (".", ".."):
-        raise KeyFileError(f"key id {key.key_id!r} cannot be used as a file name")
     out_dir.mkdir(parents=True, exist_ok=True)
     private_path = out_dir / f"{key.key_id}.private.json"
     public_path = out_dir / f"{key.key_id}.json"

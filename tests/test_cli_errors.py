@@ -169,7 +169,9 @@ def test_every_command_refuses_a_key_id_that_cannot_name_a_file(
         args: list[object] = ["keys", "generate", "--key-id", "my key", "--out", tmp_path / "new"]
         where = "--key-id"
     elif command == "mint":
-        private, _ = write_key_pair(SigningKey.from_seed("my key", bytes(32)), tmp_path / "k")
+        private, _ = write_key_pair(SigningKey.from_seed("reg-1", bytes(32)), tmp_path / "k")
+        document = json.loads(private.read_text(encoding="utf-8"))
+        private.write_text(json.dumps({**document, "key_id": "my key"}), encoding="utf-8")
         args = ["mint", "--key", private, "--from-json", SEED, "--signed-at", SIGNED_AT,
                 "--out", tmp_path / "o.jsonl"]  # fmt: skip
         where = str(private)
@@ -177,7 +179,7 @@ def test_every_command_refuses_a_key_id_that_cannot_name_a_file(
         key = _public_key_document(tmp_path, "my key")
         args = [command, "--trust-key", key]
         args += [records] if command == "verify" else ["--records", records, "--out", out]
-        where = "key document spaced.json"
+        where = str(key)
     result = run(*args)
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines() == [

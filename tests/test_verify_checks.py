@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from pithgen.canonical import canonical_sha256, suffix_for
+from pithgen.ed25519 import L as ED25519_L
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
 from pithgen.model import LoadedDoc, Source
-from pithgen.receipt import ED25519_L
 from pithgen.verify import verify_document
 
 ALL_OK = {
