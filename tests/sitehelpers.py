@@ -100,6 +100,7 @@ class GoldenSite:
     name: str
     build: Callable[[Path, Path], BuildOutcome]
     source: Path
+    base_url: str
     failed: int
 
     @property
@@ -108,8 +109,8 @@ class GoldenSite:
 
 
 GOLDEN_SITES = (
-    GoldenSite("sample-site", build_sample, SAMPLE_RECORDS, 0),
-    GoldenSite("archive-site", build_archive, ARCHIVE_FIXTURE, 2),
+    GoldenSite("sample-site", build_sample, SAMPLE_RECORDS, SAMPLE_BASE_URL, 0),
+    GoldenSite("archive-site", build_archive, ARCHIVE_FIXTURE, ARCHIVE_BASE_URL, 2),
 )
 
 

@@ -143,7 +143,7 @@ def _mint(key: SigningKey = KEY, signed_at: str = "2026-01-02T03:04:05Z", **pape
 
 
 def _versions() -> Iterator[Document]:
-    common = {
+    common: dict[str, Any] = {
         "arxiv_id": "1907.04415",
         "submitted_at": "2019-07-09T17:30:00Z",
         "primary_cat": "cs.DL",
