@@ -15,7 +15,7 @@ import json
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -32,10 +32,16 @@ from pithgen.mint import mint_record
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-GOLDEN_DIR = HERE / "golden" / "sample-site"
+GOLDEN_ROOT = HERE / "golden"
+GOLDEN_DIR = GOLDEN_ROOT / "sample-site"
 SAMPLE_RECORDS = REPO / "records"
 SAMPLE_BASE_URL = "https://mirror.example/pith/"
 SAMPLE_TITLE = "Pith sample mirror & friends"
+#: The golden archive (written by tools/make_golden_archive.py): records/ and keys/.
+ARCHIVE_FIXTURE = HERE / "fixtures" / "golden-archive"
+ARCHIVE_KEYS = ("keys/test-key-1.json", "keys/test-key-2.json")
+ARCHIVE_BASE_URL = "https://mirror.example/archive/"
+ARCHIVE_TITLE = "Pith golden archive"
 MINTED_BASE_URL = "https://mirror.example/minted/"
 MINTED_TITLE = "Minted test mirror"
 
@@ -61,11 +67,52 @@ def write_test_key(path: Path) -> Path:
 # --------------------------------------------------------------------------- building
 
 
-def build_sample(out: Path) -> BuildOutcome:
+def build_sample(out: Path, records: Path = SAMPLE_RECORDS) -> BuildOutcome:
     """The golden build: the repository's records/ (the real seed record), fixed URL/title."""
     return build_site(
-        BuildConfig(records=SAMPLE_RECORDS, out=out, base_url=SAMPLE_BASE_URL, title=SAMPLE_TITLE)
+        BuildConfig(records=records, out=out, base_url=SAMPLE_BASE_URL, title=SAMPLE_TITLE)
     )
+
+
+def build_archive(out: Path, fixture: Path = ARCHIVE_FIXTURE) -> BuildOutcome:
+    """The second golden build: the golden archive (``fixture``/records) with keep_going
+    on (two of its documents fail), trusting only its two test keys, fixed URL/title and
+    the smallest page size (so the verification report has two pages)."""
+    return build_site(
+        BuildConfig(
+            records=fixture / "records",
+            out=out,
+            base_url=ARCHIVE_BASE_URL,
+            title=ARCHIVE_TITLE,
+            page_size=10,
+            trust_keys=tuple(fixture / k for k in ARCHIVE_KEYS),
+            default_keys=False,
+            keep_going=True,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class GoldenSite:
+    """A golden tree (folder ``name`` of tests/golden/): how it is built, from which input
+    (``build(out, source)``; the source can be a copy elsewhere) and how many of the input
+    documents must fail."""
+
+    name: str
+    build: Callable[[Path, Path], BuildOutcome]
+    source: Path
+    base_url: str
+    failed: int
+
+    @property
+    def golden(self) -> Path:
+        return GOLDEN_ROOT / self.name
+
+
+GOLDEN_SITES = (
+    GoldenSite("sample-site", build_sample, SAMPLE_RECORDS, SAMPLE_BASE_URL, 0),
+    GoldenSite("archive-site", build_archive, ARCHIVE_FIXTURE, ARCHIVE_BASE_URL, 2),
+)
 
 
 def build_minted(archive: Archive, out: Path, **overrides: Any) -> BuildOutcome:

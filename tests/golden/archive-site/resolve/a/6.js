@@ -1,0 +1,1 @@
+pithgenShard("resolve/a/6", {"2203.01111":[[1,"HOS3XE5IKWHNQ6CFPFULDRQ6V7","pith:2022:HOS3XE5IKWHNQ6CFPFULDRQ6V7","Birthday Bounds for Short Identifiers"]],"hep-th/9901001":[[1,"CHAY444XMP4MG4ZUWWYC446KYU","pith:1999:CHAY444XMP4MG4ZUWWYC446KYU","Strings on a Lattice of Old-Style Identifiers"]]});

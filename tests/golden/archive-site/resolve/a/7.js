@@ -1,0 +1,1 @@
+pithgenShard("resolve/a/7", {"2011.01234":[[1,"27CJB6WBM3G4XVM4SKGELYCXQ7","pith:2020:27CJB6WBM3G4XVM4SKGELYCXQ7","Open Graph Bundles for Citation Events"]]});

@@ -1,0 +1,1 @@
+pithgenShard("resolve/meta", {"id_shards":16,"ids":7,"pith_prefix_len":2,"records":8,"shard_hash":"fnv1a32(utf8(id)) % id_shards, lowercase hex, zero-padded to the width of id_shards-1","version":1});

@@ -1,0 +1,1 @@
+pithgenShard("resolve/p/HO", [["HOS3XE5IKWHNQ6CFPFULDRQ6V7","pith:2022:HOS3XE5IKWHNQ6CFPFULDRQ6V7","Birthday Bounds for Short Identifiers"],["HOS3XE5IPKW5SFYF55PHYP4M64","pith:2023:HOS3XE5IPKW5SFYF55PHYP4M64","A Second Paper Whose Short Number Is Taken"]]);

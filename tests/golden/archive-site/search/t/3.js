@@ -1,0 +1,1 @@
+pithgenShard("search/t/3", {"01111":[2],"2203.01111v1":[2],"astro-ph":[4],"berg":[2],"cs":[1,2,5,6],"hep-th/9901001v1":[7],"hos3xe5i":[0,2],"jelpri5m":[6],"mirrors":[5,6],"quant-ph":[3],"whose":[0]});
