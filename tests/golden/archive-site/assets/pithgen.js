@@ -16,6 +16,31 @@
 (function (global) {
   "use strict";
 
+  /* ------------------------------------------------------------------ layout */
+
+  /*
+   * Every path this script builds, as pithgen/layout.py defines them ({...} are filled in
+   * by fill()).  tests/test_layout.py checks that this object equals layout.js_layout().
+   */
+  var LAYOUT = {
+    recordPage: "pith/{suffix}/index.html",
+    search: "search.html",
+    resolve: "resolve.html",
+    resolveMeta: "resolve/meta",
+    resolvePithShard: "resolve/p/{prefix}",
+    resolveIdShard: "resolve/a/{shard}",
+    searchMeta: "search/meta",
+    searchTokenShard: "search/t/{shard}",
+    searchDocBlock: "search/d/{block}",
+    shardScript: "{name}.js",
+  };
+
+  function fill(pattern, values) {
+    return pattern.replace(/\{([a-z]+)\}/g, function (_, key) {
+      return String(values[key]);
+    });
+  }
+
   /* ------------------------------------------------------------------ identifiers */
 
   var WHITESPACE =
@@ -270,21 +295,22 @@
       entry = { done: false };
       entry.promise = new Promise(function (resolve, reject) {
         entry.resolve = resolve;
+        var file = fill(LAYOUT.shardScript, { name: name });
         var script = doc.createElement("script");
-        script.src = root + name + ".js";
+        script.src = root + file;
         script.async = true;
         script.onerror = function () {
           if (!entry.done) {
             entry.done = true;
             delete pending[name];
-            reject(new Error("could not load " + name + ".js"));
+            reject(new Error("could not load " + file));
           }
         };
         script.onload = function () {
           if (!entry.done) {
             entry.done = true;
             delete pending[name];
-            reject(new Error(name + ".js did not contain shard " + name));
+            reject(new Error(file + " did not contain shard " + name));
           }
         };
         (doc.head || doc.body || doc.documentElement).appendChild(script);
@@ -308,7 +334,7 @@
   }
 
   function recordHref(root, suffix) {
-    return root + "pith/" + suffix + "/index.html";
+    return root + fill(LAYOUT.recordPage, { suffix: suffix });
   }
 
   function searchParam(loc, key) {
@@ -372,11 +398,11 @@
   function resolveQuery(q, loadShard) {
     var parsed = parseQuery(q);
     if (parsed.kind === "none") return Promise.resolve({ status: "none", reason: "unparsed" });
-    return loadShard("resolve/meta").then(function (meta) {
+    return loadShard(LAYOUT.resolveMeta).then(function (meta) {
       if (parsed.kind === "pith") {
         var plen = (meta && meta.pith_prefix_len) || 2;
         if (parsed.value.length < plen) return { status: "none", reason: "short" };
-        return loadShard("resolve/p/" + parsed.value.slice(0, plen)).then(
+        return loadShard(fill(LAYOUT.resolvePithShard, { prefix: parsed.value.slice(0, plen) })).then(
           function (rows) {
             var hits = [];
             (Array.isArray(rows) ? rows : []).forEach(function (row) {
@@ -403,7 +429,7 @@
       var missing = function () {
         return {};
       };
-      return loadShard("resolve/a/" + shardOf(parsed.value, n)).then(null, missing).then(function (table) {
+      return loadShard(fill(LAYOUT.resolveIdShard, { shard: shardOf(parsed.value, n) })).then(null, missing).then(function (table) {
         var versions = hasOwn(table, parsed.value) ? table[parsed.value] : [];
         var rows = [];
         (Array.isArray(versions) ? versions : []).forEach(function (v) {
@@ -431,7 +457,7 @@
   function searchOffer(doc, root, text) {
     var p = el(doc, "p", "search-offer");
     var a = el(doc, "a", null, "Search for \u201c" + text + "\u201d");
-    a.href = root + "search.html?q=" + encodeURIComponent(text);
+    a.href = root + LAYOUT.search + "?q=" + encodeURIComponent(text);
     p.appendChild(a);
     return p;
   }
@@ -581,13 +607,13 @@
     var max = limit || RESULTS_SHOWN;
     var start = offset > 0 ? offset : 0;
     if (!tokens.length) return Promise.resolve({ tokens: tokens, total: 0, docs: [] });
-    return loadShard("search/meta").then(function (meta) {
+    return loadShard(LAYOUT.searchMeta).then(function (meta) {
       var m = meta.token_shards;
       var block = meta.doc_block;
       return Promise.all(
         tokens.map(function (t) {
           // A missing token shard means no token hashed there: no documents.
-          return loadShard("search/t/" + shardOf(t, m)).then(
+          return loadShard(fill(LAYOUT.searchTokenShard, { shard: shardOf(t, m) })).then(
             function (table) {
               var ids = hasOwn(table, t) ? table[t] : [];
               return Array.isArray(ids) ? ids : [];
@@ -607,7 +633,7 @@
         });
         return Promise.all(
           blocks.map(function (b) {
-            return loadShard("search/d/" + b);
+            return loadShard(fill(LAYOUT.searchDocBlock, { block: b }));
           })
         ).then(function (loaded) {
           var docs = [];
@@ -660,7 +686,7 @@
 
     function pageLink(q, page, text, rel) {
       var a = el(doc, "a", null, text);
-      a.href = root + "search.html?q=" + encodeURIComponent(q) + (page > 1 ? "&page=" + page : "");
+      a.href = root + LAYOUT.search + "?q=" + encodeURIComponent(q) + (page > 1 ? "&page=" + page : "");
       a.setAttribute("rel", rel);
       return a;
     }
@@ -678,7 +704,7 @@
           if (looksLikeIdentifier(q)) {
             var hint = el(doc, "p", "search-hint", "This looks like an identifier: ");
             var link = el(doc, "a", null, "resolve " + shown);
-            link.href = root + "resolve.html?q=" + encodeURIComponent(shown);
+            link.href = root + LAYOUT.resolve + "?q=" + encodeURIComponent(shown);
             hint.appendChild(link);
             results.appendChild(hint);
           }
@@ -753,7 +779,7 @@
     if (doc.body && doc.body.dataset && doc.body.dataset.page === "404" && root.charAt(0) === "/") {
       var q = notFoundQuery(loc.pathname, root);
       if (q !== null) {
-        loc.replace(root + "resolve.html?q=" + encodeURIComponent(q));
+        loc.replace(root + LAYOUT.resolve + "?q=" + encodeURIComponent(q));
         return { resolve: null, search: null };
       }
     }
@@ -769,6 +795,7 @@
     parseArxiv: parseArxiv,
     isArxivId: isArxivId,
     formatArxiv: formatArxiv,
+    LAYOUT: LAYOUT,
     tokenize: tokenize,
     queryTokens: queryTokens,
     fnv1a32: fnv1a32,
