@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -261,7 +261,7 @@ class KeyRing:
     def get(self, key_id: str) -> TrustedKey | None:
         return self._keys.get(key_id)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[TrustedKey]:
         return iter(sorted(self._keys.values(), key=lambda k: k.key_id))
 
     def __len__(self) -> int:
