@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pithgen.errors import InputPathError
-from pithgen.model import Check, LoadedDoc, Source
+from pithgen.model import Check, LoadedDoc, RawDoc, Source
 from pithgen.strictjson import DEFAULT_MAX_DEPTH, JSONDefect, parse_document
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
@@ -167,12 +167,22 @@ def _failure(source: Source, raw: bytes, check: str, message: str) -> LoadedDoc:
 
 
 def load_file(item: InputFile, options: LoadOptions = LoadOptions()) -> Iterator[LoadedDoc]:
-    """Every document in one file."""
+    """Every document in one file, parsed."""
+    for doc in read_file(item, options):
+        yield parse(doc, options) if isinstance(doc, RawDoc) else doc
+
+
+def read_file(
+    item: InputFile, options: LoadOptions = LoadOptions()
+) -> Iterator[RawDoc | LoadedDoc]:
+    """Every document in one file as bytes (:class:`RawDoc`), or as a failed
+    :class:`LoadedDoc` where the bytes cannot be had (unreadable, refused, too large).
+    :func:`parse` turns a :class:`RawDoc` into a :class:`LoadedDoc`."""
     if item.refused is not None:
         yield _failure(Source(item.display), b"", "input", item.refused)
         return
     if item.display.lower().endswith(".jsonl"):
-        yield from _load_jsonl(item, options)
+        yield from _read_jsonl(item, options)
         return
     source = Source(item.display)
     try:
@@ -186,18 +196,20 @@ def load_file(item: InputFile, options: LoadOptions = LoadOptions()) -> Iterator
             source, b"", "json", f"document larger than the limit of {options.max_bytes} bytes"
         )
         return
-    yield _parse(source, raw, options)
+    yield RawDoc(source, raw)
 
 
-def _parse(source: Source, raw: bytes, options: LoadOptions) -> LoadedDoc:
+def parse(doc: RawDoc, options: LoadOptions = LoadOptions()) -> LoadedDoc:
+    """Parse one document's bytes (strict JSON); a defect is the document's ``json``
+    failure."""
     try:
-        data = parse_document(raw, max_depth=options.max_depth)
+        data = parse_document(doc.raw, max_depth=options.max_depth)
     except JSONDefect as exc:
-        return _failure(source, raw, "json", str(exc))
-    return LoadedDoc(source, raw, data)
+        return _failure(doc.source, doc.raw, "json", str(exc))
+    return LoadedDoc(doc.source, doc.raw, data)
 
 
-def _load_jsonl(item: InputFile, options: LoadOptions) -> Iterator[LoadedDoc]:
+def _read_jsonl(item: InputFile, options: LoadOptions) -> Iterator[RawDoc | LoadedDoc]:
     try:
         fh = open(item.real, "rb")  # noqa: SIM115 - closed below; a generator holds it
     except OSError as exc:
@@ -224,4 +236,4 @@ def _load_jsonl(item: InputFile, options: LoadOptions) -> Iterator[LoadedDoc]:
                 continue
             if not body.strip():
                 continue
-            yield _parse(source, body + b"\n", options)
+            yield RawDoc(source, body + b"\n")

@@ -37,6 +37,15 @@ class Check:
 
 
 @dataclass(frozen=True)
+class RawDoc:
+    """A document's exact bytes as read, not parsed yet: what the load stage hands on when
+    parsing happens elsewhere (in a worker process)."""
+
+    source: Source
+    raw: bytes
+
+
+@dataclass(frozen=True)
 class LoadedDoc:
     """A document as loaded: its exact bytes and its parsed JSON, or why it could not be
     parsed (``error``). ``raw`` is what a mirror publishes byte for byte."""

@@ -1,8 +1,11 @@
 """The verification pipeline, load -> verify -> merge, over a set of inputs.
 
 ``pithgen verify`` runs it on the paths it is given; ``pithgen build`` runs it as its
-first pass. Documents stream through one at a time; the merge stage keeps its verdicts
-on disk, so memory stays flat however large the archive.
+first pass. This process reads the documents (the load stage) and hands their bytes, in
+batches, to ``jobs`` worker processes that parse and verify them (:mod:`pithgen.parallel`);
+verdicts come back in input order and stream into the merge stage, which keeps them on
+disk, so memory stays flat however large the archive and the result never depends on the
+number of jobs.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ from pathlib import Path
 
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
-from pithgen.load import InputFile, LoadOptions, discover, load_file
+from pithgen.load import InputFile, LoadOptions, discover, parse, read_file
 from pithgen.merge import MergeResult, merge
-from pithgen.model import Verdict
+from pithgen.model import LoadedDoc, RawDoc, Verdict
+from pithgen.parallel import Workers, batched
 from pithgen.verify import verify_document
+
+BATCH_DOCS = 256
 
 #: Called with the number of input bytes just processed.
 Progress = Callable[[int], None]
@@ -30,6 +36,7 @@ def verify_paths(
     options: LoadOptions | None = None,
     progress: Progress | None = None,
     total: Total | None = None,
+    jobs: int = 1,
 ) -> MergeResult:
     """load -> verify -> merge over every document under ``paths`` (streaming)."""
     files = discover(paths)
@@ -40,7 +47,7 @@ def verify_paths(
         )
     if total is not None:
         total(sum(f.size for f in files))
-    return verify_files(files, keys, options or LoadOptions(), progress)
+    return verify_files(files, keys, options or LoadOptions(), progress, jobs=jobs)
 
 
 def verify_files(
@@ -51,17 +58,40 @@ def verify_files(
     *,
     keep_checks: bool = False,
     directory: Path | None = None,
+    jobs: int = 1,
 ) -> MergeResult:
-    """Stages load -> verify -> merge over discovered files, one document at a time.
+    """Stages load -> verify -> merge over discovered files, ``jobs`` processes verifying.
 
     ``keep_checks`` keeps the checks that passed (a build's record pages show them);
     ``directory`` is where the merge stage keeps its store."""
 
-    def verdicts() -> Iterator[Verdict]:
+    def documents() -> Iterator[RawDoc | LoadedDoc]:
         for item in files:
-            for loaded in load_file(item, options):
+            for doc in read_file(item, options):
                 if progress is not None:
-                    progress(len(loaded.raw))
-                yield verify_document(loaded, keys)
+                    progress(len(doc.raw))
+                yield doc
 
-    return merge(verdicts(), keep_checks=keep_checks, directory=directory)
+    batches = batched(documents(), BATCH_DOCS, weight=lambda d: len(d.raw))
+    with Workers(jobs, _verify_batch, _verify_setup, (keys, options)) as workers:
+        verdicts = (v for batch in workers.map(batches) for v in batch)
+        return merge(verdicts, keep_checks=keep_checks, directory=directory)
+
+
+# --- in the worker processes -----------------------------------------------------------
+
+_state: dict[str, object] = {}
+
+
+def _verify_setup(keys: KeyRing, options: LoadOptions) -> None:
+    _state["keys"], _state["options"] = keys, options
+
+
+def _verify_batch(batch: list[RawDoc | LoadedDoc]) -> list[Verdict]:
+    keys = _state["keys"]
+    options = _state["options"]
+    assert isinstance(keys, KeyRing) and isinstance(options, LoadOptions)
+    return [
+        verify_document(parse(doc, options) if isinstance(doc, RawDoc) else doc, keys)
+        for doc in batch
+    ]
