@@ -298,6 +298,23 @@ def test_one_pith_number_with_two_canonical_records_conflicts(genuine, check) ->
         assert published_of(result) == []
 
 
+def test_every_conflict_group_of_an_archive_fails(mint, check) -> None:
+    docs = {
+        f"{arxiv}-{title}.json": mint(arxiv_id=f"2101.0000{arxiv}", title=f"Title {title}")
+        for arxiv in range(1, 6)
+        for title in "xy"
+    }
+    docs["alone.json"] = mint(arxiv_id="2101.00009")
+    result = merge(check(docs))
+    by = _by_source(result)
+    assert by.pop("alone.json").status == "verified"
+    assert [v.status for v in by.values()] == ["failed"] * 10
+    for name, verdict in by.items():
+        rival = name.replace("-x", "-?").replace("-y", "-x").replace("-?", "-y")
+        assert _conflict(verdict).endswith(f"{rival} ({docs[rival]['pith_number']})")
+    assert _published_sources(result) == ["alone.json"]
+
+
 def test_different_versions_of_one_paper_do_not_conflict(mint, check) -> None:
     v1, v2 = mint(version=1), mint(version=2, title="Revised Title")
     result = merge(check({"v1.json": v1, "v2.json": v2}))
