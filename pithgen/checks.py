@@ -52,8 +52,13 @@ def described(value: Any, limit: int = 60) -> str:
     return "null" if value is None else f"{type_name(value)} {shown(value, limit)}"
 
 
-def some(items: Iterable[str], limit: int = LIST_LIMIT, sep: str = "; ") -> str:
-    """``items`` joined by ``sep``, at most ``limit`` of them, then ``and N more``."""
+def some(
+    items: Iterable[str], limit: int = LIST_LIMIT, sep: str = "; ", *, total: int | None = None
+) -> str:
+    """``items`` joined by ``sep``, at most ``limit`` of them, then ``and N more``.
+
+    ``total`` is how many items there are in all when ``items`` holds only the first of
+    them (a list too long to enumerate, counted elsewhere)."""
     kept: list[str] = []
     more = 0
     for item in items:
@@ -61,6 +66,8 @@ def some(items: Iterable[str], limit: int = LIST_LIMIT, sep: str = "; ") -> str:
             kept.append(item)
         else:
             more += 1
+    if total is not None:
+        more = max(total - len(kept), 0)
     text = sep.join(kept)
     return f"{text}{sep}and {more} more" if more else text
 

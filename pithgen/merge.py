@@ -1,212 +1,104 @@
-"""Stage 3, merge: archive-level checks across records.
+"""Stage 3, merge: which verified documents are published, and conflicts across records.
 
-- Exact duplicates (same kind, same Pith Number, same document content) are merged: the
-  first in input order is kept, the others stay ``verified`` with a ``duplicate`` warning
-  and are not published twice.
-- Two documents of the same kind with the same Pith Number but different content, or
-  records with different Pith Numbers claiming the same arXiv id and version, all fail the
-  ``conflict`` check, each naming the others: no winner is picked silently.
-- A record document and a bundle of the same Pith Number complement each other.
+Only verified documents take part: a document that failed its own checks is never
+published and cannot knock out another (a forged copy of a record changes nothing).
 
-Only verified documents take part: a forged copy that failed its own checks cannot knock
-out the genuine record.
+**One signed record.** A receipt's signature covers the 32 bytes of ``canonical_sha256``,
+the hash of the canonical record, and nothing else, and the Pith Number is derived from
+that hash. So the signed content of a document is its canonical record, and the verified
+documents of one kind (record documents, or bundles) with one Pith Number are *one signed
+record*, whatever else differs between them: formatting and key order, unsigned fields
+(``updated_at``, ``paper``, bundle events other than the checked ``record_created``
+receipt, unknown fields, ``-0.0`` against ``0.0``), and the receipt itself (its unsigned
+fields such as ``signed_at``, or another trusted key's signature over the same hash).
 
-Memory stays flat however large the archive: verdicts stream into an on-disk SQLite
-table (a temporary file, removed by :meth:`MergeResult.close`), the cross-record checks
-are SQL queries over it, and results are read back as streams in input order.
+Another receipt is not a conflict: both are valid signatures over the same bytes by keys
+the operator chose to trust, and a reader resolving the Pith Number gets the same canonical
+record from either document. A second attestation corroborates; failing on it would take
+down a record every trusted key agrees on (a registry re-signing after a key rotation, two
+registries signing, a record harvested before and after re-signing). An operator who does
+not want a key's signatures stops trusting the key. What the operator never gets is
+silence: the warning says when the published receipt is by another key.
+
+**Publication rule.** Of one signed record exactly one document is published: the one with
+the latest valid ``updated_at`` (an ISO 8601 instant compared in UTC, see
+:mod:`pithgen.instants`; a missing or invalid one is older than any valid one), then the
+smallest SHA-256 of its raw bytes (as lowercase hex). Input order and file names play no
+part; only byte-identical copies tie, and of those the one with the smallest source
+(path, then line) is the one named, which changes no published byte. Every other
+document of the signed record stays ``verified``, with a warning that names the published
+one and says why it won:
+
+- ``duplicate``: the same content as the published document (the same canonical JSON of
+  the whole document: only formatting, key order or the spelling of a number, such as
+  ``1.0`` against ``1.00``, differ; or the very same bytes);
+- ``superseded``: different unsigned fields or another receipt.
+
+Neither warning fails a build.
+
+**Conflicts** fail every verified document involved (check ``conflict``); no winner is
+picked, and copies of a document in conflict fail with it:
+
+- one Pith Number with different canonical records (a different ``canonical_sha256`` under
+  one 26-character suffix, that is a collision of the first 130 bits of SHA-256; checked
+  all the same, across kinds);
+- one arXiv id and version claimed by verified documents with different Pith Numbers (so
+  different canonical records of one version of a paper).
+
+A conflict message names the other canonical records involved, each by one document (its
+smallest source), at most :data:`NAMED` of them, then "and N more".
+
+A record document and a bundle of one Pith Number complement each other: each kind has
+its own publication rule and both are published.
+
+**Memory stays flat** however large the archive or a group (one record copied a million
+times): verdicts stream into an on-disk SQLite table (a temporary file, removed by
+:meth:`MergeResult.close`); groups, the choice and the warnings are SQL queries over it,
+read as streams; a group's message is built from at most ``NAMED + 1`` representatives;
+merge findings go to their own table and are joined to the verdicts when read back.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import sqlite3
-import tempfile
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from pithgen.model import Check, Source, Verdict
+from pithgen.checks import some
+from pithgen.mergestore import Chosen, MergeResult, add_verdicts, compact, open_store
+from pithgen.model import Source, Verdict
 
-_SCHEMA = """
-CREATE TABLE verdicts (
-    idx INTEGER PRIMARY KEY, ok INTEGER NOT NULL, kind TEXT, pith TEXT, suffix TEXT,
-    digest TEXT, arxiv TEXT, version INTEGER, data TEXT NOT NULL,
-    published INTEGER NOT NULL DEFAULT 0
-);
+__all__ = ["NAMED", "Chosen", "MergeResult", "compact", "merge"]
+
+#: How many other documents a conflict message names before "and N more".
+NAMED = 5
+
+# Of one signed record (pith, kind), the published document: latest valid updated_at (in
+# DESC order NULL, no valid updated_at, sorts last), then smallest SHA-256 of the bytes;
+# source and input position only order byte-identical copies.
+_CHOOSE = """
+UPDATE verdicts SET published = 1 WHERE idx IN (
+    SELECT idx FROM (
+        SELECT idx, row_number() OVER (
+            PARTITION BY pith, kind ORDER BY updated DESC, raw, path, line, idx
+        ) AS rank
+        FROM verdicts WHERE ok = 1
+    ) WHERE rank = 1
+)
 """
-
-
-def compact(verdict: Verdict) -> Verdict:
-    """Keep only what a report needs: failures, warnings and not-checkable notes."""
-    return replace(verdict, checks=tuple(c for c in verdict.checks if c.outcome != "ok"))
-
-
-def _dump(verdict: Verdict) -> str:
-    return json.dumps(
-        [
-            verdict.source.path,
-            verdict.source.line,
-            verdict.kind,
-            [[c.check, c.outcome, c.message] for c in verdict.checks],
-            verdict.pith_number,
-            verdict.arxiv_id,
-            verdict.version,
-            verdict.doc_digest,
-            verdict.raw_sha256,
-            verdict.key_id,
-        ],
-        ensure_ascii=False,
-    )
-
-
-def _load(data: str) -> Verdict:
-    path, line, kind, checks, pith, arxiv, version, digest, raw, key_id = json.loads(data)
-    return Verdict(
-        Source(path, line),
-        kind,
-        tuple(Check(c, o, m) for c, o, m in checks),
-        pith_number=pith,
-        arxiv_id=arxiv,
-        version=version,
-        doc_digest=digest,
-        raw_sha256=raw,
-        key_id=key_id,
-    )
-
-
-@dataclass(frozen=True)
-class Chosen:
-    """One published document, as pass 2 of a build meets it again (by input position)."""
-
-    index: int
-    verdict: Verdict
-    has_record: bool
-    has_bundle: bool
-
-
-class MergeResult:
-    """The merged verdicts of an archive, stored on disk; read them back as streams."""
-
-    def __init__(self, db: sqlite3.Connection, path: str | None) -> None:
-        self._db = db
-        self._path = path
-        row = db.execute("SELECT count(*), coalesce(sum(ok), 0) FROM verdicts").fetchone()
-        self.total: int = row[0]
-        self.verified: int = row[1]
-        self.failed: int = self.total - self.verified
-        self.warnings: int = sum(
-            sum(1 for c in _load(d).checks if c.outcome == "warning")
-            for (d,) in db.execute("SELECT data FROM verdicts WHERE data LIKE '%\"warning\"%'")
-        )
-        self.published_count: int = db.execute(
-            "SELECT count(DISTINCT pith) FROM verdicts WHERE published = 1"
-        ).fetchone()[0]
-
-    def iter_verdicts(self, *, failed_first: bool = False) -> Iterator[Verdict]:
-        """Every verdict, in input order (failed ones first, each group in input order)."""
-        order = "ok, idx" if failed_first else "idx"
-        for (data,) in self._db.execute(f"SELECT data FROM verdicts ORDER BY {order}"):
-            yield _load(data)
-
-    def iter_chosen(self) -> Iterator[Chosen]:
-        """The published documents in input order, with what else their number has."""
-        query = """
-            SELECT v.idx, v.data,
-                   EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
-                          AND w.kind = 'record'),
-                   EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
-                          AND w.kind = 'bundle')
-            FROM verdicts v WHERE v.published = 1 ORDER BY v.idx
-        """
-        for idx, data, has_record, has_bundle in self._db.execute(query):
-            yield Chosen(idx, _load(data), bool(has_record), bool(has_bundle))
-
-    def versions_of(self, arxiv_id: str) -> list[tuple[int, str]]:
-        """``(version, suffix)`` of every published record of one paper, by version."""
-        query = """SELECT DISTINCT version, suffix FROM verdicts
-                   WHERE published = 1 AND arxiv = ? ORDER BY version, suffix"""
-        return [(int(v), str(s)) for v, s in self._db.execute(query, (arxiv_id,))]
-
-    def shared_shorts(self) -> frozenset[str]:
-        """8-character short numbers that more than one published record has."""
-        query = """SELECT substr(suffix, 1, 8) FROM verdicts WHERE published = 1
-                   GROUP BY substr(suffix, 1, 8) HAVING count(DISTINCT pith) > 1"""
-        return frozenset(short for (short,) in self._db.execute(query))
-
-    def close(self) -> None:
-        self._db.close()
-        if self._path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self._path)
-            self._path = None
-
-    def __enter__(self) -> MergeResult:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        self.close()
-
-
-def _open_store(
-    on_disk: bool, directory: Path | None = None
-) -> tuple[sqlite3.Connection, str | None]:
-    path = None
-    if on_disk:
-        fd, path = tempfile.mkstemp(prefix="pithgen-merge-", suffix=".sqlite3", dir=directory)
-        os.close(fd)
-    db = sqlite3.connect(path or ":memory:")
-    db.execute("PRAGMA journal_mode = OFF")
-    db.execute("PRAGMA synchronous = OFF")
-    db.execute("PRAGMA cache_size = -8192")  # 8 MiB page cache, whatever the archive size
-    db.execute("PRAGMA temp_store = FILE")
-    db.executescript(_SCHEMA)
-    return db, path
-
-
-def _conflict_groups(db: sqlite3.Connection) -> dict[int, list[str]]:
-    """Losing rows (by index) and why, naming the other documents involved."""
-    losers: dict[int, list[str]] = defaultdict(list)
-    identity = """
-        SELECT v.idx, v.pith, v.kind, v.digest, v.data FROM verdicts v
-        JOIN (SELECT pith, kind FROM verdicts WHERE ok = 1 GROUP BY pith, kind
-              HAVING count(DISTINCT digest) > 1) g ON g.pith = v.pith AND g.kind = v.kind
-        WHERE v.ok = 1 ORDER BY v.idx
-    """
-    groups: dict[tuple[str, str], list[tuple[int, str, str]]] = defaultdict(list)
-    for idx, pith, kind, digest, data in db.execute(identity):
-        groups[(pith, kind)].append((idx, digest, str(_load(data).source)))
-    for (pith, kind), rows in groups.items():
-        for idx, digest, _ in rows:
-            others = sorted({src for _, d, src in rows if d != digest})
-            losers[idx].append(
-                f"another {kind} with Pith Number {pith} but different content: {', '.join(others)}"
-            )
-    paper = """
-        SELECT v.idx, v.arxiv, v.version, v.pith, v.data FROM verdicts v
-        JOIN (SELECT arxiv, version FROM verdicts WHERE ok = 1 GROUP BY arxiv, version
-              HAVING count(DISTINCT pith) > 1) g ON g.arxiv = v.arxiv AND g.version = v.version
-        WHERE v.ok = 1 ORDER BY v.idx
-    """
-    papers: dict[tuple[str, int], list[tuple[int, str, str]]] = defaultdict(list)
-    for idx, arxiv, version, pith, data in db.execute(paper):
-        papers[(arxiv, version)].append((idx, pith, str(_load(data).source)))
-    for (arxiv, version), rows in papers.items():
-        first_source: dict[str, str] = {}
-        for _, pith, src in rows:
-            first_source.setdefault(pith, src)
-        for idx, pith, _ in rows:
-            others = [f"{first_source[o]} ({o})" for o in sorted(first_source) if o != pith]
-            losers[idx].append(
-                f"arXiv {arxiv}v{version} is also claimed by a different record: "
-                f"{', '.join(others)}"
-            )
-    return losers
+_NOT_CHOSEN = """
+SELECT v.idx, v.digest, v.raw, v.updated, v.key_id,
+       w.path, w.line, w.digest, w.raw, w.updated, w.key_id
+FROM verdicts v JOIN verdicts w ON w.published = 1 AND w.pith = v.pith AND w.kind = v.kind
+WHERE v.ok = 1 AND v.published = 0
+"""
+_ADD_WARNING = "INSERT INTO findings (idx, name, outcome, message) VALUES (?, ?, 'warning', ?)"
+_ADD_CONFLICT = """
+INSERT INTO findings (idx, name, outcome, message) VALUES (?, 'conflict', 'failed', ?)
+ON CONFLICT (idx) DO UPDATE SET message = message || '; ' || excluded.message
+"""
 
 
 def merge(
@@ -218,31 +110,12 @@ def merge(
 ) -> MergeResult:
     """Stage 3. ``verdicts`` in input order; the result keeps that order. Checks that
     passed are dropped from the stored verdicts unless ``keep_checks``."""
-    db, path = _open_store(on_disk, directory)
+    db, path = open_store(on_disk, directory)
     try:
-        rows = (
-            (
-                idx,
-                int(v.ok and v.pith_number is not None and v.kind is not None),
-                v.kind,
-                v.pith_number,
-                v.suffix,
-                v.doc_digest,
-                v.arxiv_id,
-                v.version,
-                _dump(v if keep_checks else compact(v)),
-            )
-            for idx, v in enumerate(verdicts)
-        )
-        db.executemany(
-            "INSERT INTO verdicts (idx, ok, kind, pith, suffix, digest, arxiv, version, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        db.execute("CREATE INDEX by_identity ON verdicts (pith, kind, digest, idx)")
+        add_verdicts(db, verdicts, keep_checks=keep_checks)
+        db.execute("CREATE INDEX by_identity ON verdicts (pith, kind, canonical)")
         db.execute("CREATE INDEX by_paper ON verdicts (arxiv, version, pith)")
         _mark(db)
-        db.execute("CREATE INDEX by_published ON verdicts (published, pith, kind)")
         db.commit()
     except BaseException:
         db.close()
@@ -253,36 +126,91 @@ def merge(
 
 
 def _mark(db: sqlite3.Connection) -> None:
-    """Apply duplicates and conflicts to the stored verdicts; mark what is published."""
-    duplicates = """
-        SELECT v.idx, g.first, v.data, f.data FROM verdicts v
-        JOIN (SELECT pith, kind, digest, min(idx) AS first FROM verdicts WHERE ok = 1
-              GROUP BY pith, kind, digest HAVING count(*) > 1) g
-          ON g.pith = v.pith AND g.kind = v.kind AND g.digest = v.digest AND v.idx > g.first
-        JOIN verdicts f ON f.idx = g.first
-        WHERE v.ok = 1
-    """
-    updates: dict[int, Verdict] = {}
-    first_of: dict[int, int] = {}
-    for idx, first, data, first_data in db.execute(duplicates).fetchall():
-        first_of[idx] = first
-        updates[idx] = _load(data).with_check(
-            Check("duplicate", "warning", f"exact duplicate of {_load(first_data).source}; merged")
+    """Apply the rules of the module docstring: conflicts fail, then each signed record
+    publishes one document and the others get their warning."""
+    _find_conflicts(db)
+    db.execute("UPDATE verdicts SET ok = 0 WHERE idx IN (SELECT idx FROM findings)")
+    db.execute(_CHOOSE)
+    db.execute("CREATE INDEX by_published ON verdicts (published, pith, kind)")
+    db.executemany(_ADD_WARNING, map(_not_chosen, db.execute(_NOT_CHOSEN)))
+
+
+def _shown_instant(instant: str | None) -> str:
+    return f"{instant}Z" if instant else "none valid"
+
+
+def _not_chosen(row: tuple[Any, ...]) -> tuple[int, str, str]:
+    """The warning of one document that another document of its signed record won over."""
+    idx, digest, raw, updated, key_id, path, line, c_digest, c_raw, c_updated, c_key = row
+    chosen = Source(path, line)
+    if raw == c_raw:
+        return idx, "duplicate", f"byte-identical copy of {chosen}, which is published"
+    if updated != c_updated:
+        why = (
+            f"its updated_at ({_shown_instant(c_updated)}) is later than this one's "
+            f"({_shown_instant(updated)})"
         )
-    losers = _conflict_groups(db)
-    for idx, first in first_of.items():  # duplicates of a losing document lose with it
-        if first in losers and idx not in losers:
-            losers[idx] = losers[first]
-    for idx, reasons in losers.items():
-        if idx not in updates:
-            (data,) = db.execute("SELECT data FROM verdicts WHERE idx = ?", (idx,)).fetchone()
-            updates[idx] = _load(data)
-        updates[idx] = updates[idx].with_check(Check("conflict", "failed", "; ".join(reasons)))
-    db.executemany(
-        "UPDATE verdicts SET data = ?, ok = ? WHERE idx = ?",
-        ((_dump(v), int(v.ok), idx) for idx, v in updates.items()),
+    else:
+        same = "the same updated_at" if updated else "no valid updated_at in either"
+        why = f"{same}, and the SHA-256 of its bytes ({c_raw}) is smaller than this one's ({raw})"
+    if digest == c_digest:
+        return idx, "duplicate", f"same content as {chosen}, which is published instead: {why}"
+    receipt = (
+        ""
+        if key_id == c_key
+        else f"; its receipt is signed by key {c_key}, this one's by key {key_id} (both "
+        "trusted, over the same canonical record)"
     )
-    db.execute(
-        """UPDATE verdicts SET published = 1 WHERE ok = 1 AND idx IN
-           (SELECT min(idx) FROM verdicts WHERE ok = 1 GROUP BY pith, kind, digest)"""
+    return (
+        idx,
+        "superseded",
+        f"superseded by {chosen}, which is published: the same signed record (same canonical "
+        f"record and Pith Number) with different unsigned fields; {why}{receipt}",
     )
+
+
+def _find_conflicts(db: sqlite3.Connection) -> None:
+    """Conflict findings, one group at a time (read before any verdict is marked failed)."""
+    identity = """SELECT pith, count(DISTINCT canonical) FROM verdicts WHERE ok = 1
+                  GROUP BY pith HAVING count(DISTINCT canonical) > 1"""
+    for pith, count in db.execute(identity):
+        reason = f"Pith Number {pith} is also given to {count - 1} other canonical record(s)"
+        _fail_group(db, "canonical", "pith = ?", (pith,), count, reason, "canonical_sha256 ")
+    paper = """SELECT arxiv, version, count(DISTINCT pith) FROM verdicts
+               WHERE ok = 1 AND arxiv IS NOT NULL GROUP BY arxiv, version
+               HAVING count(DISTINCT pith) > 1"""
+    for arxiv, version, count in db.execute(paper):
+        reason = f"arXiv {arxiv}v{version} is also claimed by {count - 1} other record(s)"
+        _fail_group(db, "pith", "arxiv = ? AND version = ?", (arxiv, version), count, reason, "")
+
+
+def _fail_group(
+    db: sqlite3.Connection,
+    key: str,
+    where: str,
+    params: tuple[Any, ...],
+    count: int,
+    reason: str,
+    label: str,
+) -> None:
+    """Fail every verified document of one conflict group (SQL condition ``where``), whose
+    ``count`` canonical records are told apart by column ``key``. Each message names the
+    others, each by its smallest source: only ``NAMED + 1`` of them are read, and the
+    members are streamed."""
+    representatives = db.execute(
+        f"""SELECT {key}, path, line FROM (
+                SELECT {key}, path, line,
+                       row_number() OVER (PARTITION BY {key} ORDER BY path, line, idx) AS r
+                FROM verdicts WHERE ok = 1 AND {where}
+            ) WHERE r = 1 ORDER BY {key} LIMIT ?""",
+        (*params, NAMED + 1),
+    ).fetchall()
+
+    def message(own: str | None) -> str:
+        others = [f"{Source(p, n)} ({label}{k})" for k, p, n in representatives if k != own]
+        return f"{reason}: {some(others[:NAMED], NAMED, ', ', total=count - 1)}"
+
+    named = {k: message(k) for k, _, _ in representatives}
+    rest = message(None)  # for every member whose own record is not among the named
+    members = db.execute(f"SELECT idx, {key} FROM verdicts WHERE ok = 1 AND {where}", params)
+    db.executemany(_ADD_CONFLICT, ((idx, named.get(own, rest)) for idx, own in members))

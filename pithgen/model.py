@@ -115,8 +115,14 @@ class RecordDocument:
 class Verdict:
     """What verification concluded about one loaded document.
 
-    ``doc_digest`` identifies the document's content (canonical JSON of the whole
-    document), so that exact duplicates can be told from conflicting records.
+    What the merge stage (:mod:`pithgen.merge`) needs of a verified document:
+    ``canonical_sha256`` is the recomputed hash of its canonical record (the signed
+    content); ``doc_digest`` identifies the whole document's content (SHA-256 of its
+    canonical JSON), so that copies differing only in formatting can be told from copies
+    differing in unsigned fields; ``raw_sha256`` is the SHA-256 of its exact bytes;
+    ``updated_at`` is its ``updated_at`` as a comparable UTC instant
+    (:func:`pithgen.instants.utc_instant`), ``None`` when missing or not valid;
+    ``key_id`` names the trusted key whose signature verified.
     """
 
     source: Source
@@ -128,6 +134,8 @@ class Verdict:
     doc_digest: str | None = None
     raw_sha256: str | None = None
     key_id: str | None = None
+    canonical_sha256: str | None = None
+    updated_at: str | None = None
 
     @property
     def ok(self) -> bool:

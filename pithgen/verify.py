@@ -7,8 +7,8 @@ checks (names are stable, they appear in reports and ``--json``):
 ``submitted_at`` ``metadata`` ``hash_format`` ``canonical_hash`` ``pith_number``
 ``short_pith_number`` ``source`` ``aliases`` ``title_hash`` ``abstract_hash``
 ``display_metadata`` ``receipt_key`` ``receipt_fingerprint`` ``receipt_encoding``
-``receipt_signature`` ``bundle`` ``events``; the merge stage adds ``conflict`` and
-``duplicate``.
+``receipt_signature`` ``bundle`` ``events``; the merge stage adds ``conflict``,
+``duplicate`` and ``superseded``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pithgen.canonical import (
     suffix_for,
 )
 from pithgen.checks import Checks, shown, some, type_name
+from pithgen.instants import utc_instant
 from pithgen.keys import KeyRing
 from pithgen.model import Check, LoadedDoc, Verdict
 from pithgen.receipt import check_receipt
@@ -360,4 +361,6 @@ def _verify(loaded: LoadedDoc, keys: KeyRing) -> Verdict:
         doc_digest=sha256_hex(canonical_bytes(doc)),
         raw_sha256=sha256_hex(loaded.raw),
         key_id=key_id,
+        canonical_sha256=digest,
+        updated_at=utc_instant(doc.get("updated_at")),
     )

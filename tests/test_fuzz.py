@@ -333,7 +333,7 @@ def test_cli_verify_over_hostile_documents(tmp_path: Path, hostile) -> None:
     assert report["summary"]["total"] == len(expected)
     statuses = {r["source"]: r["status"] for r in report["records"]}
     # The seed has no valid rival; the minted record may have some (variants that change
-    # only unsigned fields still verify, then conflict with it: no winner is picked).
+    # only unsigned fields still verify: one of them is published, the others superseded).
     assert statuses[str(Path(display_name(str(folder))) / "valid-seed.json")] == "verified"
     assert report["summary"]["verified"] >= 1
     assert report["summary"]["failed"] == len(expected) - report["summary"]["verified"]

@@ -15,6 +15,7 @@ After an intended change to the output: ``python3 tools/regen_golden.py`` and re
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -302,10 +303,16 @@ def test_archive_jsonl_old_style_cross_listed_and_duplicate(archive) -> None:
     assert "keys/test-key-2.json" in page
     assert dup == _doc("versions/1907.04415v1.json")
     report = json.loads(archive["verification.json"])
-    (entry,) = [r for r in report["records"] if r["source"] == "versions/1907.04415v1.json"]
-    assert entry["status"] == "verified"
+    entries = {r["source"]: r for r in report["records"]}
+    (entry, published) = entries["batch.jsonl:3"], entries["versions/1907.04415v1.json"]
+    assert entry["status"] == published["status"] == "verified"
     assert [w["check"] for w in entry["warnings"]] == ["duplicate"]
-    assert archive[f"pith/{_suffix(dup)}.json"] == lines[2]  # the first in input order
+    assert "versions/1907.04415v1.json, which is published" in entry["warnings"][0]["message"]
+    assert published["warnings"] == []
+    # Same content: the bytes with the smaller SHA-256 are published, not the first read.
+    pretty = _input("versions/1907.04415v1.json")
+    assert hashlib.sha256(pretty).hexdigest() < hashlib.sha256(lines[2]).hexdigest()
+    assert archive[f"pith/{_suffix(dup)}.json"] == pretty
     assert report["summary"] == {
         "total": 12,
         "verified": 10,

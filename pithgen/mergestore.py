@@ -1,0 +1,219 @@
+"""The merge stage's store: verdicts in an on-disk SQLite table, read back as streams.
+
+:mod:`pithgen.merge` applies its rules to this store with SQL queries; this module owns
+its schema, how a :class:`Verdict` is stored (:func:`dump_verdict`, :func:`load_verdict`,
+every field by name), and :class:`MergeResult`, through which the later stages read it.
+
+Two tables: ``verdicts``, one row per input document in input order (``idx``), with the
+columns the rules query (``ok`` = verified and identified, so taking part in the merge;
+``published`` = chosen by the publication rule), and ``findings``, at most one merge
+finding (``conflict``, ``duplicate`` or ``superseded``) per document, joined to its verdict
+when it is read back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pithgen.checks import bounded
+from pithgen.model import Check, Source, Verdict
+
+_SCHEMA = """
+CREATE TABLE verdicts (
+    idx INTEGER PRIMARY KEY, ok INTEGER NOT NULL, kind TEXT, pith TEXT, suffix TEXT,
+    canonical TEXT, digest TEXT, raw TEXT, updated TEXT, key_id TEXT,
+    path TEXT NOT NULL, line INTEGER, arxiv TEXT, version INTEGER, data TEXT NOT NULL,
+    published INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE findings (
+    idx INTEGER PRIMARY KEY, name TEXT NOT NULL, outcome TEXT NOT NULL, message TEXT NOT NULL
+);
+"""
+_INSERT = """INSERT INTO verdicts (idx, ok, kind, pith, suffix, canonical, digest, raw,
+             updated, key_id, path, line, arxiv, version, data)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_READ = """SELECT v.data, f.name, f.outcome, f.message
+           FROM verdicts v LEFT JOIN findings f ON f.idx = v.idx"""
+
+
+def compact(verdict: Verdict) -> Verdict:
+    """Keep only what a report needs: failures, warnings and not-checkable notes."""
+    return replace(verdict, checks=tuple(c for c in verdict.checks if c.outcome != "ok"))
+
+
+def dump_verdict(verdict: Verdict) -> str:
+    """A verdict as the store keeps it: every field, by name (:func:`load_verdict`)."""
+    return json.dumps(
+        {
+            "path": verdict.source.path,
+            "line": verdict.source.line,
+            "kind": verdict.kind,
+            "checks": [[c.check, c.outcome, c.message] for c in verdict.checks],
+            "pith_number": verdict.pith_number,
+            "arxiv_id": verdict.arxiv_id,
+            "version": verdict.version,
+            "doc_digest": verdict.doc_digest,
+            "raw_sha256": verdict.raw_sha256,
+            "key_id": verdict.key_id,
+            "canonical_sha256": verdict.canonical_sha256,
+            "updated_at": verdict.updated_at,
+        },
+        ensure_ascii=False,
+    )
+
+
+def load_verdict(data: str) -> Verdict:
+    """The verdict :func:`dump_verdict` stored."""
+    stored = json.loads(data)
+    return Verdict(
+        Source(stored["path"], stored["line"]),
+        stored["kind"],
+        tuple(Check(c, o, m) for c, o, m in stored["checks"]),
+        pith_number=stored["pith_number"],
+        arxiv_id=stored["arxiv_id"],
+        version=stored["version"],
+        doc_digest=stored["doc_digest"],
+        raw_sha256=stored["raw_sha256"],
+        key_id=stored["key_id"],
+        canonical_sha256=stored["canonical_sha256"],
+        updated_at=stored["updated_at"],
+    )
+
+
+def _read(data: str, name: str | None, outcome: Any, message: str | None) -> Verdict:
+    """A stored verdict with the merge's finding about it, if any."""
+    verdict = load_verdict(data)
+    if name is None or message is None:
+        return verdict
+    return verdict.with_check(Check(name, outcome, bounded(message)))
+
+
+def open_store(
+    on_disk: bool, directory: Path | None = None
+) -> tuple[sqlite3.Connection, str | None]:
+    """A new, empty store: a temporary file in ``directory`` (or in memory)."""
+    path = None
+    if on_disk:
+        fd, path = tempfile.mkstemp(prefix="pithgen-merge-", suffix=".sqlite3", dir=directory)
+        os.close(fd)
+    db = sqlite3.connect(path or ":memory:")
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA cache_size = -8192")  # 8 MiB page cache, whatever the archive size
+    db.execute("PRAGMA temp_store = FILE")
+    db.executescript(_SCHEMA)
+    return db, path
+
+
+def add_verdicts(db: sqlite3.Connection, verdicts: Iterable[Verdict], *, keep_checks: bool) -> None:
+    """Store ``verdicts`` (streamed) in input order; checks that passed are dropped unless
+    ``keep_checks``."""
+    rows = (
+        (
+            idx,
+            int(v.ok and v.pith_number is not None and v.kind is not None),
+            v.kind,
+            v.pith_number,
+            v.suffix,
+            v.canonical_sha256,
+            v.doc_digest,
+            v.raw_sha256,
+            v.updated_at,
+            v.key_id,
+            v.source.path,
+            v.source.line,
+            v.arxiv_id,
+            v.version,
+            dump_verdict(v if keep_checks else compact(v)),
+        )
+        for idx, v in enumerate(verdicts)
+    )
+    db.executemany(_INSERT, rows)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """One published document, as pass 2 of a build meets it again (by input position)."""
+
+    index: int
+    verdict: Verdict
+    has_record: bool
+    has_bundle: bool
+
+
+class MergeResult:
+    """The merged verdicts of an archive, stored on disk; read them back as streams."""
+
+    def __init__(self, db: sqlite3.Connection, path: str | None) -> None:
+        self._db = db
+        self._path = path
+        row = db.execute("SELECT count(*), coalesce(sum(ok), 0) FROM verdicts").fetchone()
+        self.total: int = row[0]
+        self.verified: int = row[1]
+        self.failed: int = self.total - self.verified
+        self.warnings: int = (
+            sum(
+                sum(1 for c in load_verdict(d).checks if c.outcome == "warning")
+                for (d,) in db.execute("SELECT data FROM verdicts WHERE data LIKE '%\"warning\"%'")
+            )
+            + db.execute("SELECT count(*) FROM findings WHERE outcome = 'warning'").fetchone()[0]
+        )
+        self.published_count: int = db.execute(
+            "SELECT count(DISTINCT pith) FROM verdicts WHERE published = 1"
+        ).fetchone()[0]
+
+    def iter_verdicts(self, *, failed_first: bool = False) -> Iterator[Verdict]:
+        """Every verdict with the merge's finding, in input order (failed ones first, each
+        group in input order)."""
+        order = "v.ok, v.idx" if failed_first else "v.idx"
+        for row in self._db.execute(f"{_READ} ORDER BY {order}"):
+            yield _read(*row)
+
+    def iter_chosen(self) -> Iterator[Chosen]:
+        """The published documents in input order, with what else their number has."""
+        query = """
+            SELECT v.idx, v.data,
+                   EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
+                          AND w.kind = 'record'),
+                   EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
+                          AND w.kind = 'bundle')
+            FROM verdicts v WHERE v.published = 1 ORDER BY v.idx
+        """
+        for idx, data, has_record, has_bundle in self._db.execute(query):
+            yield Chosen(idx, load_verdict(data), bool(has_record), bool(has_bundle))
+
+    def versions_of(self, arxiv_id: str) -> list[tuple[int, str]]:
+        """``(version, suffix)`` of every published record of one paper, by version."""
+        query = """SELECT DISTINCT version, suffix FROM verdicts
+                   WHERE published = 1 AND arxiv = ? ORDER BY version, suffix"""
+        return [(int(v), str(s)) for v, s in self._db.execute(query, (arxiv_id,))]
+
+    def shared_shorts(self) -> frozenset[str]:
+        """8-character short numbers that more than one published record has."""
+        query = """SELECT substr(suffix, 1, 8) FROM verdicts WHERE published = 1
+                   GROUP BY substr(suffix, 1, 8) HAVING count(DISTINCT pith) > 1"""
+        return frozenset(short for (short,) in self._db.execute(query))
+
+    def close(self) -> None:
+        self._db.close()
+        if self._path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._path)
+            self._path = None
+
+    def __enter__(self) -> MergeResult:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
