@@ -1,0 +1,74 @@
+"""Work spread over processes gives exactly what one process gives (pithgen.parallel, and
+the stages that use it)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from mergeviews import verdicts_of
+from sitehelpers import ARCHIVE_FIXTURE, mint_archive
+
+from pithgen.errors import UsageError
+from pithgen.keys import KeyRing
+from pithgen.parallel import Workers, batched, check_jobs, default_jobs
+from pithgen.pipeline import verify_paths
+
+_offset: list[int] = []
+
+
+def _setup(offset: int) -> None:
+    _offset[:] = [offset]
+
+
+def _slow_square(batch: list[int]) -> list[int]:
+    # later batches finish first: results must still come back in batch order
+    time.sleep(0.02 * (5 - batch[0] % 5))
+    return [x * x + _offset[0] for x in batch]
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_results_come_back_in_batch_order_whatever_finishes_first(jobs: int) -> None:
+    with Workers(jobs, _slow_square, _setup, (7,)) as workers:
+        out = [y for batch in workers.map(batched(range(40), 3)) for y in batch]
+    assert out == [x * x + 7 for x in range(40)]
+
+
+def _boom(batch: list[int]) -> list[int]:
+    raise RuntimeError(f"batch {batch}")
+
+
+def test_a_failing_worker_raises_in_the_caller() -> None:
+    with pytest.raises(RuntimeError, match="batch"), Workers(2, _boom, _setup, (0,)) as w:
+        list(w.map(batched(range(10), 2)))
+
+
+def test_batches_respect_count_and_weight() -> None:
+    assert list(batched(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    sizes = [5, 5, 5, 1, 9]
+    assert list(batched(sizes, 10, weight=lambda n: n, limit=10)) == [[5, 5], [5, 1, 9]]
+    assert list(batched([], 3)) == []
+
+
+def test_jobs_are_checked() -> None:
+    assert check_jobs(None) == default_jobs() >= 1
+    assert check_jobs(3) == 3
+    for bad in (0, -1, 100_000):
+        with pytest.raises(UsageError, match="--jobs"):
+            check_jobs(bad)
+
+
+def test_verification_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
+    archive = mint_archive(tmp_path / "minted", total_docs=120)
+    # add the golden archive's failing, duplicated and bundled documents too
+    shutil.copytree(ARCHIVE_FIXTURE / "records", archive.records / "golden")
+    keys = KeyRing.build(
+        [archive.key_file, *sorted((ARCHIVE_FIXTURE / "keys").glob("*.json"))],
+        default_keys=False,
+    )
+    results = [verdicts_of(verify_paths([archive.records], keys, jobs=j)) for j in (1, 2, 4)]
+    assert len(results[0]) > 120
+    assert any(not v.ok for v in results[0])
+    assert results[0] == results[1] == results[2]
