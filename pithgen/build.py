@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pithgen.cache.store import open_cache
+from pithgen.cache.verdicts import VerdictCache
 from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.errors import UsageError
@@ -27,6 +29,7 @@ from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
 from pithgen.load import LoadOptions, discover
 from pithgen.merge import MergeResult
+from pithgen.parallel import check_jobs
 from pithgen.pipeline import Progress, Total, verify_files
 from pithgen.publish import publish_records
 from pithgen.render import Renderer, SiteInfo
@@ -74,12 +77,21 @@ def build_site(
         )
     if total is not None:
         total(2 * sum(f.size for f in files))
+    jobs = check_jobs(config.jobs)
     writer = SiteWriter(config.out)
+    cache = open_cache(config.cache_dir) if config.use_cache else None
     try:
         # Checks that passed are kept (on disk) for the record pages, so pass 2 need not
         # verify again: it only proves that each document is still byte for byte the same.
         result = verify_files(
-            files, keys, options, progress, keep_checks=True, directory=writer.scratch
+            files,
+            keys,
+            options,
+            progress,
+            keep_checks=True,
+            directory=writer.scratch,
+            jobs=jobs,
+            cache=VerdictCache(cache, keys) if cache is not None else None,
         )
         if result.failed and not config.keep_going:
             writer.abort()
@@ -97,4 +109,7 @@ def build_site(
     except BaseException:
         writer.abort()
         raise
+    finally:
+        if cache is not None:
+            cache.close()
     return BuildOutcome(result, True, writer.files, writer.bytes, clock() - started, notes)

@@ -4,22 +4,26 @@ messages and documented exit codes."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pithgen import __version__
 from pithgen.build import BuildOutcome, build_site
+from pithgen.cache.store import remove_cache
 from pithgen.clierrors import PithgenGroup, interrupts
 from pithgen.config import BuildConfig, load_config
 from pithgen.errors import EXIT_OK, EXIT_VERIFICATION_FAILED, PithgenError
 from pithgen.keys import KeyRing, SigningKey, check_key_id, load_signing_key, write_key_pair
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
+from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_paths
 from pithgen.report import human_lines, json_chunks, summary
 from pithgen.scaffold import scaffold
@@ -28,10 +32,14 @@ from pithgen.serve import serve as serve_site
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=int,
+    default=None,
+    help="Worker processes (default: every core, or [build] jobs). The output is the same "
+    "for any number.",
+)
 trust_key_option = click.option(
     "--trust-key",
     "trust_keys",
@@ -112,15 +120,22 @@ def main(verbose: bool) -> None:
 @trust_key_option
 @click.option("--no-default-keys", is_flag=True, help="Do not trust Pith's built-in key.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@jobs_option
 def verify(
-    paths: tuple[Path, ...], trust_keys: tuple[Path, ...], no_default_keys: bool, as_json: bool
+    paths: tuple[Path, ...],
+    trust_keys: tuple[Path, ...],
+    no_default_keys: bool,
+    as_json: bool,
+    jobs: int | None,
 ) -> None:
     """Verify every record document, bundle and JSONL line under PATHS (exit status 0 when
     all verified, 1 when any failed)."""
     keys = _trusted_keys(trust_keys, not no_default_keys)
     progress = _Progress("verifying")
     try:
-        result = verify_paths(list(paths), keys, progress=progress.step, total=progress.total)
+        result = verify_paths(
+            list(paths), keys, progress=progress.step, total=progress.total, jobs=check_jobs(jobs)
+        )
     finally:
         progress.close()
     with result:
@@ -223,71 +238,98 @@ def mint(
     click.echo(f"minted {doc['pith_number']} into {out_file}")
 
 
-def build_options(func: Callable[P, R]) -> Callable[P, R]:
-    """The options ``build`` and ``serve`` share (their parameters are spelled out in both
-    signatures, so that mypy checks each value from the command line to the config)."""
-    options = [
-        click.option(
-            "--records",
-            type=click.Path(path_type=Path, file_okay=False),
-            help="Folder of records (default: records/, or [build] records).",
-        ),
-        click.option(
-            "--out",
-            type=click.Path(path_type=Path, file_okay=False),
-            help="Output folder (default: site/, or [build] out).",
-        ),
-        click.option(
-            "--base-url", help="Public URL of the site, for canonical links, sitemap, feed."
-        ),
-        trust_key_option,
-        click.option(
-            "--no-default-keys",
-            "no_default_keys",
-            is_flag=True,
-            default=None,
-            help="Do not trust Pith's built-in key.",
-        ),
-        click.option(
-            "--keep-going",
-            is_flag=True,
-            default=None,
-            help="Publish the verified records even if some failed (listed in the report).",
-        ),
-        click.option("--title", help="Site title."),
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Configuration file (default: ./pithgen.toml when present).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+@dataclass(frozen=True)
+class BuildFlags:
+    """The options ``build`` and ``serve`` share, as given (``None``: not given)."""
+
+    records: Path | None
+    out: Path | None
+    base_url: str | None
+    trust_keys: tuple[Path, ...]
+    no_default_keys: bool | None
+    keep_going: bool | None
+    title: str | None
+    config_file: Path | None
+    jobs: int | None
+    cache_dir: Path | None
+    no_cache: bool | None
+
+    def config(self) -> BuildConfig:
+        """``pithgen.toml`` (or ``--config``) with the flags that were given winning."""
+        return load_config(self.config_file, cwd=Path.cwd()).with_overrides(
+            records=self.records,
+            out=self.out,
+            base_url=self.base_url,
+            title=self.title,
+            trust_keys=self.trust_keys,
+            default_keys=None if self.no_default_keys is None else not self.no_default_keys,
+            keep_going=self.keep_going,
+            jobs=None if self.jobs is None else check_jobs(self.jobs),
+            cache=self.cache_dir,
+            use_cache=None if self.no_cache is None else not self.no_cache,
+        )
 
 
-def _build_config(
-    *,
-    records: Path | None,
-    out: Path | None,
-    base_url: str | None,
-    trust_keys: tuple[Path, ...],
-    no_default_keys: bool | None,
-    keep_going: bool | None,
-    title: str | None,
-    config_file: Path | None,
-) -> BuildConfig:
-    """``pithgen.toml`` (or ``--config``) with the flags that were given winning."""
-    return load_config(config_file, cwd=Path.cwd()).with_overrides(
-        records=records,
-        out=out,
-        base_url=base_url,
-        title=title,
-        trust_keys=trust_keys,
-        default_keys=None if no_default_keys is None else not no_default_keys,
-        keep_going=keep_going,
-    )
+_BUILD_OPTIONS = [
+    click.option(
+        "--records",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder of records (default: records/, or [build] records).",
+    ),
+    click.option(
+        "--out",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Output folder (default: site/, or [build] out).",
+    ),
+    click.option("--base-url", help="Public URL of the site, for canonical links, sitemap, feed."),
+    trust_key_option,
+    click.option(
+        "--no-default-keys",
+        "no_default_keys",
+        is_flag=True,
+        default=None,
+        help="Do not trust Pith's built-in key.",
+    ),
+    click.option(
+        "--keep-going",
+        is_flag=True,
+        default=None,
+        help="Publish the verified records even if some failed (listed in the report).",
+    ),
+    click.option("--title", help="Site title."),
+    click.option(
+        "--config",
+        "config_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Configuration file (default: ./pithgen.toml when present).",
+    ),
+    jobs_option,
+    click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Build cache folder (default: .pithgen-cache beside the output, or [build] cache).",
+    ),
+    click.option(
+        "--no-cache",
+        is_flag=True,
+        default=None,
+        help="Neither read nor write the build cache (verify and render everything).",
+    ),
+]
+
+
+def build_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Add the options ``build`` and ``serve`` share; the command gets them as one
+    :class:`BuildFlags` (its first parameter)."""
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> None:
+        names = [f.name for f in fields(BuildFlags)]
+        func(BuildFlags(**{name: kwargs.pop(name) for name in names}), **kwargs)
+
+    for option in reversed(_BUILD_OPTIONS):
+        command = option(command)
+    return command
 
 
 def _run_build(config: BuildConfig) -> bool:
@@ -304,31 +346,13 @@ def _run_build(config: BuildConfig) -> bool:
 
 @main.command()
 @build_options
-def build(
-    records: Path | None,
-    out: Path | None,
-    base_url: str | None,
-    trust_keys: tuple[Path, ...],
-    no_default_keys: bool | None,
-    keep_going: bool | None,
-    title: str | None,
-    config_file: Path | None,
-) -> None:
+def build(flags: BuildFlags) -> None:
     """Verify every record and build the static mirror.
 
     Exit status: 0 site written, 1 a record failed (the old site is left as it was;
     use --keep-going to publish the verified ones), 2 usage or I/O error.
     """
-    config = _build_config(
-        records=records,
-        out=out,
-        base_url=base_url,
-        trust_keys=trust_keys,
-        no_default_keys=no_default_keys,
-        keep_going=keep_going,
-        title=title,
-        config_file=config_file,
-    )
+    config = flags.config()
     sys.exit(EXIT_OK if _run_build(config) else EXIT_VERIFICATION_FAILED)
 
 
@@ -342,34 +366,13 @@ def build(
     show_default=True,
     help="Rebuild when records, templates, keys or the configuration change.",
 )
-def serve(
-    records: Path | None,
-    out: Path | None,
-    base_url: str | None,
-    trust_keys: tuple[Path, ...],
-    no_default_keys: bool | None,
-    keep_going: bool | None,
-    title: str | None,
-    config_file: Path | None,
-    host: str,
-    port: int,
-    watch: bool,
-) -> None:
+def serve(flags: BuildFlags, host: str, port: int, watch: bool) -> None:
     """Build the site, serve it over HTTP and rebuild it when its inputs change.
 
     A build or rebuild that fails verification keeps the last good site and says why.
     Ctrl-C stops the server (exit status 0).
     """
-    config = _build_config(
-        records=records,
-        out=out,
-        base_url=base_url,
-        trust_keys=trust_keys,
-        no_default_keys=no_default_keys,
-        keep_going=keep_going,
-        title=title,
-        config_file=config_file,
-    )
+    config = flags.config()
     if not _run_build(config) and not config.out.is_dir():
         sys.exit(EXIT_VERIFICATION_FAILED)
 
@@ -388,9 +391,27 @@ def serve(
             watch=watch,
             rebuild=rebuild,
             announce=lambda text: click.echo(text, err=True),
-            config_file=config_file,
+            config_file=flags.config_file,
             stop=stop,
         )
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file (default: ./pithgen.toml when present).",
+)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output folder.")
+@click.option(
+    "--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Build cache folder."
+)
+def clean(config_file: Path | None, out: Path | None, cache_dir: Path | None) -> None:
+    """Remove the build cache (the next build verifies and renders everything again)."""
+    config = load_config(config_file, cwd=Path.cwd()).with_overrides(out=out, cache=cache_dir)
+    removed = remove_cache(config.cache_dir)
+    click.echo(f"removed the build cache {config.cache_dir}" if removed else "no build cache")
 
 
 @main.command()

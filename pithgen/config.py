@@ -15,6 +15,8 @@
     default_keys = true
     keep_going = false
     templates = "templates"
+    jobs = 4                      # worker processes (default: every core)
+    cache = ".pithgen-cache"      # the build cache (default: beside the output folder)
 
 Relative paths in the file are relative to the file's folder. A file with problems is
 refused with one :class:`ConfigError` listing every problem (one per line, each naming
@@ -33,11 +35,14 @@ from urllib.parse import urlsplit
 from pithgen.errors import ConfigError
 
 CONFIG_NAME = "pithgen.toml"
+CACHE_NAME = ".pithgen-cache"
 DEFAULT_TITLE = "Pith mirror"
 PAGE_SIZES = range(10, 10_001)
 KNOWN_KEYS: Mapping[str, frozenset[str]] = {
     "site": frozenset({"title", "base_url", "description", "page_size"}),
-    "build": frozenset({"records", "out", "trust_keys", "default_keys", "keep_going", "templates"}),
+    "build": frozenset(
+        {"records", "out", "trust_keys", "default_keys", "keep_going", "templates", "jobs", "cache"}
+    ),
 }
 
 
@@ -53,7 +58,17 @@ class BuildConfig:
     default_keys: bool = True
     keep_going: bool = False
     templates: Path | None = None
+    #: Worker processes; ``None``: every core (see :mod:`pithgen.parallel`).
+    jobs: int | None = None
+    #: The build cache folder; ``None``: ``.pithgen-cache`` beside the output folder.
+    cache: Path | None = None
+    use_cache: bool = True
     origin: str = "defaults"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where the build cache lives."""
+        return self.cache if self.cache is not None else self.out.parent / CACHE_NAME
 
     def with_overrides(
         self,
@@ -65,6 +80,9 @@ class BuildConfig:
         trust_keys: Sequence[Path] = (),
         default_keys: bool | None = None,
         keep_going: bool | None = None,
+        jobs: int | None = None,
+        cache: Path | None = None,
+        use_cache: bool | None = None,
     ) -> BuildConfig:
         """Flags win over the file; ``None`` means 'not given on the command line'.
         Trusted keys add up: the file's, then the command line's."""
@@ -79,6 +97,9 @@ class BuildConfig:
             trust_keys=self.trust_keys + tuple(trust_keys),
             default_keys=self.default_keys if default_keys is None else default_keys,
             keep_going=self.keep_going if keep_going is None else keep_going,
+            jobs=self.jobs if jobs is None else jobs,
+            cache=self.cache if cache is None else cache,
+            use_cache=self.use_cache if use_cache is None else use_cache,
         )
 
 
@@ -227,6 +248,11 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
     trust_keys = build.strings("trust_keys")
     default_keys, keep_going = build.flag("default_keys"), build.flag("keep_going")
     templates = build.string("templates")
+    jobs = build.integer("jobs")
+    if jobs is not None and not 1 <= jobs <= 256:
+        build.problem("jobs", f"expected 1..256, found {jobs}")
+        jobs = None
+    cache = build.string("cache")
     if problems:
         raise ConfigError(_joined(problems), where=str(path))
     base = path.parent
@@ -244,5 +270,7 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         templates=(base / templates)
         if templates
         else (default_templates if default_templates.is_dir() else None),
+        jobs=jobs,
+        cache=base / cache if cache else None,
         origin=str(path),
     )

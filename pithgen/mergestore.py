@@ -104,7 +104,9 @@ def open_store(
     if on_disk:
         fd, path = tempfile.mkstemp(prefix="pithgen-merge-", suffix=".sqlite3", dir=directory)
         os.close(fd)
-    db = sqlite3.connect(path or ":memory:")
+    # check_same_thread=False: the garbage collector may close a forgotten store from
+    # another thread (a process pool runs threads); no two threads ever use one at once.
+    db = sqlite3.connect(path or ":memory:", check_same_thread=False)
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
     db.execute("PRAGMA cache_size = -8192")  # 8 MiB page cache, whatever the archive size

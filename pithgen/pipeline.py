@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from pithgen.cache.verdicts import VerdictCache
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover, parse, read_file
@@ -59,23 +60,53 @@ def verify_files(
     keep_checks: bool = False,
     directory: Path | None = None,
     jobs: int = 1,
+    cache: VerdictCache | None = None,
 ) -> MergeResult:
     """Stages load -> verify -> merge over discovered files, ``jobs`` processes verifying.
+
+    With a ``cache``, a document whose exact bytes were verified before (under the same
+    keys and pithgen version) gets its stored verdict; new verdicts are stored.
 
     ``keep_checks`` keeps the checks that passed (a build's record pages show them);
     ``directory`` is where the merge stage keeps its store."""
 
-    def documents() -> Iterator[RawDoc | LoadedDoc]:
+    def documents() -> Iterator[tuple[RawDoc | LoadedDoc, Verdict | None]]:
         for item in files:
             for doc in read_file(item, options):
                 if progress is not None:
                     progress(len(doc.raw))
-                yield doc
+                hit = cache.get(doc.raw, doc.source) if cache and isinstance(doc, RawDoc) else None
+                yield doc, hit
 
-    batches = batched(documents(), BATCH_DOCS, weight=lambda d: len(d.raw))
+    def verdicts(workers: Workers[list[RawDoc | LoadedDoc], list[Verdict]]) -> Iterator[Verdict]:
+        batches = batched(documents(), BATCH_DOCS, weight=lambda d: len(d[0].raw))
+        pending: list[list[tuple[RawDoc | LoadedDoc, Verdict | None]]] = []
+
+        def work() -> Iterator[list[RawDoc | LoadedDoc]]:
+            for batch in batches:
+                pending.append(batch)
+                yield [doc for doc, hit in batch if hit is None]
+
+        for computed in workers.map(work()):
+            batch = pending.pop(0)
+            fresh = iter(computed)
+            new: list[tuple[bytes, Verdict]] = []
+            for doc, hit in batch:
+                if hit is not None:
+                    yield hit
+                    continue
+                verdict = next(fresh)
+                if isinstance(doc, RawDoc):
+                    new.append((doc.raw, verdict))
+                yield verdict
+            if cache is not None and new:
+                cache.put(new)
+
     with Workers(jobs, _verify_batch, _verify_setup, (keys, options)) as workers:
-        verdicts = (v for batch in workers.map(batches) for v in batch)
-        return merge(verdicts, keep_checks=keep_checks, directory=directory)
+        result = merge(verdicts(workers), keep_checks=keep_checks, directory=directory)
+    if cache is not None:
+        cache.commit()
+    return result
 
 
 # --- in the worker processes -----------------------------------------------------------

@@ -12,7 +12,7 @@ SCAFFOLD = {
     "records/seed-record-4FP6Z27B.json": "records/seed-record-4FP6Z27B.json",
     ".github/workflows/pages.yml": "workflows/pages.yml",
 }
-GITIGNORE = "site/\n"
+GITIGNORE = "site/\n.pithgen-cache/\n"
 
 
 def scaffold(target: Path) -> list[Path]:

@@ -42,8 +42,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def hidden_leftovers(folder: Path) -> list[str]:
-    """Staging, work, old-site and lock files a build creates beside its output folder."""
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+    """Staging, work, old-site and lock files a build creates beside its output folder
+    (the build cache, which is meant to stay, aside)."""
+    return sorted(
+        p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != ".pithgen-cache"
+    )
 
 
 @pytest.fixture
@@ -263,7 +266,12 @@ def test_an_interrupted_build_leaves_the_old_site_and_nothing_else(
     assert stdout == ""
     assert snapshot(old_site) == before
     assert hidden_leftovers(tmp_path) == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys", "records", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".pithgen-cache",
+        "keys",
+        "records",
+        "site",
+    ]
 
 
 # --- the documentation -------------------------------------------------------------------

@@ -438,4 +438,4 @@ def test_an_input_changed_between_the_two_passes_stops_the_build(tmp_path: Path)
     with pytest.raises(OutputError, match="the input changed while the site was being built"):
         build_site(BuildConfig(records=records, out=out), progress=progress, total=total)
     assert not out.exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["records"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".pithgen-cache", "records"]

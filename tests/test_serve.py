@@ -197,7 +197,7 @@ def test_output_folder_inside_the_watched_records_folder_rebuilds_once(tmp_path:
         assert _built(server) == 2, server.seen
         status, body = server.get("pith/4FP6Z27B6DFNJRYZBSXH3XON27/")
         assert status == 200 and b"pith:2018:4FP6Z27B6DFNJRYZBSXH3XON27" in body
-    assert sorted(p.name for p in folder.iterdir()) == ["a.json", "site"]
+    assert sorted(p.name for p in folder.iterdir()) == [".pithgen-cache", "a.json", "site"]
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,7 @@ def test_rebuilding_over_an_existing_site_and_the_python_api_agree(archive, tmp_
     build_minted(archive, tmp_path / "api", title="Determinism mirror")
     c = tree(tmp_path / "api")
     assert a == c, first_difference(a, c, ("cli", "api"))
-    assert sorted(os.listdir(folder)) == ["pithgen.toml", "records", "site"]
+    assert sorted(os.listdir(folder)) == [".pithgen-cache", "pithgen.toml", "records", "site"]
 
 
 def test_the_location_of_a_trusted_key_file_does_not_change_the_site(archive, tmp_path) -> None:
