@@ -26,6 +26,8 @@ its table and key), so that a user fixes them all in one go.
 from __future__ import annotations
 
 import datetime
+import ipaddress
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -103,22 +105,106 @@ class BuildConfig:
         )
 
 
+_URL_TEXT = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no space
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@-]*")  # RFC 3986 pchar, unescaped
+
+
+def _host_problem(host: str) -> str | None:
+    """What is wrong with the host of a URL (lowercase, without port), or None."""
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return f"{host!r} is not an IPv6 address"
+        return None
+    name = host[:-1] if host.endswith(".") else host
+    if name.replace(".", "").isdigit():
+        try:
+            ipaddress.IPv4Address(name)
+        except ValueError:
+            return f"{host!r} is not an IPv4 address"
+        return None
+    if len(name) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in name.split(".")):
+        return (
+            f"{host!r} is not a host name (labels of 1 to 63 letters, digits or '-', "
+            "separated by '.'; an international name in its xn-- form)"
+        )
+    return None
+
+
+def _host_and_port(netloc: str) -> tuple[str, str | None]:
+    """``host:port`` (or ``[v6]:port``) split; the port is None when there is no ':'."""
+    if netloc.startswith("["):
+        end = netloc.find("]") + 1
+        if end == 0:
+            return netloc, None  # an unclosed '[': _host_problem says what is wrong
+        host, rest = netloc[:end], netloc[end:]
+        return host, (rest[1:] if rest.startswith(":") else (rest or None))
+    host, colon, port = netloc.partition(":")
+    return host, (port if colon else None)
+
+
 def base_url_problem(url: str) -> str | None:
-    """What is wrong with ``url`` as the site's public URL, or None."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return f"expected an absolute http(s) URL, found {url!r}"
-    if parts.query or parts.fragment:
+    """What is wrong with ``url`` as the site's public URL, or None.
+
+    The base URL is written into every page, the 404 page's root-relative links and
+    script, the sitemap, the feed and the manifest, so it must be exactly an ``http(s)``
+    URL of a real host: no user name (``user@``), a port from 1 to 65535 if any, no
+    query or fragment, and a path without empty (``//``), ``.`` or ``..`` segments and
+    without characters that would need escaping (a path starting with ``//`` would make
+    the 404 page load its script from another host)."""
+    if not _URL_TEXT.fullmatch(url):
+        return (
+            "expected a URL of printable ASCII characters (no spaces, no control or "
+            f"non-ASCII characters; an international host in its xn-- form), found {url!r}"
+        )
+    if "\\" in url:
+        return f"expected a URL without backslashes, found {url!r}"
+    scheme, sep, _ = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return f"expected an absolute http(s) URL (http://HOST/ or https://HOST/), found {url!r}"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed '[' of an IPv6 host
+        return f"expected a URL, found {url!r} ({exc})"
+    if "?" in url or "#" in url:
         return f"expected a URL without query or fragment, found {url!r}"
+    if "@" in parts.netloc:
+        return f"expected a URL without a user name or password (user@), found {url!r}"
+    host, port = _host_and_port(parts.netloc)
+    if not host:
+        return f"expected a URL with a host, found {url!r}"
+    problem = _host_problem(host.lower())
+    if problem is not None:
+        return f"expected a URL with a valid host: {problem}, in {url!r}"
+    if port is not None and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        return f"expected a port from 1 to 65535 after the host, found {port!r} in {url!r}"
+    if parts.path and not parts.path.startswith("/"):
+        return f"expected the path to start with '/', found {url!r}"
+    segments = parts.path.split("/")[1:]
+    if any(s == "" for s in segments[:-1]):
+        return f"expected a path without empty segments ('//'), found {url!r}"
+    if any(s in (".", "..") for s in segments):
+        return f"expected a path without '.' or '..' segments, found {url!r}"
+    bad = sorted({c for s in segments for c in s if not _PATH_SEGMENT.fullmatch(c)})
+    if bad:
+        return (
+            f"expected a path of letters, digits and -._~!$&'()*+,;=:@ (no percent-escapes), "
+            f"found {''.join(bad)!r} in {url!r}"
+        )
     return None
 
 
 def normalise_base_url(url: str, where: str) -> str:
-    """``url`` with a trailing slash; :class:`ConfigError` naming ``where`` if unusable."""
+    """``url`` with its scheme and host in lowercase and a trailing slash;
+    :class:`ConfigError` naming ``where`` and what is wrong if unusable."""
     problem = base_url_problem(url)
     if problem is not None:
         raise ConfigError(f"base URL: {problem}", where=where)
-    return url if url.endswith("/") else url + "/"
+    parts = urlsplit(url)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
 
 
 def describe(value: object) -> str:

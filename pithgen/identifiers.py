@@ -17,6 +17,9 @@ Rules (shared with the JavaScript):
   lowercase (old-style archive names are lowercase; new ids are digits), Pith suffixes come
   out uppercase.
 * A version is ``v`` followed by 1 to 6 digits without a leading zero (``v0`` is invalid).
+* An old-style id's archive is one of :data:`OLD_ARCHIVES`, the fixed list of arXiv's
+  archives from before April 2007 (``hep-th/9901001``; ``foo/9901001`` is no id), so that
+  an id is case-unambiguous and can never spell a reserved file name.
 * Old-style ids with a subject class (``math.GT/0309136``) are normalised to the canonical
   record form without it (``math/0309136``).
 * URLs: ``arxiv.org/{abs,pdf,html}/ID``, ``doi.org/DOI``, ``dx.doi.org/DOI``, and any
@@ -37,8 +40,12 @@ from typing import Literal
 from pithgen.canonical import SUFFIX_LEN
 
 __all__ = [
+    "ARXIV_NEW",
     "ARXIV_NEW_RE",
+    "ARXIV_OLD",
     "ARXIV_OLD_RE",
+    "OLD_ARCHIVE",
+    "OLD_ARCHIVES",
     "PITH_SUFFIX_LEN",
     "WHITESPACE",
     "Query",
@@ -51,11 +58,57 @@ __all__ = [
 #: New-style arXiv id without version: ``YYMM.NNNN`` (0704-1412) or ``YYMM.NNNNN`` (1501-).
 #: Both lengths are accepted for any month; MM must be 01-12.  ``\Z`` (not ``$``) so that
 #: ``.match()`` never accepts a trailing newline.
-ARXIV_NEW_RE = re.compile(r"^[0-9]{2}(?:0[1-9]|1[0-2])\.[0-9]{4,5}\Z")
+ARXIV_NEW = r"[0-9]{2}(?:0[1-9]|1[0-2])\.[0-9]{4,5}"
+ARXIV_NEW_RE = re.compile(rf"^{ARXIV_NEW}\Z")
 
-#: Old-style arXiv id without version, canonical form: ``archive/YYMMNNN`` with a lowercase
-#: archive (``hep-th``, ``astro-ph``, ``math``, ...) and no subject class.
-ARXIV_OLD_RE = re.compile(r"^[a-z]+(?:-[a-z]+)?/[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{3}\Z")
+#: arXiv's archives of old-style ids (1991 to March 2007), the only ones there will ever be:
+#: the archives of arXiv's taxonomy (info.arxiv.org/help/arxiv_identifier.html, the
+#: ``ARCHIVES`` of arXiv's own arxiv-base taxonomy) that began before the April 2007 scheme
+#: change, so not ``econ``, ``eess``, ``q-fin``, ``stat`` (nor the ``test`` archive).
+#: ``templates/assets/pithgen.js`` holds the same list (``OLD_ARCHIVES``; a test compares).
+OLD_ARCHIVES = (
+    "acc-phys",
+    "adap-org",
+    "alg-geom",
+    "ao-sci",
+    "astro-ph",
+    "atom-ph",
+    "bayes-an",
+    "chao-dyn",
+    "chem-ph",
+    "cmp-lg",
+    "comp-gas",
+    "cond-mat",
+    "cs",
+    "dg-ga",
+    "funct-an",
+    "gr-qc",
+    "hep-ex",
+    "hep-lat",
+    "hep-ph",
+    "hep-th",
+    "math",
+    "math-ph",
+    "mtrl-th",
+    "nlin",
+    "nucl-ex",
+    "nucl-th",
+    "patt-sol",
+    "physics",
+    "plasm-ph",
+    "q-alg",
+    "q-bio",
+    "quant-ph",
+    "solv-int",
+    "supr-con",
+)
+#: One of :data:`OLD_ARCHIVES`, as a regular expression (names are letters and ``-``).
+OLD_ARCHIVE = "(?:" + "|".join(OLD_ARCHIVES) + ")"
+
+#: Old-style arXiv id without version, canonical form: ``archive/YYMMNNN`` with one of
+#: :data:`OLD_ARCHIVES` (``hep-th``, ``astro-ph``, ``math``, ...) and no subject class.
+ARXIV_OLD = OLD_ARCHIVE + r"/[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{3}"
+ARXIV_OLD_RE = re.compile(rf"^{ARXIV_OLD}\Z")
 
 PITH_SUFFIX_LEN = SUFFIX_LEN
 #: Shortest prefix accepted after ``pith:`` and without it.
@@ -72,7 +125,7 @@ QueryKind = Literal["pith", "arxiv", "none"]
 
 _VERSION = r"(?:v([1-9][0-9]{0,5}))?"
 _NEW_WITH_VERSION = re.compile(r"([0-9]{4}\.[0-9]{4,5})" + _VERSION)
-_OLD_WITH_VERSION = re.compile(r"([a-z]+(?:-[a-z]+)?)(?:\.[a-z]{2})?/([0-9]{7})" + _VERSION)
+_OLD_WITH_VERSION = re.compile(rf"({OLD_ARCHIVE})(?:\.[a-z]{{2}})?/([0-9]{{7}})" + _VERSION)
 _ARXIV_URL = re.compile(
     r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/([^?#]*)(?:[?#].*)?"
 )

@@ -38,6 +38,7 @@ from pithgen import ed25519
 from pithgen.canonical import b32_26
 from pithgen.errors import KeyFileError
 from pithgen.keysecrets import secret_fields
+from pithgen.layout import reserved_name
 from pithgen.strictjson import JSONDefect, parse_document
 
 DEFAULT_KEY_ID = "pith-v1-2026-05"
@@ -65,12 +66,21 @@ def check_key_id(key_id: str, where: str | None) -> None:
     """The one rule for a key id, applied wherever one enters pithgen (``keys generate
     --key-id``, the key file ``mint`` signs with, key documents trusted by ``verify``,
     ``build`` and ``serve``): 1 to 128 letters, digits, '.', '_' or '-', starting with a
-    letter or digit, because it names a file. Raises :class:`KeyFileError` naming
+    letter or digit, not ending with '.', and no name Windows reserves for a device
+    (``con``, ``NUL.json``, ``com1``...), because it names files (``KEY_ID.json``, and
+    ``keys/KEY_ID.json`` in a site copied anywhere). Raises :class:`KeyFileError` naming
     ``where``."""
-    if not KEY_ID_RE.fullmatch(key_id):
+    if not KEY_ID_RE.fullmatch(key_id) or key_id.endswith("."):
         raise KeyFileError(
             f"key id {key_id!r} cannot name a file: expected 1 to 128 letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit",
+            "'.', '_' or '-', starting with a letter or digit and not ending with '.'",
+            where=where,
+        )
+    if reserved_name(key_id):
+        raise KeyFileError(
+            f"key id {key_id!r} cannot name a file: {key_id.split('.', 1)[0]!r} is a device "
+            "name on Windows (con, prn, aux, nul, com1-com9, lpt1-lpt9, in any case and "
+            "with any extension)",
             where=where,
         )
 
@@ -240,14 +250,25 @@ def builtin_keys() -> list[TrustedKey]:
 
 
 class KeyRing:
-    """The keys a run trusts, by ``key_id``. Two different keys under one id are refused."""
+    """The keys a run trusts, by ``key_id``. Two different keys under one id are refused,
+    and so are two ids that differ only in case (``keys/Reg.json`` and ``keys/reg.json``
+    would be one file on a case-insensitive file system)."""
 
     def __init__(self, keys: Iterable[TrustedKey] = ()) -> None:
         self._keys: dict[str, TrustedKey] = {}
+        self._folded: dict[str, TrustedKey] = {}  # by casefold()ed key id
         for key in keys:
             self.add(key)
 
     def add(self, key: TrustedKey) -> None:
+        other = self._folded.get(key.key_id.casefold())
+        if other is not None and other.key_id != key.key_id:
+            raise KeyFileError(
+                f"key id {key.key_id!r} differs only in case from the trusted key id "
+                f"{other.key_id!r} (from {other.origin}); their key documents would be "
+                "one file on a case-insensitive file system: rename one",
+                where=key.origin,
+            )
         known = self._keys.get(key.key_id)
         if known is not None and known.raw != key.raw:
             raise KeyFileError(
@@ -257,6 +278,7 @@ class KeyRing:
             )
         if known is None:
             self._keys[key.key_id] = key
+            self._folded[key.key_id.casefold()] = key
 
     def get(self, key_id: str) -> TrustedKey | None:
         return self._keys.get(key_id)

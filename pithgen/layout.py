@@ -10,6 +10,34 @@ Paths are site-relative, use ``/``, never start with ``/`` and name a file (a fo
 is the file's path without ``index.html``: :func:`folder_url`). Values built into a path
 (suffixes, arXiv ids, categories, key ids) must already have passed their grammar; the
 write stage checks every path again before it touches the disk.
+
+Portable output
+---------------
+A site is also read offline from copies on case-insensitive (macOS) and Windows file
+systems, where ``a`` and ``A`` name one file and ``con``, ``nul``, ``com1``... (with any
+extension: ``CON.json``) name devices. Checking every written path against every other one
+would take memory that grows with the site, so portability is built into the grammars
+instead, and only what no grammar fixes is checked at write time:
+
+* Every placeholder of a path pattern has a *case-fixed* grammar, one in which two
+  different values never differ only in case: suffixes, short numbers and shard prefixes
+  are uppercase base32; arXiv ids are digits or one of arXiv's old-style archives, a fixed
+  lowercase list (:data:`pithgen.identifiers.OLD_ARCHIVES`); categories have a lowercase
+  archive and a subject class of exactly two uppercase letters (``cs.LG``) or of three or
+  more lowercase characters (``cond-mat.stat-mech``), as arXiv spells them; years,
+  versions, page and block numbers are digits; hash shards lowercase hex. None of these
+  grammars can spell a reserved device name (the one category archive that could, e.g.
+  ``con``, is refused by :func:`pithgen.structure.valid_category`).
+* Key ids are the one placeholder of mixed case (``keys/{key_id}.json``): a key id may not
+  be a reserved name (:func:`pithgen.keys.check_key_id`) and a key ring refuses two that
+  differ only in case.
+* The write stage checks again (:mod:`pithgen.write`, :mod:`pithgen.portable`): no segment
+  is a reserved name (:func:`reserved_name`) or ends in ``.`` (Windows drops it); a path
+  under a folder whose names come from case-fixed grammars must match them exactly; every
+  other path (the root files, assets, key documents: a few dozen) is compared, folded, with
+  the others, so two outputs that differ only in case are an error, never a broken copy.
+  ``tests/test_portable.py`` checks with random values of every grammar that distinct
+  values always give paths that stay distinct after ``casefold()``.
 """
 
 from __future__ import annotations
@@ -182,3 +210,18 @@ def js_layout() -> dict[str, str]:
         "searchDocBlock": SEARCH_DOC_BLOCK,
         "shardScript": "{name}.js",
     }
+
+
+#: Names Windows reserves for devices, in any case and with any extension (``NUL.txt`` and
+#: ``nul.tar.gz`` are ``NUL`` too): Microsoft's "Naming Files, Paths, and Namespaces" lists
+#: CON, PRN, AUX, NUL, COM1-COM9, COM¹-COM³, LPT1-LPT9 and LPT¹-LPT³.
+RESERVED_NAMES = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"{port}{digit}" for port in ("com", "lpt") for digit in "123456789\u00b9\u00b2\u00b3"}
+)
+
+
+def reserved_name(segment: str) -> bool:
+    """Whether a path segment names a Windows device: its part before the first ``.``,
+    without trailing spaces, is a :data:`RESERVED_NAMES` name in any case."""
+    return segment.split(".", 1)[0].rstrip(" ").casefold() in RESERVED_NAMES

@@ -27,7 +27,7 @@ from pithgen.errors import UsageError
 from pithgen.identifiers import is_arxiv_id
 from pithgen.keys import SigningKey
 from pithgen.strictjson import JSONDefect, parse_document
-from pithgen.structure import CATEGORY_RE, valid_timestamp
+from pithgen.structure import CATEGORY_EXPECTED, valid_category, valid_timestamp
 
 EXCERPT_CHARS = 600
 SIGNED_AT_FORMAT = "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
@@ -110,10 +110,8 @@ class Paper:
                 f"found {self.submitted_at!r}"
             )
         for category in (self.primary_cat, *self.cross_cats):
-            if not CATEGORY_RE.fullmatch(category):
-                raise UsageError(
-                    f"category: expected an arXiv category such as cs.LG, found {category!r}"
-                )
+            if not valid_category(category):
+                raise UsageError(f"category: expected {CATEGORY_EXPECTED}, found {category!r}")
 
 
 def canonical_record_for(paper: Paper) -> dict[str, Any]:

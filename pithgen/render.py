@@ -62,6 +62,15 @@ class SiteInfo:
         return None if self.base_url is None else self.base_url + relpath
 
 
+def root_path(base_url: str) -> str:
+    """The root-relative path of the site root (``/mirror/``) from its base URL: always
+    one leading ``/``, never ``//``, which a browser reads as another host
+    (``//evil.example/assets/…``). The configuration refuses such base URLs; this holds
+    whatever the base URL."""
+    path = urlsplit(base_url).path.lstrip("/")
+    return "/" + (path if not path or path.endswith("/") else path + "/")
+
+
 MAX_AUTHORS = 100  # in meta tags, JSON-LD and BibTeX; the page shows the text as given
 _TEX_DANGER = re.compile(
     r"\\(input|include|openin|openout|write|read|immediate|catcode|def|edef|gdef|xdef|"
@@ -177,7 +186,7 @@ class Renderer:
         root-relative (the base URL's path, e.g. ``/mirror/``) when the base URL is known;
         relative to the site root otherwise. Its script hands a missing identifier path
         (``pith/…``, ``arxiv/…``, ``doi/…``) to the resolver."""
-        root = urlsplit(self.site.base_url).path if self.site.base_url else ""
+        root = root_path(self.site.base_url) if self.site.base_url else ""
         return self._render("404.html", layout.NOT_FOUND, root=root, canonical_url=None)
 
     def record_page(
@@ -310,4 +319,4 @@ class Renderer:
         return self._render(template, relpath, **context)
 
 
-__all__ = ["Renderer", "SiteInfo", "bibtex_field"]
+__all__ = ["Renderer", "SiteInfo", "bibtex_field", "root_path"]

@@ -10,13 +10,19 @@ from typing import Any
 from pithgen.canonical import HEX64_RE
 from pithgen.checks import Checks, shown, type_name
 from pithgen.identifiers import is_arxiv_id
+from pithgen.layout import reserved_name
 
 SUBMITTED_AT_RE = re.compile(
     r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
 )
-# arXiv category names (PITHGEN RULE: every real record's categories match): cs.LG,
-# astro-ph.CO, hep-th, physics.hist-ph, cond-mat.stat-mech, q-bio.PE, math.AG, ...
-CATEGORY_RE = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?")
+#: arXiv category names, spelled as arXiv spells them (PITHGEN RULE; every category of
+#: arXiv's taxonomy and of every real record matches): a lowercase archive (``hep-th``,
+#: ``astro-ph``), optionally a subject class that is either exactly two uppercase letters
+#: (``cs.LG``, ``astro-ph.CO``, ``math.GT``) or three or more lowercase characters
+#: (``cond-mat.stat-mech``, ``physics.optics``, ``physics.ao-ph``). The grammar is
+#: case-unambiguous: two different categories never differ only in case, so their
+#: ``browse/category/{name}/`` folders stay apart on a case-insensitive file system.
+CATEGORY_RE = re.compile(r"[a-z]+(?:-[a-z]+)?(?:\.(?:[A-Z]{2}|(?=[a-z-]{3})[a-z]+(?:-[a-z]+)?))?")
 METADATA_FIELDS = (
     "abstract_canon_sha256",
     "cross_cats_sorted",
@@ -28,6 +34,20 @@ METADATA_FIELDS = (
 
 
 MAX_VERSION = 999_999
+
+
+def valid_category(text: str) -> bool:
+    """``text`` is a category by :data:`CATEGORY_RE` whose archive is no reserved device
+    name (a ``con`` or ``nul.GT`` category would name a folder Windows cannot hold)."""
+    return bool(CATEGORY_RE.fullmatch(text)) and not reserved_name(text)
+
+
+#: How a category is described in messages.
+CATEGORY_EXPECTED = (
+    "an arXiv category such as cs.LG, astro-ph.CO or cond-mat.stat-mech (a lowercase "
+    "archive; a subject class of two uppercase letters or of three or more lowercase "
+    "characters; no reserved device name such as con or nul)"
+)
 
 
 def valid_timestamp(text: str) -> bool:
@@ -126,19 +146,19 @@ def check_canonical_record(record: Any, out: Checks) -> bool:
             f"{type_name(meta['license'])}",
         )
     primary, cross = meta["primary_cat"], meta["cross_cats_sorted"]
-    if not isinstance(primary, str) or not CATEGORY_RE.fullmatch(primary):
+    if not isinstance(primary, str) or not valid_category(primary):
         out.fail(
             "metadata",
-            "canonical_record.metadata.primary_cat: expected an arXiv category such as "
-            f"cs.LG or astro-ph.CO, found {shown(primary)}",
+            f"canonical_record.metadata.primary_cat: expected {CATEGORY_EXPECTED}, "
+            f"found {shown(primary)}",
         )
     if not isinstance(cross, list) or not all(
-        isinstance(c, str) and CATEGORY_RE.fullmatch(c) for c in cross
+        isinstance(c, str) and valid_category(c) for c in cross
     ):
         out.fail(
             "metadata",
             "canonical_record.metadata.cross_cats_sorted: expected a list of "
-            f"categories, found {shown(cross)}",
+            f"categories, each {CATEGORY_EXPECTED}; found {shown(cross)}",
         )
     elif cross != sorted(cross) or len(set(cross)) != len(cross) or primary in cross:
         out.fail(

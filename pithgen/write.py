@@ -5,26 +5,34 @@ place (in one atomic exchange where the system has one, else two renames), then 
 the old site, so an interrupted or failed build never leaves a half-written site and a
 refused build leaves the old one exactly as it was.
 Every path is checked: relative, no ``..``, no empty or hidden components except the few
-the site layout needs (``.well-known``, ``.nojekyll``).
+the site layout needs (``.well-known``, ``.nojekyll``), no segment a Windows device name
+or ending in ``.``, and no two paths that differ only in case (:mod:`pithgen.portable`).
+
+The folders beside the output (staging, work, old) and its lock are
+:mod:`pithgen.beside`'s: they are found again by their exact names, so a build never
+takes another output's folders for its leftovers. Before the swap the staging folder
+must still be the one this writer created and hold exactly what it wrote
+(:mod:`pithgen.stagecheck`); otherwise the old site stays.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import json
 import os
 import re
 import shutil
-import tempfile
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
-from pithgen import layout
+from pithgen import layout, stagecheck
+from pithgen.beside import identity, lock_beside, lock_path, new_beside, remove_stale
 from pithgen.errors import OutputError, UsageError
+from pithgen.portable import CaseGuard
 
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _ALLOWED_DOT = {".well-known", ".nojekyll"}
@@ -32,13 +40,21 @@ DIR_CACHE = 4096
 
 
 def safe_relpath(relpath: str) -> str:
-    """Validate a site-relative path built from record data; raise OutputError if unsafe."""
+    """Validate a site-relative path built from record data; raise OutputError if unsafe
+    or not portable (a segment that names a Windows device, ``nul`` or ``CON.json``, or
+    ends in ``.``, which Windows drops)."""
     parts = relpath.split("/")
     for part in parts:
         if part in _ALLOWED_DOT:
             continue
         if not _SEGMENT_RE.fullmatch(part) or part in (".", "..") or ".." in part:
             raise OutputError(f"refusing unsafe output path {relpath!r} (segment {part!r})")
+        if layout.reserved_name(part) or part.endswith("."):
+            raise OutputError(
+                f"refusing output path {relpath!r}: segment {part!r} cannot name a file on "
+                "Windows (a device name such as con, nul, com1, with any extension, or a "
+                "name ending in '.')"
+            )
     return relpath
 
 
@@ -67,39 +83,6 @@ def exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def _lock_beside(target: Path) -> IO[bytes]:
-    """Hold ``.{name}.pithgen.lock`` beside the output folder for the whole build, so two
-    builds never write the same site at once (the second one is refused)."""
-    path = _lock_path(target)
-    lock = open(path, "ab")  # noqa: SIM115 - held until the build ends
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        # The file is removed when a build ends: holding a lock on a removed file is
-        # holding nothing, so the path must still name the file that is locked.
-        if os.fstat(lock.fileno()).st_ino != os.stat(path).st_ino:
-            raise OSError("lock file replaced")
-    except OSError:
-        lock.close()
-        raise OutputError(
-            "another pithgen build is writing this site right now; try again when it is done",
-            where=str(target),
-        ) from None
-    return lock
-
-
-def _lock_path(target: Path) -> Path:
-    return target.parent / f".{target.name}.pithgen.lock"
-
-
-def _remove_stale(target: Path) -> None:
-    """Staging and old folders left beside the output by a build that was killed (only
-    ever removed while holding the lock, so never another build's)."""
-    for prefix in (f".{target.name}.pithgen-", f".{target.name}.old-"):
-        for leftover in target.parent.glob(prefix + "*"):
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
-
-
 class SiteWriter:
     """Writes a site into a staging folder next to ``target`` and swaps it in atomically."""
 
@@ -108,16 +91,20 @@ class SiteWriter:
         parent = self.target.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            self._lock = _lock_beside(self.target)
-            _remove_stale(self.target)
-            self.staging = Path(
-                tempfile.mkdtemp(prefix=f".{self.target.name}.pithgen-", dir=parent)
-            )
+            self._lock = lock_beside(self.target)
+            remove_stale(self.target)
+            self.staging = new_beside(self.target, "stage", create=True)
+            self._identity = identity(self.staging)
         except OSError as exc:
             raise OutputError(f"cannot create a staging folder: {exc}", where=str(parent)) from None
         self._scratch: Path | None = None
         # Folders known to exist: bounded, so memory does not grow with the site.
         self._dirs: OrderedDict[str, None] = OrderedDict()
+        self._case = CaseGuard()
+        # What was written, for the proof before the swap (stagecheck): a count and a
+        # digest in memory, and a journal on disk only read if the proof fails.
+        self._tally = stagecheck.Tally()
+        self._journal: IO[str] | None = None
         self.files = 0
         self.bytes = 0
 
@@ -126,11 +113,7 @@ class SiteWriter:
         """A work folder beside the output (for the stages' temporary stores), removed with
         the staging folder, and by the next build if this one is killed."""
         if self._scratch is None:
-            self._scratch = Path(
-                tempfile.mkdtemp(
-                    prefix=f".{self.target.name}.pithgen-work-", dir=self.target.parent
-                )
-            )
+            self._scratch = new_beside(self.target, "work", create=True)
         return self._scratch
 
     def write(self, relpath: str, data: bytes) -> None:
@@ -139,9 +122,10 @@ class SiteWriter:
     def write_chunks(self, relpath: str, chunks: Iterable[bytes]) -> None:
         """Write one file from a stream of byte chunks (never all in memory at once)."""
         safe_relpath(relpath)
+        self._case.check(relpath)
         folder, _, _ = relpath.rpartition("/")
         if folder and folder not in self._dirs:
-            (self.staging / folder).mkdir(parents=True, exist_ok=True)
+            self._make_folders(folder)
             self._dirs[folder] = None
             if len(self._dirs) > DIR_CACHE:
                 self._dirs.popitem(last=False)
@@ -150,18 +134,102 @@ class SiteWriter:
             fh = open(path, "xb")  # noqa: SIM115 - 'x': two outputs must never share a path
         except FileExistsError:
             raise OutputError(f"two outputs claim the same path {relpath!r}") from None
+        except FileNotFoundError:
+            raise self._vanished(relpath) from None
+        size = 0
         with fh:
             for chunk in chunks:
                 fh.write(chunk)
-                self.bytes += len(chunk)
+                size += len(chunk)
+        self.bytes += size
         self.files += 1
+        self._record(relpath, size)
+
+    def _make_folders(self, folder: str) -> None:
+        """Create ``folder`` and the folders above it inside the staging folder, but
+        never the staging folder itself: if it is gone, the build stops."""
+        cut = 0
+        while cut >= 0:
+            cut = folder.find("/", cut + 1)
+            above = folder if cut < 0 else folder[:cut]
+            try:
+                os.mkdir(self.staging / above)
+            except FileExistsError:
+                continue
+            except FileNotFoundError:
+                raise self._vanished(folder) from None
+            self._record(above, None)
+
+    def _record(self, relpath: str, size: int | None) -> None:
+        self._tally.add(relpath, size)
+        if self._journal is None:
+            self._journal = open(  # noqa: SIM115 - closed by _release
+                self.scratch / "written.journal", "w", encoding="utf-8", newline="\n"
+            )
+        self._journal.write(stagecheck.entry_key(relpath, size) + "\n")
+
+    def _vanished(self, relpath: str) -> OutputError:
+        return OutputError(
+            f"cannot write {relpath!r}: the staging folder {self.staging} or a folder in it "
+            "was removed while the site was being written (by another program?); the "
+            "existing site was left as it was",
+            where=str(self.target),
+        )
+
+    def prove_staging(self) -> None:
+        """Raise :class:`OutputError` unless the staging folder is still the folder this
+        writer created and holds exactly the files (paths and sizes) and folders it wrote:
+        nothing missing, nothing added, nothing truncated."""
+        if self._journal is not None:
+            self._journal.flush()
+        found: stagecheck.Tally | None = None
+        unreadable: OSError | None = None
+        try:
+            if identity(self.staging) == self._identity:
+                found = stagecheck.tally(stagecheck.walk(self.staging))
+        except OSError as exc:
+            unreadable = exc
+        if found == self._tally:
+            return
+        if found is None:
+            detail = (
+                f"it changed while it was read: {unreadable}"
+                if unreadable is not None
+                else "it was removed or replaced"
+            )
+        else:
+            missing: list[str] = []
+            extra: list[str] = []
+            if self._journal is not None:
+                with contextlib.suppress(OSError, sqlite3.Error):  # the counts still say it
+                    missing, extra = stagecheck.differences(
+                        self.scratch / "written.journal", self.staging, self.scratch
+                    )
+            detail = (
+                f"expected {self._tally.count} files and folders, found {found.count}"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; not written by this build: {', '.join(extra)}" if extra else "")
+            )
+        raise OutputError(
+            f"refusing to publish: the staging folder {self.staging} does not hold what "
+            f"this build wrote ({detail}); the existing site was left as it was",
+            where=str(self.target),
+        )
 
     def write_text(self, relpath: str, text: str) -> None:
         self.write(relpath, text.encode("utf-8"))
 
     def commit(self) -> None:
-        """Swap the staged site into place."""
-        os.chmod(self.staging, 0o755)
+        """Prove the staging folder (:meth:`prove_staging`) and swap it into place. (What
+        another program might do between the proof and the swap, a moment, is not
+        covered; a build holds the lock of its output, and other outputs' builds never
+        touch its folders.)"""
+        try:
+            self.prove_staging()
+            os.chmod(self.staging, 0o755)
+        except (OSError, OutputError):
+            self.abort()
+            raise
         old = None
         if self.target.exists() or self.target.is_symlink():
             if not self.target.is_dir() or self.target.is_symlink():
@@ -174,8 +242,7 @@ class SiteWriter:
                 shutil.rmtree(self.staging, ignore_errors=True)
                 self._release()
                 return
-            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old-", dir=self.target.parent))
-            old.rmdir()
+            old = new_beside(self.target, "old", create=False)
             os.rename(self.target, old)
         try:
             os.rename(self.staging, self.target)
@@ -195,12 +262,15 @@ class SiteWriter:
         self._release()
 
     def _release(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
         if not self._lock.closed:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(_lock_path(self.target))
+                os.unlink(lock_path(self.target))
             self._lock.close()  # closing the file drops the lock
 
 

@@ -187,7 +187,8 @@ def test_every_command_refuses_a_key_id_that_cannot_name_a_file(
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines() == [
         f"pithgen: error: {where}: key id 'my key' cannot name a file: expected 1 to 128 "
-        "letters, digits, '.', '_' or '-', starting with a letter or digit"
+        "letters, digits, '.', '_' or '-', starting with a letter or digit and not ending "
+        "with '.'"
     ]
     assert not (tmp_path / "new").exists() and not (tmp_path / "o.jsonl").exists()
     assert not out.exists()
@@ -207,6 +208,12 @@ def test_every_command_refuses_a_key_id_that_cannot_name_a_file(
         ("a/b", False),
         ("café", False),
         ("", False),
+        ("key.", False),
+        ("CON", False),
+        ("nul.json", False),
+        ("Lpt1", False),
+        ("console", True),
+        ("com10", True),
     ],
 )
 def test_the_key_id_rule(tmp_path: Path, key_id: str, accepted: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from pithgen.build import build_site
 from pithgen.cli import main
 from pithgen.config import BuildConfig, load_config, normalise_base_url
 from pithgen.errors import ConfigError
+from pithgen.render import Renderer, SiteInfo
+from pithgen.theme import make_env
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = FIXTURES / "seed-record-4FP6Z27B.json"
@@ -439,3 +442,147 @@ def test_an_input_changed_between_the_two_passes_stops_the_build(tmp_path: Path)
         build_site(BuildConfig(records=records, out=out), progress=progress, total=total)
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".pithgen-cache", "records"]
+
+
+# --- the base URL ---------------------------------------------------------------------------
+
+EXPLOIT = "https://example.org//evil.example/"
+
+
+def test_a_protocol_relative_base_path_is_refused_on_the_command_line(tmp_path: Path) -> None:
+    """``//evil.example/`` as the base path would make the 404 page load its script from
+    another host (``<script src="//evil.example/assets/pithgen.js">``)."""
+    records = _records_with_seed(tmp_path / "records")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(
+        main, ["build", "--records", str(records), "--out", str(out), "--base-url", EXPLOIT]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "pithgen: error: --base-url: base URL: expected a path without empty segments "
+        f"('//'), found '{EXPLOIT}'\n"
+    )
+    assert not out.exists()
+
+
+def test_a_protocol_relative_base_path_is_refused_in_pithgen_toml(tmp_path: Path) -> None:
+    cfg = write(tmp_path / "pithgen.toml", f'[site]\nbase_url = "{EXPLOIT}"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg, cwd=tmp_path)
+    assert str(info.value) == (
+        f"{cfg}: [site] base_url: expected a path without empty segments ('//'), found '{EXPLOIT}'"
+    )
+    _records_with_seed(tmp_path / "records")
+    result = CliRunner().invoke(main, ["build", "--config", str(cfg)])
+    assert result.exit_code == 2
+    assert "[site] base_url: expected a path without empty segments" in result.stderr
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "normalised"),
+    [
+        ("https://example.org", "https://example.org/"),
+        ("https://example.org/mirror", "https://example.org/mirror/"),
+        ("http://localhost:8000", "http://localhost:8000/"),
+        ("HTTPS://Example.ORG/Pith/", "https://example.org/Pith/"),
+        ("https://user.github.io/repo-name/", "https://user.github.io/repo-name/"),
+        ("https://example.org/~me/a_b/c.d/", "https://example.org/~me/a_b/c.d/"),
+        ("http://127.0.0.1:8080/x", "http://127.0.0.1:8080/x/"),
+        ("http://[::1]:8000/", "http://[::1]:8000/"),
+        ("https://xn--bcher-kva.example/", "https://xn--bcher-kva.example/"),
+        ("https://example.org./m/", "https://example.org./m/"),
+    ],
+)
+def test_good_base_urls(url: str, normalised: str) -> None:
+    assert normalise_base_url(url, "--base-url") == normalised
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        (EXPLOIT, "without empty segments ('//')"),
+        ("https://example.org/a//b/", "without empty segments ('//')"),
+        ("https://example.org/a/../b/", "without '.' or '..' segments"),
+        ("https://example.org/./", "without '.' or '..' segments"),
+        ("https://example.org/a%2F/", "no percent-escapes"),
+        ('https://example.org/a"b/', "found '\"'"),
+        ("https://example.org/<x>/", "found '<>'"),
+        ("https://example.org/a{b}/", "found '{}'"),
+        ("https://evil.example@example.org/", "without a user name or password"),
+        ("https://user:pw@example.org/", "without a user name or password"),
+        ("https:///evil.example/", "with a host"),
+        ("https://", "with a host"),
+        ("https://:443/", "with a host"),
+        ("https://example.org:0/", "a port from 1 to 65535"),
+        ("https://example.org:65536/", "a port from 1 to 65535"),
+        ("https://example.org:/", "a port from 1 to 65535"),
+        ("https://example.org:8x/", "a port from 1 to 65535"),
+        ("https://exa mple.org/", "printable ASCII"),
+        ("https://example.org/\tx/", "printable ASCII"),
+        ("https://example.org/\u00e9/", "printable ASCII"),
+        ("https://example.org/a\\b/", "without backslashes"),
+        ("https:\\\\evil.example/", "without backslashes"),
+        ("https://exa_mple.org/", "is not a host name"),
+        ("https://-example.org/", "is not a host name"),
+        ("https://example..org/", "is not a host name"),
+        ("https://999.1.1.1/", "is not an IPv4 address"),
+        ("http://[::g]/", "does not appear to be an IPv4 or IPv6 address"),
+        ("http://[::1/", "expected a URL"),
+        ("//evil.example/", "expected an absolute http(s) URL"),
+        ("javascript://x/", "expected an absolute http(s) URL"),
+        ("ftp://example.org/", "expected an absolute http(s) URL"),
+        ("https:example.org/", "expected an absolute http(s) URL"),
+        ("example.org", "expected an absolute http(s) URL"),
+        ("https://example.org/?", "without query or fragment"),
+        ("https://example.org/#top", "without query or fragment"),
+    ],
+)
+def test_bad_base_urls_are_refused_naming_the_value_and_the_problem(
+    url: str, fragment: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        normalise_base_url(url, "--base-url")
+    message = str(info.value)
+    assert message.startswith("--base-url: base URL: expected ")
+    assert fragment in message
+    assert repr(url) in message
+
+
+def test_the_404_page_loads_nothing_from_another_host(tmp_path: Path) -> None:
+    """Every href, src and action of a built 404 page is relative or root-relative with
+    exactly one leading '/' (only the footer links to pith.science)."""
+    records = _records_with_seed(tmp_path / "records")
+    build_site(
+        BuildConfig(records=records, out=tmp_path / "site", base_url="https://example.org/m/")
+    )
+    page = (tmp_path / "site" / "404.html").read_text(encoding="utf-8")
+    links = re.findall(r'\b(?:href|src|action)="([^"]*)"', page)
+    assert len(links) > 5
+    for link in links:
+        if link == "https://pith.science/":
+            continue
+        assert link.startswith("/m/") or not link.startswith("/"), link
+        assert not re.match(r"[a-z]+:|//", link), link
+    assert re.search(r'<script src="/m/assets/pithgen\.js"', page)
+    assert 'data-root="/m/"' in page
+
+
+@pytest.mark.parametrize(
+    ("base_url", "root"),
+    [
+        (EXPLOIT, "/evil.example/"),
+        ("https://example.org///x/", "/x/"),
+        ("https://example.org", "/"),
+        ("https://example.org/m", "/m/"),
+    ],
+)
+def test_the_404_root_has_one_leading_slash_whatever_the_base_url(base_url: str, root: str) -> None:
+    """Defence in depth: even a base URL the configuration would refuse never makes the
+    404 page's root protocol-relative."""
+    renderer = Renderer(make_env(None), SiteInfo("T", base_url, "", ()))
+    page = renderer.not_found_page().decode("utf-8")
+    links = re.findall(r'\b(?:href|src|action|data-root)="([^"]*)"', page)
+    assert f'data-root="{root}"' in page
+    assert f'src="{root}assets/pithgen.js"' in page
+    assert not [link for link in links if link.startswith("//")]

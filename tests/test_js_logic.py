@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pithgen.identifiers import parse_query
+from pithgen.identifiers import OLD_ARCHIVES, parse_query
 from pithgen.tokens import fnv1a32, query_tokens, shard_of, tokenize
 
 HERE = Path(__file__).parent
@@ -78,6 +78,10 @@ def test_js_parse_query_matches_fixture_and_python() -> None:
         expected = {k: case[k] for k in ("kind", "value", "version", "prefix")}
         assert js == expected, f"JS parseQuery({case['q']!r})"
         assert dataclasses.asdict(parse_query(case["q"])) == expected
+
+
+def test_js_and_python_hold_the_same_old_style_archive_list() -> None:
+    assert run_harness({"archives": True})["archives"] == list(OLD_ARCHIVES)
 
 
 def test_js_tokenizer_matches_fixture() -> None:

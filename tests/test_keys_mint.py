@@ -257,6 +257,8 @@ def test_minted_record_verifies_under_its_key_only(mint, verify, default_ring, o
         ({"primary_cat": ""}, "expected an arXiv category"),
         ({"primary_cat": "<b>x</b>"}, "expected an arXiv category"),
         ({"cross_cats": ("cs.LG", "no such/cat")}, "expected an arXiv category"),
+        ({"primary_cat": "cs.lg"}, "a subject class of two uppercase letters"),
+        ({"cross_cats": ("cs.LG", "prn")}, "no reserved device name"),
     ],
 )
 def test_mint_validates_inputs(paper, signing_key, overrides, fragment) -> None:

@@ -253,10 +253,14 @@ def test_feed_stays_well_formed_with_control_characters_in_a_title(tmp_path) -> 
     assert (site / f"pith/{doc['pith_number'][-26:]}/index.html").is_file()
 
 
-@pytest.mark.parametrize("category", ["<b>x</b>", "cs LG", "../../etc", "cs.LG/../.."])
+@pytest.mark.parametrize(
+    "category", ["<b>x</b>", "cs LG", "../../etc", "cs.LG/../..", "cs.cr", "con", "nul.GT"]
+)
 def test_a_signed_record_with_an_unusable_category_fails_alone(tmp_path, category) -> None:
-    """A trusted registry signs a category that cannot name a folder: that record fails
-    verification; the rest of the archive is still published (keep_going)."""
+    """A trusted registry signs a category that cannot name a folder (or names one that
+    differs only in case from another category's, ``cs.cr`` beside ``cs.CR``, or a
+    Windows device, ``con``): that record fails verification; the rest of the archive is
+    still published (keep_going)."""
     doc = _mint(arxiv_id="2101.00888")
     doc["canonical_record"]["metadata"]["primary_cat"] = category
     doc["paper"]["primary_cat"] = category

@@ -2,10 +2,11 @@
 //
 // usage: node harness.js INPUT.json
 // INPUT: {"resolve": [query, ...], "tokens": [text, ...], "hash": [[key, nshards], ...],
-//         "layout": true}
+//         "layout": true, "archives": true}
 // prints {"resolve": [{kind, value, version, prefix}, ...],
 //         "tokens": [{tokens, query_tokens}, ...],
-//         "hash": [{fnv1a32, shard}, ...], "layout": {the script's LAYOUT object}}
+//         "hash": [{fnv1a32, shard}, ...], "layout": {the script's LAYOUT object},
+//         "archives": [the script's OLD_ARCHIVES]}
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -25,6 +26,9 @@ if (input.tokens) {
 }
 if (input.layout) {
   out.layout = pithgen.LAYOUT;
+}
+if (input.archives) {
+  out.archives = pithgen.OLD_ARCHIVES;
 }
 if (input.hash) {
   out.hash = input.hash.map(([key, n]) => ({ fnv1a32: pithgen.fnv1a32(key), shard: pithgen.shardOf(key, n) }));

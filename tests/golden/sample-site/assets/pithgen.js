@@ -49,11 +49,23 @@
   var STRIP_RE = new RegExp("^[" + WHITESPACE + "]+|[" + WHITESPACE + "]+$", "g");
   var PRINTABLE_ASCII_RE = /^[\x20-\x7e]+$/;
   var ARXIV_NEW_RE = /^[0-9]{2}(?:0[1-9]|1[0-2])\.[0-9]{4,5}$/;
-  var ARXIV_OLD_RE = /^[a-z]+(?:-[a-z]+)?\/[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{3}$/;
+  /*
+   * arXiv's archives of old-style ids (1991 to March 2007): a fixed list, the same as
+   * OLD_ARCHIVES in pithgen/identifiers.py (tests/test_js_logic.py compares them).
+   */
+  var OLD_ARCHIVES = [
+    "acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-ph", "atom-ph", "bayes-an",
+    "chao-dyn", "chem-ph", "cmp-lg", "comp-gas", "cond-mat", "cs", "dg-ga", "funct-an",
+    "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math", "math-ph", "mtrl-th", "nlin",
+    "nucl-ex", "nucl-th", "patt-sol", "physics", "plasm-ph", "q-alg", "q-bio", "quant-ph",
+    "solv-int", "supr-con",
+  ];
+  var OLD_ARCHIVE = "(?:" + OLD_ARCHIVES.join("|") + ")";
+  var ARXIV_OLD_RE = new RegExp("^" + OLD_ARCHIVE + "\\/[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{3}$");
   var VERSION = "(?:v([1-9][0-9]{0,5}))?";
   var NEW_WITH_VERSION = new RegExp("^([0-9]{4}\\.[0-9]{4,5})" + VERSION + "$");
   var OLD_WITH_VERSION = new RegExp(
-    "^([a-z]+(?:-[a-z]+)?)(?:\\.[a-z]{2})?/([0-9]{7})" + VERSION + "$"
+    "^(" + OLD_ARCHIVE + ")(?:\\.[a-z]{2})?/([0-9]{7})" + VERSION + "$"
   );
   var ARXIV_URL =
     /^(?:https?:\/\/)?(?:www\.|export\.)?arxiv\.org\/(?:abs|pdf|html)\/([^?#]*)(?:[?#].*)?$/;
@@ -792,6 +804,7 @@
 
   var api = {
     parseQuery: parseQuery,
+    OLD_ARCHIVES: OLD_ARCHIVES.slice(),
     parseArxiv: parseArxiv,
     isArxivId: isArxivId,
     formatArxiv: formatArxiv,
