@@ -23,7 +23,7 @@ receipt (docs/events.md "States and reasons").
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -111,39 +111,16 @@ def compute_event_id(event: Mapping[str, Any]) -> str:
     return event_id_of(event_preimage(event))
 
 
-def _envelope_problems(event: Mapping[str, Any]) -> list[str]:
-    """The envelope fields every event must have right (docs/events.md "Envelope")."""
-    out = []
-    required = (
-        ("event_type", "a type name ([a-z][a-z0-9_]{0,63})", g.is_token),
-        ("subject_pith_number", "a Pith Number (pith:YYYY:SUFFIX)", g.is_pith_number),
-        (
-            "event_id",
-            "'sha256:' and 64 lowercase hex characters",
-            lambda v: isinstance(v, str) and EVENT_ID_RE.fullmatch(v) is not None,
-        ),
-        ("created_at", "an RFC 3339 UTC timestamp", g.is_timestamp),
-        ("payload", "an object", lambda v: isinstance(v, dict)),
-    )
-    for name, expected, check in required:
-        if name not in event:
-            out.append(f"{name}: expected {expected}, found nothing")
-        elif not check(event[name]):
-            out.append(f"{name}: expected {expected}, found {described(event[name])}")
-    optional = (
-        ("target", "a token ([a-z][a-z0-9_]{0,63})", g.is_token),
-        ("event_rule", "a string", lambda v: isinstance(v, str)),
-        ("signature_b64", "a string", lambda v: isinstance(v, str)),
-        (
-            "signer",
-            "an object with a string key_id (and a string public_key_fingerprint)",
-            _signer_shape,
-        ),
-    )
-    for name, expected, check in optional:
-        if name in event and not check(event[name]):
-            out.append(f"{name}: expected {expected}, found {described(event[name])}")
-    return out
+def _is_event_id(value: Any) -> bool:
+    return isinstance(value, str) and EVENT_ID_RE.fullmatch(value) is not None
+
+
+def _is_object(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_string(value: Any) -> bool:
+    return isinstance(value, str)
 
 
 def _signer_shape(value: Any) -> bool:
@@ -155,6 +132,41 @@ def _signer_shape(value: Any) -> bool:
         and 0 < len(key_id) <= _KEY_ID_LIMIT
         and (fingerprint is None or isinstance(fingerprint, str))
     )
+
+
+# (field, what it must be, the test): every event has the first five, the others are
+# checked when present (docs/events.md "Envelope").
+_REQUIRED: tuple[tuple[str, str, Callable[[Any], bool]], ...] = (
+    ("event_type", "a type name ([a-z][a-z0-9_]{0,63})", g.is_token),
+    ("subject_pith_number", "a Pith Number (pith:YYYY:SUFFIX)", g.is_pith_number),
+    ("event_id", "'sha256:' and 64 lowercase hex characters", _is_event_id),
+    ("created_at", "an RFC 3339 UTC timestamp", g.is_timestamp),
+    ("payload", "an object", _is_object),
+)
+_OPTIONAL: tuple[tuple[str, str, Callable[[Any], bool]], ...] = (
+    ("target", "a token ([a-z][a-z0-9_]{0,63})", g.is_token),
+    ("event_rule", "a string", _is_string),
+    ("signature_b64", "a string", _is_string),
+    (
+        "signer",
+        "an object with a string key_id (and a string public_key_fingerprint)",
+        _signer_shape,
+    ),
+)
+
+
+def _envelope_problems(event: Mapping[str, Any]) -> list[str]:
+    """The envelope fields every event must have right."""
+    out = []
+    for name, expected, check in _REQUIRED:
+        if name not in event:
+            out.append(f"{name}: expected {expected}, found nothing")
+        elif not check(event[name]):
+            out.append(f"{name}: expected {expected}, found {described(event[name])}")
+    for name, expected, check in _OPTIONAL:
+        if name in event and not check(event[name]):
+            out.append(f"{name}: expected {expected}, found {described(event[name])}")
+    return out
 
 
 def _receipt_check(payload: Mapping[str, Any], keys: KeyRing) -> ReceiptCheck:

@@ -26,6 +26,7 @@ import base64
 import binascii
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from pithgen.canonical import HEX64_RE, PITH_NUMBER_RE
@@ -58,6 +59,11 @@ def timestamp_key(value: Any) -> str | None:
     timestamp, or None when ``value`` is not one (see the module docstring)."""
     if not isinstance(value, str):
         return None
+    return _timestamp_key(value)
+
+
+@lru_cache(maxsize=4096)  # events of one batch often share their times
+def _timestamp_key(value: str) -> str | None:
     m = _TIMESTAMP_RE.fullmatch(value)
     if m is None:
         return None

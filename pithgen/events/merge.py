@@ -145,20 +145,20 @@ class MergedState:
         return sum(1 for e in self.events if e.verdict.state == state)
 
     def state_document(self) -> dict[str, Any]:
+        states = Counter(e.verdict.state for e in self.events)
         reasons = Counter(e.verdict.reason for e in self.events if e.verdict.reason)
+        unknown = sum(1 for e in self.events if e.event_type not in KNOWN_TYPES)
         return {
             "state_type": STATE_TYPE,
             "state_version": DOCUMENT_VERSION,
             "pith_number": self.pith_number,
             "merge_version": MERGE_VERSION,
             "event_count": len(self.events),
-            "valid_event_count": self.count("valid"),
-            "invalid_event_count": self.count("invalid"),
-            "unverifiable_event_count": self.count("unverifiable"),
+            "valid_event_count": states["valid"],
+            "invalid_event_count": states["invalid"],
+            "unverifiable_event_count": states["unverifiable"],
             "equivocation_count": len(self.equivocations),
-            "unknown_type_event_count": sum(
-                1 for e in self.events if e.event_type not in KNOWN_TYPES
-            ),
+            "unknown_type_event_count": unknown,
             "reason_counts": dict(sorted(reasons.items())),
             "equivocations": [e.to_dict() for e in self.equivocations[:EQUIVOCATIONS_LISTED]],
             "current": self.current,
