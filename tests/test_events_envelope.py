@@ -407,3 +407,49 @@ def test_build_event_refuses_what_it_would_call_invalid() -> None:
             key=KEY,
         )
     assert RECORD["pith_number"] == SUBJECT
+
+
+# --- robustness: any JSON is judged, nothing raises ---------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.sampled_from([*sorted(GOOD_PAYLOADS), "peer_review"]), st.data())
+def test_any_json_in_any_field_is_judged_without_raising(event_type: str, data: Any) -> None:
+    base = signed(event_type) if event_type in GOOD_PAYLOADS else signed("citation")
+    event = copy.deepcopy(base)
+    event["event_type"] = event_type
+    payload_fields = [*sorted(event["payload"]), "stamps", "receipt", "extra"]
+    for _ in range(data.draw(st.integers(1, 4))):
+        if isinstance(event.get("payload"), dict) and data.draw(st.booleans()):
+            event["payload"][data.draw(st.sampled_from(payload_fields))] = data.draw(json_values)
+        else:
+            event[data.draw(st.sampled_from(sorted(event)))] = data.draw(json_values)
+    verdict = verdict_of(event)
+    assert verdict.state in ("valid", "invalid", "unverifiable")
+    assert (verdict.reason is None) == (verdict.state == "valid")
+    assert len(verdict.detail) <= 1100
+
+
+def test_the_golden_archive_bundles_have_unverifiable_envelopes_and_valid_receipts(
+    helpers: Any, test_ring: KeyRing
+) -> None:
+    bundles = sorted((helpers.fixtures / "golden-archive" / "records" / "bundles").glob("*.json"))
+    seen = 0
+    for path in bundles:
+        doc = json.loads(path.read_bytes())
+        if doc.get("bundle_type") != "pith_open_graph_bundle":
+            continue
+        for event in doc["events"]:
+            verdict = decide(event, doc["pith_number"], test_ring)
+            assert verdict.state == "unverifiable", (path.name, verdict)
+            if event["event_type"] == "record_created":
+                seen += 1
+                assert verdict.receipt is not None and verdict.receipt.valid
+    assert seen >= 2
