@@ -111,6 +111,14 @@ def test_events_json_lists_every_event_with_its_state_and_reason() -> None:
     )
 
 
+def test_events_json_in_chunks_is_the_canonical_document() -> None:
+    for events in ([], [signed("citation")], [signed("citation"), pith_shaped(), "junk", 7]):
+        merged = merge(SUBJECT, events, RING)
+        chunks = list(merged.events_chunks())
+        assert len(chunks) == len(events) + 2
+        assert b"".join(chunks) == canonical_json(merged.events_document()).encode() + b"\n"
+
+
 def test_current_holds_the_record_from_valid_record_created_events() -> None:
     current = merge(SUBJECT, [signed("record_created")], RING).current
     assert current["canonical_record"] == RECORD["canonical_record"]
