@@ -21,6 +21,7 @@ from pithgen.cache.store import remove_cache
 from pithgen.clierrors import PithgenGroup, interrupts
 from pithgen.config import BuildConfig, load_config
 from pithgen.errors import EXIT_OK, EXIT_VERIFICATION_FAILED, PithgenError
+from pithgen.events.command import event
 from pithgen.keys import KeyRing, SigningKey, check_key_id, load_signing_key, write_key_pair
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
 from pithgen.parallel import check_jobs
@@ -146,6 +147,9 @@ def verify(
             for line in human_lines(result):
                 click.echo(line)
     sys.exit(EXIT_OK if result.failed == 0 else EXIT_VERIFICATION_FAILED)
+
+
+main.add_command(event)
 
 
 @main.group()
