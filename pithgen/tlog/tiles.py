@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from pithgen.errors import LogError
 from pithgen.tlog.merkle import HASH_SIZE, HashTree, leaf_hash, node_hash, tree_hash
@@ -106,9 +107,12 @@ def parse_tile_path(path: str) -> HashTile | EntryBundle:
     level, digits, width_text = match.groups()
     index = int(digits.replace("x", "").replace("/", ""))
     width = int(width_text) if width_text is not None else TILE_WIDTH
-    tile: HashTile | EntryBundle = (
-        EntryBundle(index, width) if level == "entries" else HashTile(int(level), index, width)
-    )
+    try:
+        tile: HashTile | EntryBundle = (
+            EntryBundle(index, width) if level == "entries" else HashTile(int(level), index, width)
+        )
+    except LogError as exc:
+        raise LogError(f"not a tile path: {path!r}: {exc.message}") from None
     if tile.path != path or (width_text is not None and width == TILE_WIDTH):
         raise LogError(f"not the canonical tile path: expected {tile.path!r}, found {path!r}")
     return tile
@@ -171,6 +175,18 @@ def decode_bundle(data: bytes, width: int, where: str) -> list[bytes]:
     if len(entries) != width:
         raise LogError(f"expected {width} entries, found {len(entries)}", where=where)
     return entries
+
+
+def folder_fetch(folder: Path) -> Fetch:
+    """A :data:`Fetch` reading the log's files from a local folder (its prefix)."""
+
+    def fetch(path: str) -> bytes:
+        try:
+            return (folder / path).read_bytes()
+        except FileNotFoundError:
+            raise LogError("missing from the log", where=str(folder / path)) from None
+
+    return fetch
 
 
 def _fetch(fetch: Fetch, path: str) -> bytes:
@@ -362,6 +378,7 @@ __all__ = [
     "encode_bundle",
     "encode_index",
     "extend",
+    "folder_fetch",
     "parse_tile_path",
     "tile_data",
     "tiles_for_size",
