@@ -274,6 +274,16 @@ def test_growing_across_a_level_two_tile() -> None:
     assert files == dict(build(entries(size)).write)
 
 
+def test_extend_refuses_tiles_that_are_not_the_signed_tree() -> None:
+    update = build(entries(700))
+    files = dict(update.write)
+    grown = extend(700, fetch_from(files), entries(3, 700), old_root=update.root)
+    assert grown == extend(700, fetch_from(files), entries(3, 700))
+    files["tile/1/000.p/2"] = files["tile/1/000.p/2"][:32] + bytes(32)
+    with pytest.raises(LogError, match="the log's tiles do not hash to its checkpoint"):
+        extend(700, fetch_from(files), entries(3, 700), old_root=update.root)
+
+
 def test_extend_reads_only_what_it_needs() -> None:
     files = dict(build(entries(1000)).write)
     read: list[str] = []

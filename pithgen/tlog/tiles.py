@@ -277,12 +277,21 @@ class TileUpdate:
     remove: tuple[str, ...]
 
 
-def extend(old_size: int, fetch: Fetch, entries: Sequence[bytes]) -> TileUpdate:
+def extend(
+    old_size: int, fetch: Fetch, entries: Sequence[bytes], old_root: bytes | None = None
+) -> TileUpdate:
     """Append ``entries`` to the log of ``old_size`` entries whose files ``fetch`` reads
     (never called when ``old_size`` is 0). Reads only the old tiles it needs and the old
-    partial entry bundle; the caller checks the old tree beforehand (:func:`verify_tiles`)."""
+    partial entry bundle. With ``old_root`` (the previous checkpoint's), first checks that
+    the old tiles hash to it, so a log is only ever grown from the tree it signed; checking
+    every old file against its entries is :func:`verify_tiles`'s job."""
     new_size = old_size + len(entries)
     old = TileReader(old_size, fetch)
+    if old_root is not None and (found := tree_hash(old_size, old.node)) != old_root:
+        raise LogError(
+            f"the log's tiles do not hash to its checkpoint: expected root {old_root.hex()} "
+            f"for size {old_size}, found {found.hex()}"
+        )
     grown = _Extended(old_size, old.node, [leaf_hash(e) for e in entries])
     had = {t.path for t in tiles_for_size(old_size)} | {b.path for b in bundles_for_size(old_size)}
     write: dict[str, bytes] = {}
