@@ -61,3 +61,9 @@ class InputPathError(PithgenError):
 
 class OutputError(PithgenError):
     """The output directory cannot be written or swapped into place."""
+
+
+class LogError(PithgenError):
+    """A transparency-log file (entry, tile, entry bundle, signed note, checkpoint, proof)
+    is malformed or does not verify: the message says which file, what was expected and
+    what was found (:mod:`pithgen.tlog`)."""
