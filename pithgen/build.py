@@ -100,9 +100,9 @@ def build_site(
             config.title, config.base_url, config.description, tuple(keys), summary(result)
         )
         renderer = Renderer(make_env(config.templates), site)
-        ctx = BuildContext(config, keys, result, renderer, writer, options, progress)
+        ctx = BuildContext(config, keys, result, renderer, writer, options, files, progress)
         with SiteIndex(writer.scratch) as index:
-            publish_records(ctx, files, index)
+            publish_records(ctx, index, jobs)
             index.finish()
             notes = write_sitewide(ctx, index)
         writer.commit()
@@ -112,4 +112,6 @@ def build_site(
     finally:
         if cache is not None:
             cache.close()
-    return BuildOutcome(result, True, writer.files, writer.bytes, clock() - started, notes)
+    return BuildOutcome(
+        result, True, writer.file_count, writer.byte_count, clock() - started, notes
+    )

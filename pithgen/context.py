@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pithgen.config import BuildConfig
 from pithgen.keys import KeyRing
-from pithgen.load import LoadOptions
+from pithgen.load import InputFile, LoadOptions
 from pithgen.merge import MergeResult
 from pithgen.pipeline import Progress
 from pithgen.render import Renderer
@@ -26,6 +26,7 @@ class BuildContext:
     renderer: Renderer
     writer: SiteWriter
     options: LoadOptions
+    files: list[InputFile]
     progress: Progress | None = None
 
     @property

@@ -134,6 +134,13 @@ def search_text(s: Summary, authors: str | None = None) -> str:
     )
 
 
+def index_tokens(s: Summary, authors: str | None = None) -> list[str]:
+    """The search tokens of a record: those of its :func:`search_text`, at most
+    :data:`SEARCH_TEXT_LIMIT` characters of it (a 10 MB authors line cannot flood the
+    index)."""
+    return tokenize(search_text(s, authors)[:SEARCH_TEXT_LIMIT])
+
+
 _SCHEMA = """
 CREATE TABLE summaries (
     rid INTEGER PRIMARY KEY, suffix TEXT NOT NULL UNIQUE, pith TEXT NOT NULL,
@@ -176,9 +183,9 @@ class SiteIndex:
         self.db.executescript(_SCHEMA)
         self.count = 0
 
-    def add(self, summary: Summary, text: str) -> None:
-        """One published record and the text search finds it by (at most
-        :data:`SEARCH_TEXT_LIMIT` characters of it)."""
+    def add(self, summary: Summary, tokens: Iterable[str]) -> None:
+        """One published record and the search tokens it is found by
+        (:func:`index_tokens`)."""
         s = summary
         cursor = self.db.execute(
             f"INSERT INTO summaries ({_COLUMNS}, year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -198,7 +205,7 @@ class SiteIndex:
         rid = cursor.lastrowid
         self.db.executemany(
             "INSERT INTO postings (token, rid) VALUES (?, ?)",
-            ((token, rid) for token in tokenize(text[:SEARCH_TEXT_LIMIT])),
+            ((token, rid) for token in tokens),
         )
         self.count += 1
 

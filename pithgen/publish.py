@@ -1,71 +1,181 @@
-"""Pass 2 of a build: the per-record outputs.
+"""Pass 2 of a build: the per-record outputs, spread over worker processes.
 
-The published documents are read again in input order; each must be byte for byte the
-document pass 1 verified (same source, same SHA-256 of the raw bytes: an input changed
-during the build stops it). Each is written as verified (record JSON, or bundle and its
-``.well-known`` copy), its record page is rendered from pass 1's stored checks, and its
-small summary goes to the index stage.
+This process reads the published documents again, in input order (the load stage), and
+hands them in batches to ``jobs`` workers. Each worker proves a document is byte for byte
+the one pass 1 verified (same SHA-256 of the raw bytes: an input changed during the
+build stops it), writes it as verified (record JSON, or bundle and its ``.well-known``
+copy), renders its record page from pass 1's stored checks and the redirects that lead
+to it alone (``arxiv/IDvN/``; ``arxiv/ID/`` and ``doi/…/`` when it is the paper's latest
+version; ``pith/SHORT8/`` when no other record shares the short number), and returns the
+record's small summary and search tokens, which this process hands to the index stage in
+input order. What each worker writes is one record's, so the files are the same whatever
+the number of workers.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from pithgen import layout
 from pithgen.canonical import sha256_hex
+from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.errors import OutputError
-from pithgen.index import SiteIndex, Summary, search_text
-from pithgen.load import InputFile, load_file
+from pithgen.index import SiteIndex, Summary, index_tokens
+from pithgen.load import LoadOptions, parse, read_file
 from pithgen.merge import Chosen
-from pithgen.model import LoadedDoc, RecordDocument
+from pithgen.model import LoadedDoc, RawDoc, RecordDocument, Verdict
+from pithgen.parallel import Workers, batched
+from pithgen.render import Renderer, SiteInfo
+from pithgen.stagecheck import Tally
+from pithgen.theme import make_env
+from pithgen.write import FileSink, SinkSpec
+
+BATCH_PAGES = 64
 
 
-def publish_records(ctx: BuildContext, files: list[InputFile], index: SiteIndex) -> None:
-    """Write every published document and its page; feed the index stage."""
-    shared = ctx.result.shared_shorts()
-    chosen = ctx.result.iter_chosen()
-    pending = next(chosen, None)
+@dataclass(frozen=True)
+class PageTask:
+    """One published document and what its page needs from the rest of the archive."""
+
+    doc: RawDoc
+    verdict: Verdict
+    has_record: bool
+    has_bundle: bool
+    short_shared: bool
+    versions: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class BatchDone:
+    """What a worker did with one batch: the summaries and search tokens of the pages it
+    wrote (in batch order), and what it wrote (for the staging proof)."""
+
+    indexed: list[tuple[Summary, list[str]]]
+    tally: Tally
+    files: int
+    nbytes: int
+
+
+def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int) -> None:
+    """Write every published document and its pages; feed the index stage."""
+    setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec())
+    with Workers(jobs, _publish_batch, _publish_setup, setup) as workers:
+        for done in workers.map(batched(_tasks(ctx), BATCH_PAGES)):
+            ctx.writer.absorb(done.tally, done.files, done.nbytes)
+            for summary, tokens in done.indexed:
+                index.add(summary, tokens)
+
+
+def _tasks(ctx: BuildContext) -> Iterator[PageTask]:
+    """The published documents in input order, with what their pages need."""
+    result = ctx.result
+    shared = result.shared_shorts()
+    chosen = result.iter_chosen()
+    pending: Chosen | None = next(chosen, None)
     position = -1
-    for item in files:
-        for loaded in load_file(item, ctx.options):
+    for item in ctx.files:
+        for doc in read_file(item, ctx.options):
             position += 1
             if ctx.progress is not None:
-                ctx.progress(len(loaded.raw))
+                ctx.progress(len(doc.raw))
             if pending is None or pending.index != position:
                 continue
-            _publish(ctx, loaded, pending, shared, index)
-            pending = next(chosen, None)
+            pub, pending = pending, next(chosen, None)
+            verdict = pub.verdict
+            if not isinstance(doc, RawDoc) or doc.source != verdict.source:
+                raise _changed(doc)
+            suffix = verdict.suffix or ""
+            yield PageTask(
+                doc,
+                verdict,
+                pub.has_record,
+                pub.has_bundle,
+                suffix[:8] in shared,
+                tuple(result.versions_of(verdict.arxiv_id or "")),
+            )
 
 
-def _publish(
-    ctx: BuildContext, loaded: LoadedDoc, pub: Chosen, shared: frozenset[str], index: SiteIndex
-) -> None:
-    verdict = pub.verdict
-    if (
-        loaded.source != verdict.source
-        or loaded.data is None
-        or sha256_hex(loaded.raw) != verdict.raw_sha256
-    ):
-        raise OutputError(
-            "the input changed while the site was being built; nothing was published",
-            where=str(loaded.source),
-        )
+def _changed(doc: RawDoc | LoadedDoc) -> OutputError:
+    return OutputError(
+        "the input changed while the site was being built; nothing was published",
+        where=str(doc.source),
+    )
+
+
+# --- in the worker processes -----------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    renderer: Renderer
+    options: LoadOptions
+    sink: FileSink
+
+
+_worker: list[_Worker] = []
+
+
+def _publish_setup(config: BuildConfig, site: SiteInfo, spec: SinkSpec) -> None:
+    sink = spec.open(f"p{os.getpid()}")
+    _worker[:] = [_Worker(Renderer(make_env(config.templates), site), LoadOptions(), sink)]
+
+
+def _publish_batch(batch: list[PageTask]) -> BatchDone:
+    worker = _worker[0]
+    sink = worker.sink
+    before = (sink.tally.count, sink.tally.digest, sink.files, sink.bytes)
+    indexed = [item for task in batch if (item := _publish(worker, task)) is not None]
+    sink.flush()
+    delta = Tally(sink.tally.count - before[0], (sink.tally.digest - before[1]) % (1 << 256))
+    return BatchDone(indexed, delta, sink.files - before[2], sink.bytes - before[3])
+
+
+def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | None:
+    """Write one published document and its pages; its summary and tokens, if it has a
+    page of its own."""
+    raw = task.doc.raw
+    if sha256_hex(raw) != task.verdict.raw_sha256:
+        raise _changed(task.doc)
+    loaded = parse(task.doc, worker.options)
+    if loaded.data is None:
+        raise _changed(task.doc)
     doc = RecordDocument.from_dict(loaded.data)
-    writer = ctx.writer
+    sink, renderer = worker.sink, worker.renderer
     if doc.kind == "bundle":
-        writer.write(layout.bundle(doc.suffix), loaded.raw)
-        writer.write(layout.well_known_bundle(doc.suffix), loaded.raw)
+        sink.write(layout.bundle(doc.suffix), raw)
+        sink.write(layout.well_known_bundle(doc.suffix), raw)
     else:
-        writer.write(layout.record_json(doc.suffix), loaded.raw)
+        sink.write(layout.record_json(doc.suffix), raw)
     # A record document and a bundle of one Pith Number share one page (the record's).
-    if doc.kind == "record" or not pub.has_record:
-        page = ctx.renderer.record_page(
-            doc,
-            verdict,
-            has_record_json=pub.has_record,
-            has_bundle=pub.has_bundle,
-            short_shared=doc.suffix[:8] in shared,
-            versions=ctx.result.versions_of(doc.arxiv_id),
-        )
-        writer.write(layout.record_page(doc.suffix), page)
-        summary, authors = Summary.of(doc)
-        index.add(summary, search_text(summary, authors))
+    if doc.kind != "record" and task.has_record:
+        return None
+    page = renderer.record_page(
+        doc,
+        task.verdict,
+        has_record_json=task.has_record,
+        has_bundle=task.has_bundle,
+        short_shared=task.short_shared,
+        versions=list(task.versions),
+    )
+    target = layout.record_page(doc.suffix)
+    sink.write(target, page)
+    summary, authors = Summary.of(doc)
+    _write_redirects(sink, renderer, summary, target, task)
+    return summary, index_tokens(summary, authors)
+
+
+def _write_redirects(
+    sink: FileSink, renderer: Renderer, s: Summary, target: str, task: PageTask
+) -> None:
+    """The redirect pages that lead to this record alone."""
+    pages = [(layout.arxiv_version_redirect(s.arxiv_id, s.version), f"arXiv:{s.arxiv_versioned}")]
+    if task.versions and task.versions[-1][1] == s.suffix:  # the paper's latest version
+        pages.append((layout.arxiv_redirect(s.arxiv_id), f"arXiv:{s.arxiv_id}"))
+        pages.append((layout.doi_redirect(s.arxiv_id), f"doi:10.48550/arXiv.{s.arxiv_id}"))
+    if not task.short_shared:
+        pages.append((layout.short_redirect(s.suffix[:8]), f"pith:{s.suffix[:8]}"))
+    for rel, label in pages:
+        sink.write(rel, renderer.redirect_page(rel, target, label))

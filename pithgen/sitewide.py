@@ -49,25 +49,14 @@ def _json_bytes(value: object) -> bytes:
 
 
 def _write_redirects(ctx: BuildContext, index: SiteIndex) -> None:
-    """``pith/SHORT8/`` (a list where two records share it), ``arxiv/ID/`` and
-    ``doi/…/`` (the latest version), ``arxiv/IDvN/``."""
-    writer, renderer = ctx.writer, ctx.renderer
+    """``pith/SHORT8/`` where several records share the short number: a page listing them
+    (every other redirect leads to one record, and pass 2 wrote it with the record)."""
     for short, group in index.by_short():
-        rel = layout.short_redirect(short)
-        target = layout.record_page(group[0].suffix)
-        choices = group if len(group) > 1 else None
-        writer.write(rel, renderer.redirect_page(rel, target, f"pith:{short}", choices))
-    for arxiv_id, group in index.by_arxiv_id():
-        latest = layout.record_page(group[-1].suffix)
-        for rel, label in (
-            (layout.arxiv_redirect(arxiv_id), f"arXiv:{arxiv_id}"),
-            (layout.doi_redirect(arxiv_id), f"doi:10.48550/arXiv.{arxiv_id}"),
-        ):
-            writer.write(rel, renderer.redirect_page(rel, latest, label))
-        for s in group:
-            rel = layout.arxiv_version_redirect(s.arxiv_id, s.version)
-            target = layout.record_page(s.suffix)
-            writer.write(rel, renderer.redirect_page(rel, target, f"arXiv:{s.arxiv_versioned}"))
+        if len(group) > 1:
+            rel = layout.short_redirect(short)
+            target = layout.record_page(group[0].suffix)
+            page = ctx.renderer.redirect_page(rel, target, f"pith:{short}", group)
+            ctx.writer.write(rel, page)
 
 
 def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:

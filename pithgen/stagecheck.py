@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-_MODULUS = 1 << 256
+MODULUS = 1 << 256
 SHOWN = 5  # differences named in a message, of each kind
 
 
@@ -47,7 +47,7 @@ class Tally:
 
     def add(self, relpath: str, size: int | None) -> None:
         self.count += 1
-        self.digest = (self.digest + _digest(relpath, size)) % _MODULUS
+        self.digest = (self.digest + _digest(relpath, size)) % MODULUS
 
 
 def walk(root: Path) -> Iterator[tuple[str, int | None]]:
@@ -91,18 +91,19 @@ def _shown(key: str) -> str:
     return f"{path} ({'not a regular file' if size == '-1' else size + ' bytes'})"
 
 
-def differences(journal: Path, root: Path, scratch: Path) -> tuple[list[str], list[str]]:
-    """What the writer wrote (``journal``: one :func:`entry_key` a line) but ``root`` does
+def differences(journals: Iterable[Path], root: Path, scratch: Path) -> tuple[list[str], list[str]]:
+    """What the writers wrote (``journals``: one :func:`entry_key` a line) but ``root`` does
     not hold, and what ``root`` holds but the writer did not write: at most
     :data:`SHOWN` of each, as text for a message. SQLite on disk keeps memory flat."""
     database = scratch / "stagecheck.sqlite3"
     with contextlib.closing(sqlite3.connect(database)) as db:
         db.execute("CREATE TABLE written (key TEXT PRIMARY KEY) WITHOUT ROWID")
         db.execute("CREATE TABLE found (key TEXT PRIMARY KEY) WITHOUT ROWID")
-        with journal.open(encoding="utf-8", errors="surrogateescape", newline="\n") as lines:
-            db.executemany(
-                "INSERT OR IGNORE INTO written VALUES (?)", ((line[:-1],) for line in lines)
-            )
+        for journal in journals:
+            with journal.open(encoding="utf-8", errors="surrogateescape", newline="\n") as lines:
+                db.executemany(
+                    "INSERT OR IGNORE INTO written VALUES (?)", ((line[:-1],) for line in lines)
+                )
         db.executemany(
             "INSERT OR IGNORE INTO found VALUES (?)", ((entry_key(*e),) for e in walk(root))
         )
@@ -114,4 +115,4 @@ def differences(journal: Path, root: Path, scratch: Path) -> tuple[list[str], li
     return missing, extra
 
 
-__all__ = ["SHOWN", "Tally", "differences", "entry_key", "tally", "walk"]
+__all__ = ["MODULUS", "SHOWN", "Tally", "differences", "entry_key", "tally", "walk"]

@@ -26,6 +26,7 @@ import shutil
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -83,38 +84,23 @@ def exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-class SiteWriter:
-    """Writes a site into a staging folder next to ``target`` and swaps it in atomically."""
+class FileSink:
+    """Writes files into a staging folder, keeping the :class:`stagecheck.Tally` and the
+    journal of what it wrote. A :class:`SiteWriter` has one; a worker process that
+    writes pages has its own (:meth:`SiteWriter.sink_spec`), whose tally and counts the
+    writer adds to its own (:meth:`SiteWriter.absorb`)."""
 
-    def __init__(self, target: Path) -> None:
-        self.target = target.absolute()
-        parent = self.target.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._lock = lock_beside(self.target)
-            remove_stale(self.target)
-            self.staging = new_beside(self.target, "stage", create=True)
-            self._identity = identity(self.staging)
-        except OSError as exc:
-            raise OutputError(f"cannot create a staging folder: {exc}", where=str(parent)) from None
-        self._scratch: Path | None = None
+    def __init__(self, staging: Path, journal: Path, target: Path) -> None:
+        self.staging = staging
+        self.target = target
+        self._journal_path = journal
         # Folders known to exist: bounded, so memory does not grow with the site.
         self._dirs: OrderedDict[str, None] = OrderedDict()
         self._case = CaseGuard()
-        # What was written, for the proof before the swap (stagecheck): a count and a
-        # digest in memory, and a journal on disk only read if the proof fails.
-        self._tally = stagecheck.Tally()
+        self.tally = stagecheck.Tally()
         self._journal: IO[str] | None = None
         self.files = 0
         self.bytes = 0
-
-    @property
-    def scratch(self) -> Path:
-        """A work folder beside the output (for the stages' temporary stores), removed with
-        the staging folder, and by the next build if this one is killed."""
-        if self._scratch is None:
-            self._scratch = new_beside(self.target, "work", create=True)
-        return self._scratch
 
     def write(self, relpath: str, data: bytes) -> None:
         self.write_chunks(relpath, (data,))
@@ -147,7 +133,8 @@ class SiteWriter:
 
     def _make_folders(self, folder: str) -> None:
         """Create ``folder`` and the folders above it inside the staging folder, but
-        never the staging folder itself: if it is gone, the build stops."""
+        never the staging folder itself: if it is gone, the build stops. A folder that
+        exists already (made by another sink) is not this sink's to record."""
         cut = 0
         while cut >= 0:
             cut = folder.find("/", cut + 1)
@@ -161,12 +148,21 @@ class SiteWriter:
             self._record(above, None)
 
     def _record(self, relpath: str, size: int | None) -> None:
-        self._tally.add(relpath, size)
+        self.tally.add(relpath, size)
         if self._journal is None:
-            self._journal = open(  # noqa: SIM115 - closed by _release
-                self.scratch / "written.journal", "w", encoding="utf-8", newline="\n"
+            self._journal = open(  # noqa: SIM115 - closed by close()
+                self._journal_path, "w", encoding="utf-8", newline="\n"
             )
         self._journal.write(stagecheck.entry_key(relpath, size) + "\n")
+
+    def flush(self) -> None:
+        if self._journal is not None:
+            self._journal.flush()
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
 
     def _vanished(self, relpath: str) -> OutputError:
         return OutputError(
@@ -176,12 +172,95 @@ class SiteWriter:
             where=str(self.target),
         )
 
+
+@dataclass(frozen=True)
+class SinkSpec:
+    """What a worker process needs to write into a build's staging folder."""
+
+    staging: Path
+    journals: Path
+    target: Path
+
+    def open(self, name: str) -> FileSink:
+        """A sink whose journal is ``written-{name}.journal`` (one name per process)."""
+        return FileSink(self.staging, self.journals / f"written-{name}.journal", self.target)
+
+
+class SiteWriter:
+    """Writes a site into a staging folder next to ``target`` and swaps it in atomically."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target.absolute()
+        parent = self.target.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._lock = lock_beside(self.target)
+            remove_stale(self.target)
+            self.staging = new_beside(self.target, "stage", create=True)
+            self._identity = identity(self.staging)
+        except OSError as exc:
+            raise OutputError(f"cannot create a staging folder: {exc}", where=str(parent)) from None
+        self._scratch: Path | None = None
+        self._sink: FileSink | None = None
+        # Tallies of what worker processes wrote (added by absorb()).
+        self._absorbed = stagecheck.Tally()
+        self._absorbed_files = 0
+        self._absorbed_bytes = 0
+
+    @property
+    def scratch(self) -> Path:
+        """A work folder beside the output (for the stages' temporary stores), removed with
+        the staging folder, and by the next build if this one is killed."""
+        if self._scratch is None:
+            self._scratch = new_beside(self.target, "work", create=True)
+        return self._scratch
+
+    def sink_spec(self) -> SinkSpec:
+        """How another process (a worker) opens a sink writing into the staging folder."""
+        return SinkSpec(self.staging, self.scratch, self.target)
+
+    def absorb(self, tally: stagecheck.Tally, files: int, nbytes: int) -> None:
+        """Count what a worker's sink wrote (its tally since the last report)."""
+        self._absorbed.count += tally.count
+        self._absorbed.digest = (self._absorbed.digest + tally.digest) % stagecheck.MODULUS
+        self._absorbed_files += files
+        self._absorbed_bytes += nbytes
+
+    @property
+    def sink(self) -> FileSink:
+        if self._sink is None:
+            self._sink = self.sink_spec().open("main")
+        return self._sink
+
+    @property
+    def file_count(self) -> int:
+        """Files written so far (by this writer and the sinks it absorbed)."""
+        return self._absorbed_files + (self._sink.files if self._sink else 0)
+
+    @property
+    def byte_count(self) -> int:
+        return self._absorbed_bytes + (self._sink.bytes if self._sink else 0)
+
+    def _tally(self) -> stagecheck.Tally:
+        mine = self._sink.tally if self._sink else stagecheck.Tally()
+        return stagecheck.Tally(
+            mine.count + self._absorbed.count,
+            (mine.digest + self._absorbed.digest) % stagecheck.MODULUS,
+        )
+
+    def write(self, relpath: str, data: bytes) -> None:
+        self.sink.write(relpath, data)
+
+    def write_chunks(self, relpath: str, chunks: Iterable[bytes]) -> None:
+        self.sink.write_chunks(relpath, chunks)
+
     def prove_staging(self) -> None:
         """Raise :class:`OutputError` unless the staging folder is still the folder this
         writer created and holds exactly the files (paths and sizes) and folders it wrote:
         nothing missing, nothing added, nothing truncated."""
-        if self._journal is not None:
-            self._journal.flush()
+        if self._sink is not None:
+            self._sink.flush()
+        expected = self._tally()
         found: stagecheck.Tally | None = None
         unreadable: OSError | None = None
         try:
@@ -189,7 +268,7 @@ class SiteWriter:
                 found = stagecheck.tally(stagecheck.walk(self.staging))
         except OSError as exc:
             unreadable = exc
-        if found == self._tally:
+        if found == expected:
             return
         if found is None:
             detail = (
@@ -200,13 +279,13 @@ class SiteWriter:
         else:
             missing: list[str] = []
             extra: list[str] = []
-            if self._journal is not None:
+            if self._scratch is not None:
                 with contextlib.suppress(OSError, sqlite3.Error):  # the counts still say it
                     missing, extra = stagecheck.differences(
-                        self.scratch / "written.journal", self.staging, self.scratch
+                        sorted(self.scratch.glob("written-*.journal")), self.staging, self.scratch
                     )
             detail = (
-                f"expected {self._tally.count} files and folders, found {found.count}"
+                f"expected {expected.count} files and folders, found {found.count}"
                 + (f"; missing: {', '.join(missing)}" if missing else "")
                 + (f"; not written by this build: {', '.join(extra)}" if extra else "")
             )
@@ -262,9 +341,8 @@ class SiteWriter:
         self._release()
 
     def _release(self) -> None:
-        if self._journal is not None:
-            self._journal.close()
-            self._journal = None
+        if self._sink is not None:
+            self._sink.close()
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None

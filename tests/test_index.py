@@ -9,12 +9,14 @@ from typing import Any
 
 from pithgen.index import (
     DOC_BLOCK,
+    SEARCH_TEXT_LIMIT,
     SiteIndex,
     Summary,
+    index_tokens,
     search_text,
     shard_script,
 )
-from pithgen.tokens import query_tokens, shard_of
+from pithgen.tokens import query_tokens, shard_of, tokenize
 
 
 def listing_key(s: Summary) -> tuple[str, str, int, str]:
@@ -56,7 +58,7 @@ def test_shard_script_cannot_break_out_of_a_script_element() -> None:
 def built(items: list[tuple[Summary, str]]) -> dict[str, bytes]:
     with SiteIndex() as index:
         for summary_, text in items:
-            index.add(summary_, text)
+            index.add(summary_, tokenize(text[:SEARCH_TEXT_LIMIT]))
         index.finish()
         return {**dict(index.resolve_files()), **dict(index.search_files())}
 
@@ -93,7 +95,7 @@ def test_listings_are_oldest_first_and_newest_is_reversed() -> None:
     random.Random(1).shuffle(items)
     with SiteIndex() as index:
         for s in items:
-            index.add(s, search_text(s))
+            index.add(s, index_tokens(s))
         index.finish()
         assert index.groups("year") == [("2021", 30)]
         pages = list(index.pages("year", "2021", 30, 10))
@@ -109,7 +111,7 @@ def test_pagination_is_stable_and_names_files() -> None:
     items = [summary(n) for n in range(25)]
     with SiteIndex() as index:
         for s in items:
-            index.add(s, search_text(s))
+            index.add(s, index_tokens(s))
         index.finish()
         pages = list(index.pages("year", "2021", 25, 10))
         assert [len(p.items) for p in pages] == [10, 10, 5]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from mergeviews import verdicts_of
-from sitehelpers import ARCHIVE_FIXTURE, mint_archive
+from sitehelpers import ARCHIVE_FIXTURE, build_minted, mint_archive, tree
 
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
@@ -72,3 +72,16 @@ def test_verification_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None
     assert len(results[0]) > 120
     assert any(not v.ok for v in results[0])
     assert results[0] == results[1] == results[2]
+
+
+def test_a_site_is_the_same_for_any_number_of_jobs_and_with_or_without_the_cache(
+    tmp_path: Path,
+) -> None:
+    archive = mint_archive(tmp_path / "minted", total_docs=150)
+    trees = []
+    for n, (jobs, use_cache) in enumerate([(1, False), (3, False), (2, True), (2, True)]):
+        out = tmp_path / f"site-{n}"
+        build_minted(archive, out, jobs=jobs, use_cache=use_cache, cache=tmp_path / "cache")
+        trees.append(tree(out))
+    assert len(trees[0]) > 500
+    assert trees[0] == trees[1] == trees[2] == trees[3]

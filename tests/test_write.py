@@ -71,7 +71,7 @@ def test_commit_replaces_the_old_site_and_leaves_nothing_beside_it(tmp_path: Pat
     assert sorted(p.name for p in target.iterdir()) == ["new.html"]
     assert (target / "new.html").read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
-    assert (second.files, second.bytes) == (1, 3)
+    assert (second.file_count, second.byte_count) == (1, 3)
 
 
 def test_exchange_swaps_two_folders_in_one_step(tmp_path: Path) -> None:
