@@ -15,11 +15,15 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 SUFFIX_LEN = 26
 HEX64_RE = re.compile(r"[0-9a-f]{64}")
 PITH_NUMBER_RE = re.compile(rf"pith:(\d{{4}}):([A-Z2-7]{{{SUFFIX_LEN}}})")
+_WS = re.compile(r"\s")
+#: Characters of text whose whitespace is collapsed at once (see :func:`canon_text`).
+_PIECE = 1 << 16
 
 
 def canonical_json(value: Any) -> str:
@@ -57,9 +61,42 @@ def canon_text(text: str) -> str:
 
     ``" ".join(s.split())`` is the same text, faster: ``\\s`` in a str pattern and
     ``str.split()`` use the same Unicode whitespace test (tests/test_canonical.py checks
-    every code point).
+    every code point). Both build one string per word, though (tens of bytes of memory per
+    byte of a text of short words), so a long text is hashed piece by piece
+    (:func:`collapsed_pieces`): its memory is that of a piece.
     """
-    return sha256_hex(" ".join(text.split()).lower().encode("utf-8"))
+    if len(text) <= _PIECE:
+        return sha256_hex(" ".join(text.split()).lower().encode("utf-8"))
+    digest = hashlib.sha256()
+    for piece in collapsed_pieces(text):
+        digest.update(piece.lower().encode("utf-8"))
+    return digest.hexdigest()
+
+
+def collapse_space(text: str) -> str:
+    """Runs of whitespace as one space, none at either end (spec section 2)."""
+    return "".join(collapsed_pieces(text))
+
+
+def collapsed_pieces(text: str, piece: int | None = None) -> Iterator[str]:
+    """:func:`collapse_space` of ``text`` as consecutive pieces of about ``piece``
+    characters, cut only where whitespace starts. A word never spans two pieces and
+    whitespace stops every context rule of ``lower()`` (the final sigma), so the pieces
+    can be lowered one by one."""
+    size = piece or _PIECE
+    start, wrote = 0, False
+    while start < len(text):
+        end = len(text)
+        if start + size < end:
+            found = _WS.search(text, start + size)
+            end = found.start() if found else end
+        words = text[start:end].split()
+        if words:
+            if wrote:
+                yield " "
+            yield " ".join(words)
+            wrote = True
+        start = end
 
 
 def b32_26(digest: bytes) -> str:

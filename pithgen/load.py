@@ -5,7 +5,7 @@ directories walked recursively in sorted order, JSONL lines in order). Every def
 that document's failure; nothing here raises for bad input except a path that does not exist.
 
 Safety: regular files only, symlinks whose target leaves the input tree are refused,
-per-document size limit, strict JSON (see :mod:`pithgen.strictjson`).
+per-document size and value-count limits, strict JSON (see :mod:`pithgen.strictjson`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pithgen.errors import InputPathError
 from pithgen.model import Check, LoadedDoc, RawDoc, Source
-from pithgen.strictjson import DEFAULT_MAX_DEPTH, JSONDefect, parse_document
+from pithgen.strictjson import DEFAULT_MAX_DEPTH, DEFAULT_MAX_VALUES, JSONDefect, parse_document
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 SUFFIXES = (".json", ".jsonl")
@@ -28,6 +28,7 @@ SUFFIXES = (".json", ".jsonl")
 class LoadOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
+    max_values: int = DEFAULT_MAX_VALUES
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ def parse(doc: RawDoc, options: LoadOptions = LoadOptions()) -> LoadedDoc:
     """Parse one document's bytes (strict JSON); a defect is the document's ``json``
     failure."""
     try:
-        data = parse_document(doc.raw, max_depth=options.max_depth)
+        data = parse_document(doc.raw, max_depth=options.max_depth, max_values=options.max_values)
     except JSONDefect as exc:
         return _failure(doc.source, doc.raw, "json", str(exc))
     return LoadedDoc(doc.source, doc.raw, data)

@@ -214,7 +214,8 @@ def read_papers(path: Path) -> list[Paper]:
         raise UsageError(f"cannot read papers: {exc.strerror}", where=str(path)) from None
     try:
         if raw.lstrip().startswith(b"["):
-            items = parse_document(b'{"papers":' + raw + b"}")["papers"]
+            # The operator's own list of papers, not a record: any number of them.
+            items = parse_document(b'{"papers":' + raw + b"}", max_values=None)["papers"]
         else:
             items = [parse_document(line) for line in raw.splitlines() if line.strip()]
     except JSONDefect as exc:

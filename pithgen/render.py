@@ -72,6 +72,7 @@ def root_path(base_url: str) -> str:
 
 
 MAX_AUTHORS = 100  # in meta tags, JSON-LD and BibTeX; the page shows the text as given
+MAX_ALIASES = 50  # rows of a record page's alias table; the JSON mirror keeps them all
 _TEX_DANGER = re.compile(
     r"\\(input|include|openin|openout|write|read|immediate|catcode|def|edef|gdef|xdef|"
     r"csname|let|special|usepackage|documentclass|newcommand|renewcommand|providecommand|"
@@ -222,6 +223,8 @@ class Renderer:
         authors_list = _authors(authors)[:MAX_AUTHORS]
         outcomes = {c.check: c.outcome for c in verdict.checks}
         title_verified = outcomes.get("title_hash") == "ok"
+        listed = doc.raw.get("aliases") or doc.raw.get("source_aliases") or []
+        aliases = [a for a in listed if isinstance(a, dict)] if isinstance(listed, list) else []
         ld: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "ScholarlyArticle",
@@ -255,7 +258,8 @@ class Renderer:
             key=key,
             abs_url=abs_url,
             doi=doi_for(doc.arxiv_id),
-            aliases=doc.raw.get("aliases") or doc.raw.get("source_aliases") or [],
+            aliases=aliases[:MAX_ALIASES],
+            more_aliases=max(0, len(aliases) - MAX_ALIASES),
             canonical_pretty=json.dumps(
                 doc.canonical_record, sort_keys=True, indent=2, ensure_ascii=False
             ),

@@ -13,14 +13,15 @@ checks (names are stable, they appear in reports and ``--json``):
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import heapq
+from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
+from pithgen.bundleevents import check_events
 from pithgen.canonical import (
     HEX64_RE,
     PITH_NUMBER_RE,
-    canon_text,
     canonical_bytes,
     expected_aliases,
     pith_number_for,
@@ -29,14 +30,14 @@ from pithgen.canonical import (
     short_pith_number,
     suffix_for,
 )
-from pithgen.checks import Checks, shown, some, type_name
+from pithgen.checks import LIST_LIMIT, Checks, described, shown, some, type_name
 from pithgen.instants import utc_instant
 from pithgen.keys import KeyRing
 from pithgen.model import Check, LoadedDoc, Verdict
 from pithgen.receipt import check_receipt
 from pithgen.structure import check_canonical_record
+from pithgen.texthash import check_text_hash
 
-_WS = re.compile(r"\s+")
 BUNDLE_TYPE = "pith_open_graph_bundle"
 RECORD_TYPE = "pith_number_record"
 
@@ -104,6 +105,9 @@ def _check_identity(
 def _check_aliases(
     aliases: Any, field: str, record: dict[str, Any], suffix: str, out: Checks
 ) -> None:
+    """The six aliases of spec section 3. However long the list, the messages keep a few
+    examples and count the rest; memory beyond the document is one entry per distinct
+    alias kind."""
     source = record["source"]
     expected = expected_aliases(source["id"], source["version"], suffix)
     if not isinstance(aliases, list) or not all(isinstance(a, dict) for a in aliases):
@@ -112,80 +116,51 @@ def _check_aliases(
         )
         return
     seen: dict[str, Any] = {}
-    errors = []
+    errors = some(_alias_errors(aliases, expected, seen))
+    if errors:
+        out.fail("aliases", f"'{field}': {errors}")
+        return
+    out.ok("aliases", "all six aliases match: " + ", ".join(expected.values()))
+    unknown = sum(1 for kind in seen if kind not in expected)
+    if unknown:
+        first = heapq.nsmallest(LIST_LIMIT, (k for k in seen if k not in expected))
+        listed = ", ".join(shown(k) for k in first)
+        more = f", and {unknown - len(first)} more" if unknown > len(first) else ""
+        out.warn("aliases", f"'{field}': unknown alias kinds kept as they are: {listed}{more}")
+    kinds = (a["alias_kind"] for a in aliases)
+    for index, (before, after) in enumerate(pairwise(kinds)):
+        if before > after:
+            out.warn(
+                "aliases",
+                f"'{field}': expected aliases sorted by alias_kind, found {shown(before)} "
+                f"before {shown(after)} (aliases {index} and {index + 1})",
+            )
+            break
+
+
+def _alias_errors(
+    aliases: list[dict[str, Any]], expected: dict[str, str], seen: dict[str, Any]
+) -> Iterator[str]:
+    """Every alias problem, in order (fills ``seen``: kind -> value of its first alias)."""
+    repeated: dict[str, int] = {}
     for alias in aliases:
         kind = alias.get("alias_kind")
         if not isinstance(kind, str):
-            errors.append(f"alias without a string alias_kind: {shown(alias)}")
+            yield f"alias without a string alias_kind: {shown(alias)}"
         elif kind in seen:
-            errors.append(f"alias_kind {shown(kind)} appears twice")
+            repeated[kind] = repeated.get(kind, 1) + 1
         else:
-            seen[kind] = alias.get("alias_value")
+            seen[kind] = value = alias.get("alias_value")
+            if kind not in expected and not isinstance(value, str):
+                found = described(value)
+                yield f"alias_kind {shown(kind)}: expected a string alias_value, found {found}"
+    for kind, count in repeated.items():
+        yield f"alias_kind {shown(kind)} appears " + ("twice" if count == 2 else f"{count} times")
     for kind, value in expected.items():
         if kind not in seen:
-            errors.append(f"{kind}: expected {shown(value)}, found no alias")
+            yield f"{kind}: expected {shown(value)}, found no alias"
         elif seen[kind] != value:
-            errors.append(f"{kind}: expected {shown(value)}, found {shown(seen[kind])}")
-    if errors:
-        out.fail("aliases", f"'{field}': " + some(errors))
-        return
-    out.ok("aliases", "all six aliases match: " + ", ".join(expected.values()))
-    unknown = sorted(set(seen) - set(expected))
-    if unknown:
-        out.warn("aliases", f"'{field}': unknown alias kinds kept as they are: {unknown}")
-    kinds = [a.get("alias_kind") for a in aliases]
-    if kinds != sorted(kinds):
-        out.warn("aliases", f"'{field}': expected aliases sorted by alias_kind, found {kinds}")
-
-
-def _check_text_hash(paper: Any, name: str, meta: dict[str, Any], out: Checks) -> None:
-    check = f"{name}_hash"
-    expected = meta[f"{name}_canon_sha256"]
-    text = paper.get(name) if isinstance(paper, dict) else None
-    if text is None:
-        why = (
-            "only paper.abstract_excerpt is given (the first 600 characters), which cannot "
-            "be checked"
-            if name == "abstract" and isinstance(paper, dict) and "abstract_excerpt" in paper
-            else f"no paper.{name} to check"
-        )
-        out.note(check, "not_checkable", why)
-        return
-    if not isinstance(text, str):
-        out.fail(check, f"paper.{name}: expected a string, found {type_name(text)}")
-        return
-    found = canon_text(text)
-    if found == expected:
-        out.ok(check, f"canon_text(paper.{name}) matches {name}_canon_sha256")
-    elif text.isascii():
-        out.fail(
-            check,
-            f"paper.{name}: canon_text gives {found}, expected {expected} "
-            f"({name}_canon_sha256): the displayed {name} was altered",
-        )
-    else:
-        variant = _matching_variant(text, expected)
-        why = (
-            f"it matches under {variant}"
-            if variant
-            else "no Unicode variant (NFC, NFKC, casefold) matches either, so the text may "
-            "have been altered"
-        )
-        out.warn(
-            check,
-            f"paper.{name}: {name} hash differs; non-ASCII canonicalisation is "
-            f"unsettled (expected {expected}, found {found}); {why}",
-        )
-
-
-def _matching_variant(text: str, expected: str) -> str | None:
-    """Which plausible Unicode canonicalisation, if any, gives ``expected``."""
-    for form in ("NFC", "NFKC", "NFD", "NFKD"):
-        for fold, label in ((str.lower, "lower"), (str.casefold, "casefold")):
-            candidate = fold(unicodedata.normalize(form, text))
-            if sha256_hex(_WS.sub(" ", candidate).strip().encode("utf-8")) == expected:
-                return f"{form} + {label}()"
-    return None
+            yield f"{kind}: expected {shown(value)}, found {shown(seen[kind])}"
 
 
 def _check_display(doc: dict[str, Any], record: dict[str, Any], out: Checks) -> None:
@@ -219,8 +194,8 @@ def _check_display(doc: dict[str, Any], record: dict[str, Any], out: Checks) -> 
         out.fail("display_metadata", some(errors))
     else:
         out.ok("display_metadata", "displayed paper fields agree with the canonical record")
-    _check_text_hash(paper, "title", meta, out)
-    _check_text_hash(paper, "abstract", meta, out)
+    check_text_hash(paper, "title", meta, out)
+    check_text_hash(paper, "abstract", meta, out)
 
 
 def _record_checks(
@@ -265,43 +240,8 @@ def _bundle_checks(
         )
     _check_identity(doc, record, digest, suffix, out, "source_aliases")
     out.note("title_hash", "not_checkable", "a bundle carries no displayed title")
-    events = doc.get("events")
-    if not isinstance(events, list):
-        out.fail("events", f"'events': expected a list, found {type_name(events)}")
-        return None
-    created = [e for e in events if isinstance(e, dict) and e.get("event_type") == "record_created"]
-    if len(created) != 1:
-        out.fail(
-            "events", f"'events': expected exactly one record_created event, found {len(created)}"
-        )
-        return None
-    event = created[0]
-    payload = event.get("payload")
-    if (
-        not isinstance(payload, dict)
-        or not same_json(payload.get("canonical_record"), record)
-        or payload.get("canonical_sha256") != digest
-    ):
-        out.fail(
-            "events",
-            "record_created payload: expected the bundle's canonical_record and "
-            f"canonical_sha256 {digest}, found a different payload",
-        )
-        return None
-    key_id = check_receipt(
-        payload.get("receipt"), digest, keys, out, where="events[record_created].payload.receipt"
-    )
-    out.note(
-        "events",
-        "not_checked",
-        "record_created event envelope (event_id, signer) not "
-        "checked yet; its receipt is checked above",
-    )
-    others = [e for e in events if e is not event]
-    if others:
-        kinds = sorted({str(e.get("event_type")) if isinstance(e, dict) else "?" for e in others})
-        out.warn("events", f"{len(others)} other event(s) not checked yet: {', '.join(kinds)}")
-    return key_id
+    pith_number = pith_number_for(record["metadata"]["submitted_at"], suffix)
+    return check_events(doc.get("events"), record, digest, pith_number, keys, out)
 
 
 def verify_document(loaded: LoadedDoc, keys: KeyRing) -> Verdict:

@@ -247,3 +247,40 @@ def test_canon_text_whitespace_rule_matches_the_spec_regex_on_every_code_point()
         canon_text(text)
         == hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
     )
+
+
+def _spec_canon_text(text: str) -> str:
+    import re
+
+    return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
+
+
+_TEXT_PARTS = st.sampled_from(
+    ["a", "Σ", "ΑΣ", "\u0345", "'", "İ", "ß", " ", "  ", "\t\n", "\u3000", "\u00a0", "x y", ""]
+)
+
+
+@given(st.lists(_TEXT_PARTS, max_size=40), st.integers(min_value=1, max_value=9))
+def test_collapsed_pieces_are_the_spec_rule_at_any_piece_size(parts: list[str], size: int) -> None:
+    """Long texts are collapsed and lowered piece by piece (bounded memory): cut anywhere
+    whitespace starts, the result is the spec's re.sub/strip/lower, final sigma included."""
+    import re
+
+    from pithgen.canonical import collapsed_pieces
+
+    text = "".join(parts)
+    pieces = list(collapsed_pieces(text, size))
+    assert "".join(pieces) == re.sub(r"\s+", " ", text).strip()
+    lowered = "".join(p.lower() for p in pieces)
+    assert lowered == re.sub(r"\s+", " ", text).strip().lower()
+
+
+def test_canon_text_of_a_long_text_is_the_spec_rule() -> None:
+    """Past one piece (65,536 characters) canon_text hashes piece by piece."""
+    rnd = random.Random(7)
+    words = ["ΟΔΟΣ", "Straße", "İstanbul", "x\u0345Σ", "word", "\u00ad", "a"]
+    spaces = [" ", "  ", "\n\t", "\u3000", "\u2028 "]
+    text = "".join(rnd.choice(words) + rnd.choice(spaces) for _ in range(60_000))
+    assert len(text) > 1 << 17
+    assert canon_text(text) == _spec_canon_text(text)
+    assert canon_text("  " + text + "Σ  ") == _spec_canon_text("  " + text + "Σ  ")

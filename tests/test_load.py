@@ -102,6 +102,44 @@ def test_oversize_document(tmp_path, mint, test_ring) -> None:
     assert exact.status == "verified"
 
 
+def _values(raw: bytes) -> int:
+    return raw.count(b"{") + raw.count(b"[") + raw.count(b",")
+
+
+def test_too_many_values_refused_before_parsing(tmp_path, mint, test_ring) -> None:
+    """The value limit counts '{', '[' and ',' bytes; it is exact, and the message says the
+    limit and what was found."""
+    raw = json.dumps(mint()).encode()
+    path = tmp_path / "r.json"
+    path.write_bytes(raw)
+    found = _values(raw)
+    (verdict,) = _verdicts([path], test_ring, LoadOptions(max_values=found - 1))
+    assert [(c.check, c.outcome) for c in verdict.checks] == [("json", "failed")]
+    message = verdict.checks[0].message
+    assert f"expected at most {found - 1} JSON values in one document, found {found}" in message
+    (exact,) = _verdicts([path], test_ring, LoadOptions(max_values=found))
+    assert exact.status == "verified"
+
+
+def test_value_limit_applies_to_each_jsonl_line(tmp_path, mint, test_ring) -> None:
+    small = _line(mint())
+    big = _line(mint(arxiv_id="2101.00002", abstract="x, " * 200))
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(small + b"\n" + big + b"\n")
+    verdicts = _verdicts([path], test_ring, LoadOptions(max_values=_values(small)))
+    assert [v.status for v in verdicts] == ["verified", "failed"]
+    assert "JSON values" in verdicts[1].problems[0].message
+
+
+def test_default_value_limit_admits_real_records() -> None:
+    from pithgen.strictjson import DEFAULT_MAX_VALUES
+
+    seed = (Path(__file__).parent / "fixtures" / "seed-record-4FP6Z27B.json").read_bytes()
+    assert _values(seed) < 200 < DEFAULT_MAX_VALUES
+    with pytest.raises(JSONDefect, match=f"at most {DEFAULT_MAX_VALUES} JSON values"):
+        parse_document(b'{"a": [' + b"0," * DEFAULT_MAX_VALUES + b"0]}")
+
+
 def test_loaded_doc_keeps_exact_bytes(tmp_path, mint) -> None:
     raw = json.dumps(mint(), indent=3).encode() + b"\n"
     path = tmp_path / "r.json"

@@ -34,19 +34,19 @@ def test_a_verified_title_is_claimed_in_metadata(mint: Any, test_ring: KeyRing) 
     assert "not verified" not in page
 
 
-def test_a_retitled_non_ascii_record_is_shown_but_never_claimed(
+def test_a_title_only_a_unicode_variant_explains_is_shown_but_never_claimed(
     mint: Any, test_ring: KeyRing
 ) -> None:
     doc = mint(title="Über Quantenmechanik")
-    doc["paper"]["title"] = "Totally Fake Title ü by Mallory"
+    doc["paper"]["title"] = "Über Quanten\u00admechanik"  # a soft hyphen: a format character
     page = page_for(doc, test_ring)  # verifies: the spec makes this a warning only
-    assert "<h1>Totally Fake Title ü by Mallory</h1>" in page
+    assert "<h1>Über Quanten\u00admechanik</h1>" in page
     assert "it is not verified" in page
     assert "citation_title" not in page
     ld = json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     assert ld["name"] == doc["pith_number"]
     bib = re.search(r'<pre class="snippet bibtex">(.*?)</pre>', page, re.S).group(1)  # type: ignore[union-attr]
-    assert "Mallory" not in bib
+    assert "Quanten" not in bib
 
 
 def test_author_metadata_is_capped(mint: Any, test_ring: KeyRing) -> None:

@@ -445,12 +445,24 @@ def test_alias_unknown_extra_kind_is_a_warning(record, verify) -> None:
     assert warning.check == "aliases" and "zz_custom" in warning.message
 
 
+@pytest.mark.parametrize("value", [None, 5, ["x"]])
+def test_alias_unknown_kind_needs_a_string_value(record, verify, helpers, value) -> None:
+    """Spec section 3: every alias is {alias_kind, alias_value, created_at}."""
+    record["aliases"].append({"alias_kind": "zz_custom", "alias_value": value})
+    if value is None:
+        del record["aliases"][-1]["alias_value"]
+    helpers.only_fails(
+        verify(record), "aliases", "'zz_custom': expected a string alias_value", "found"
+    )
+
+
 def test_aliases_unsorted_is_a_warning(record, verify) -> None:
     record["aliases"].reverse()
     verdict = verify(record)
     assert verdict.status == "verified"
     (warning,) = verdict.warnings
     assert warning.check == "aliases" and "sorted by alias_kind" in warning.message
+    assert "found 'pith_short_8' before 'pith_short_16' (aliases 0 and 1)" in warning.message
 
 
 def test_seed_alias_altered_fails(seed_doc, verify, default_ring, helpers) -> None:
@@ -485,23 +497,98 @@ def test_title_hash_non_ascii_title_verifies(mint, verify) -> None:
     assert [c.outcome for c in verdict.checks if c.check == "title_hash"] == ["ok"]
 
 
-def test_title_hash_non_ascii_title_altered_is_a_warning(mint, verify, helpers) -> None:
+def test_title_hash_non_ascii_title_altered_fails(mint, verify, helpers) -> None:
+    """No Unicode variant explains the displayed title: it was altered, ASCII or not."""
     doc = mint(title="\u00dcber die Quantenmechanik")
     doc["paper"]["title"] = "\u00dcber die Quantenmechanik II"
+    helpers.only_fails(
+        verify(doc), "title_hash", "paper.title", "was altered", "no Unicode variant"
+    )
+
+
+def test_title_hash_altered_ascii_title_with_a_zero_width_space_fails(
+    record, verify, helpers
+) -> None:
+    """One U+200B makes the text non-ASCII; removing it leaves an altered ASCII title."""
+    record["paper"]["title"] = record["paper"]["title"].replace("Test", "Toy") + "\u200b"
+    helpers.only_fails(verify(record), "title_hash", "was altered", "no Unicode variant")
+
+
+@pytest.mark.parametrize(
+    ("hashed", "displayed", "variant"),
+    [
+        ("Mass and Energy: E = mc2", "Mass and Energy: E = mc\u00b2", "NFKC + lower()"),
+        ("Quantum Groups", "\uff31uantum Groups", "NFKC + lower()"),  # fullwidth Q
+        ("Strasse Networks", "Stra\u00dfe Networks", "NFC + casefold()"),
+        ("Deep Learning", "Deep\u200b Learning", "NFC + lower(), format characters removed"),
+        ("Quantenmechanik", "Quanten\u00admechanik", "NFC + lower(), format characters removed"),
+        (
+            "\u00dcber die Quantenmechanik",
+            "U\u0308ber die Quanten\u00admechanik",
+            "NFC + lower(), format characters removed",
+        ),
+    ],
+    ids=["superscript", "fullwidth", "sharp-s", "zero-width-space", "soft-hyphen", "nfd-and-shy"],
+)
+def test_title_hash_unicode_variant_is_a_warning_naming_it(
+    mint, verify, hashed, displayed, variant
+) -> None:
+    doc = mint(title=hashed)
+    expected = doc["canonical_record"]["metadata"]["title_canon_sha256"]
+    doc["paper"]["title"] = displayed
     verdict = verify(doc)
     assert verdict.status == "verified", verdict.problems
     (warning,) = verdict.warnings
     assert warning.check == "title_hash"
     assert "non-ASCII canonicalisation is unsettled" in warning.message
+    assert f"it matches under {variant}" in warning.message
+    assert expected in warning.message and "{expected}" not in warning.message
 
 
-def test_title_hash_non_ascii_warning_names_both_hashes(mint, verify) -> None:
-    doc = mint(title="\u00dcber die Quantenmechanik")
-    expected = doc["canonical_record"]["metadata"]["title_canon_sha256"]
-    doc["paper"]["title"] = "\u00dcber die Quantenmechanik II"
-    (warning,) = verify(doc).warnings
-    assert expected in warning.message
-    assert "{expected}" not in warning.message
+def test_title_hash_variants_are_not_tried_when_the_plain_rule_matches(
+    mint, verify, monkeypatch
+) -> None:
+    """An ordinary record costs one hash per text: the variant search is never entered."""
+    from pithgen import texthash
+
+    def refuse(text: str, expected: str) -> None:
+        raise AssertionError("variants tried on a matching text")
+
+    monkeypatch.setattr(texthash, "matching_variant", refuse)
+    doc = mint(title="\u00dcber die Quanten\u00admechanik", abstract="Ca\u0301fe\u0301 \u200b")
+    assert verify(doc).status == "verified"
+
+
+def test_title_hash_huge_non_ascii_text_fails_without_trying_variants(
+    mint, verify, helpers
+) -> None:
+    from pithgen.texthash import MAX_VARIANT_CHARS
+
+    doc = mint()
+    doc["paper"]["title"] = "\u00e9" * (MAX_VARIANT_CHARS + 1)
+    helpers.only_fails(
+        verify(doc), "title_hash", f"at {MAX_VARIANT_CHARS + 1} characters", "longer than"
+    )
+
+
+def test_seed_record_title_passes_cleanly(seed_doc, verify, default_ring) -> None:
+    verdict = verify(seed_doc, default_ring)
+    assert verdict.status == "verified" and verdict.warnings == []
+    assert [c.outcome for c in verdict.checks if c.check == "title_hash"] == ["ok"]
+
+
+def test_abstract_hash_altered_with_a_zero_width_space_fails(record, verify, helpers) -> None:
+    record["paper"]["abstract"] = record["paper"]["abstract"].replace("test", "toy") + "\u200b"
+    helpers.only_fails(verify(record), "abstract_hash", "paper.abstract", "no Unicode variant")
+
+
+def test_abstract_hash_soft_hyphen_is_a_warning(record, verify) -> None:
+    record["paper"]["abstract"] = record["paper"]["abstract"].replace("paper", "pa\u00adper")
+    verdict = verify(record)
+    assert verdict.status == "verified", verdict.problems
+    (warning,) = verdict.warnings
+    assert warning.check == "abstract_hash"
+    assert "format characters removed" in warning.message
 
 
 def test_title_hash_non_ascii_warning_says_which_unicode_variant_matches(mint, verify) -> None:
@@ -514,11 +601,12 @@ def test_title_hash_non_ascii_warning_says_which_unicode_variant_matches(mint, v
     assert "matches under NFD + lower()" in warning.message
 
 
-def test_title_hash_non_ascii_warning_says_when_no_variant_matches(mint, verify) -> None:
+def test_title_hash_non_ascii_failure_says_no_variant_matches(mint, verify, helpers) -> None:
     doc = mint(title="\u00dcber die Quantenmechanik")
     doc["paper"]["title"] = "\u00dcber etwas ganz anderes"
-    (warning,) = verify(doc).warnings
-    assert "no Unicode variant" in warning.message and "altered" in warning.message
+    helpers.only_fails(
+        verify(doc), "title_hash", "was altered", "no Unicode variant", "NFKC", "casefold()"
+    )
 
 
 def test_title_and_abstract_not_checkable_without_paper(record, verify) -> None:
@@ -880,3 +968,101 @@ def test_bundle_payload_version_of_another_json_type(record, verify, helpers) ->
     bundle = helpers.make_bundle(record)
     bundle["events"][0]["payload"]["canonical_record"]["source"]["version"] = 1.0
     helpers.only_fails(verify(bundle), "events", "record_created payload")
+
+
+# --- bundle events are about their bundle (spec section 6) ------------------------------
+
+
+def test_bundle_record_created_about_another_record_fails(mint, record, verify, helpers) -> None:
+    other = mint(arxiv_id="2101.00002")
+    bundle = helpers.make_bundle(record)
+    bundle["events"][0]["subject_pith_number"] = other["pith_number"]
+    helpers.only_fails(
+        verify(bundle),
+        "events",
+        "subject_pith_number",
+        f"expected {record['pith_number']}",
+        f"'{other['pith_number']}'",
+        "events[0] ('record_created')",
+    )
+
+
+def test_bundle_other_event_about_another_record_fails(mint, record, verify, helpers) -> None:
+    other = mint(arxiv_id="2101.00002")
+    bundle = helpers.make_bundle(record)
+    bundle["events"][1]["subject_pith_number"] = other["pith_number"]
+    helpers.only_fails(
+        verify(bundle), "events", "events[1] ('graph_snapshot')", f"'{other['pith_number']}'"
+    )
+
+
+def test_bundle_subject_is_the_derived_pith_number(record, verify, helpers) -> None:
+    """A bundle that misstates its own number cannot make its events agree with it."""
+    bundle = helpers.make_bundle(record, other_events=False)
+    wrong = record["pith_number"].replace("pith:2021:", "pith:2019:")
+    bundle["pith_number"] = wrong
+    bundle["events"][0]["subject_pith_number"] = wrong
+    fails = helpers.failed(verify(bundle))
+    assert set(fails) == {"pith_number", "events"}
+    assert f"expected {record['pith_number']}" in fails["events"][0]
+
+
+def test_bundle_signer_key_id_differs_from_the_receipt(record, verify, helpers, both_ring) -> None:
+    """Pith's key named as signer while the test key signed the receipt."""
+    bundle = helpers.make_bundle(record)
+    signer = bundle["events"][0]["signer"]
+    signer["key_id"] = "pith-v1-2026-05"
+    signer["public_key_fingerprint"] = "8d4b5ee74e4693bcd1df2446408b0d54"
+    helpers.only_fails(
+        verify(bundle, both_ring),
+        "events",
+        "signer.key_id",
+        "expected 'test-key-1'",
+        "found 'pith-v1-2026-05'",
+    )
+
+
+def test_bundle_signer_fingerprint_differs(record, verify, helpers, other_key, signing_key) -> None:
+    bundle = helpers.make_bundle(record)
+    bundle["events"][0]["signer"]["public_key_fingerprint"] = other_key.public().fingerprint
+    helpers.only_fails(
+        verify(bundle),
+        "events",
+        "signer.public_key_fingerprint",
+        f"expected '{signing_key.public().fingerprint}'",
+        f"found '{other_key.public().fingerprint}'",
+    )
+
+
+def test_bundle_signer_without_fingerprint_is_fine(record, verify, helpers) -> None:
+    bundle = helpers.make_bundle(record, other_events=False)
+    del bundle["events"][0]["signer"]["public_key_fingerprint"]
+    verdict = verify(bundle)
+    assert verdict.status == "verified", verdict.problems
+    assert ("events", "ok") in {(c.check, c.outcome) for c in verdict.checks}
+
+
+@pytest.mark.parametrize(
+    ("signer", "fragment"),
+    [
+        (None, "found null"),
+        ("test-key-1", "found string 'test-key-1'"),
+        ({}, "found None"),
+        ({"key_id": 1}, "found 1"),
+    ],
+    ids=["missing", "string", "no-key-id", "key-id-not-a-string"],
+)
+def test_bundle_signer_missing_or_malformed(record, verify, helpers, signer, fragment) -> None:
+    bundle = helpers.make_bundle(record)
+    if signer is None:
+        del bundle["events"][0]["signer"]
+    else:
+        bundle["events"][0]["signer"] = signer
+    helpers.only_fails(verify(bundle), "events", "signer", "expected", fragment)
+
+
+def test_bundle_events_bound_to_the_bundle_verify(record, verify, helpers) -> None:
+    verdict = verify(helpers.make_bundle(record))
+    assert verdict.status == "verified", verdict.problems
+    (ok,) = [c for c in verdict.checks if c.check == "events" and c.outcome == "ok"]
+    assert record["pith_number"] in ok.message and "signer" in ok.message
