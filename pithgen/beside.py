@@ -94,6 +94,26 @@ def new_beside(target: Path, kind: str, *, create: bool) -> Path:
     raise FileExistsError(f"no free {kind} folder name beside {target}")
 
 
+SPARE = "spare"  # the previous site (pithgen.spare): kept, never a leftover
+
+
+def spares_of(target: Path) -> list[Path]:
+    """The spare folders beside ``target`` (``.NAME.pithgen-spare-{16 hex}``), found by an
+    exact match of the name."""
+    pattern = re.compile(
+        rf"\.{re.escape(target.name)}\.pithgen-{SPARE}-[0-9a-f]{{{2 * _TOKEN_BYTES}}}"
+    )
+    try:
+        with os.scandir(target.parent) as entries:
+            return sorted(
+                Path(e.path)
+                for e in entries
+                if pattern.fullmatch(e.name) and e.is_dir(follow_symlinks=False)
+            )
+    except OSError:
+        return []
+
+
 def remove_stale(target: Path) -> None:
     """Staging, work and old folders left beside the output by a build that was killed
     (only ever removed while holding the lock, so never another build's of this output;
@@ -118,4 +138,5 @@ __all__ = [
     "lock_path",
     "new_beside",
     "remove_stale",
+    "spares_of",
 ]

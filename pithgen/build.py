@@ -1,16 +1,21 @@
 """``pithgen build``: load -> verify -> merge -> index -> render -> write.
 
-Two passes over the input keep memory flat:
+1. Every input file is read and hashed; with the trusted keys, templates and
+   configuration this gives the build's digest. The build cache (:mod:`pithgen.cache`)
+   says what the last build of this output left, and :func:`pithgen.incremental.plan`
+   decides: up to date (nothing to do), incremental or full.
+2. :func:`pithgen.pipeline.verify_files` loads, verifies and merges every document,
+   spread over ``--jobs`` processes (a verdict on the very same bytes is taken from the
+   cache).
+3. :func:`pithgen.publish.publish_records` reloads the published documents, proves each
+   is byte for byte what was verified, writes its files and pages (in an incremental
+   build only those whose inputs changed) and hands its summary to the index stage;
+   :func:`pithgen.sitewide.write_sitewide` writes everything that spans records (in an
+   incremental build only what changed).
+4. The new site is swapped in atomically: the staging folder (full), or the spare
+   brought up to date (incremental, :mod:`pithgen.spare`).
 
-1. :func:`pithgen.pipeline.verify_files` loads, verifies and merges every document
-   (verdicts go to an on-disk store);
-2. :func:`pithgen.publish.publish_records` reloads only the published documents, proves
-   each is byte for byte the document pass 1 verified, writes it and its page, and hands a
-   small summary to the index stage; :func:`pithgen.sitewide.write_sitewide` then writes
-   everything that spans records.
-
-Nothing is written outside the staging folder until everything succeeded; then the writer
-swaps the new site in atomically.
+Nothing outside the staging folder (or the spare) changes until everything succeeded.
 """
 
 from __future__ import annotations
@@ -20,18 +25,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pithgen.cache.store import open_cache
+from pithgen.cache.fingerprint import build_digest, input_hashes, render_context
+from pithgen.cache.sitestate import SiteStore
+from pithgen.cache.store import CacheDB, open_cache
 from pithgen.cache.verdicts import VerdictCache
 from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
+from pithgen.delta import SiteOutput
 from pithgen.errors import UsageError
+from pithgen.incremental import Plan, commit_full, commit_incremental, plan
 from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
-from pithgen.load import LoadOptions, discover
+from pithgen.load import InputFile, LoadOptions, discover
 from pithgen.merge import MergeResult
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import Progress, Total, verify_files
-from pithgen.publish import publish_records
+from pithgen.publish import Units, publish_records
 from pithgen.render import Renderer, SiteInfo
 from pithgen.report import summary
 from pithgen.sitewide import write_sitewide
@@ -41,15 +50,18 @@ from pithgen.write import SiteWriter, check_output_folder
 
 @dataclass(frozen=True)
 class BuildOutcome:
-    """What a build did: the merged verdicts, whether the site was replaced, and what was
-    written (files, bytes, seconds, notes for the summary)."""
+    """What a build did: the merged verdicts (``None`` when the site was up to date and
+    nothing was verified again), whether the site was replaced, the kind of build, the
+    report's counts, and what was written (files, bytes, seconds, notes)."""
 
-    result: MergeResult
+    result: MergeResult | None
     written: bool
     files: int
     bytes: int
     seconds: float
     notes: tuple[str, ...] = ()
+    mode: str = "full"
+    counts: dict[str, int] | None = None
 
 
 def build_site(
@@ -68,18 +80,48 @@ def build_site(
     if not config.records.is_dir():
         raise UsageError("expected a folder of records, found none", where=str(config.records))
     check_output_folder(config.out, config.records, cwd)
-    options = LoadOptions()
     files = discover([config.records], relative=True, skip=[config.out])
     if not files:
         raise UsageError(
             "expected record files (.json or .jsonl), found none; nothing was built",
             where=str(config.records),
         )
-    if total is not None:
-        total(2 * sum(f.size for f in files))
     jobs = check_jobs(config.jobs)
-    writer = SiteWriter(config.out)
     cache = open_cache(config.cache_dir) if config.use_cache else None
+    try:
+        store = SiteStore(cache, str(config.out.resolve())) if cache is not None else None
+        context = render_context(config, keys)
+        digest = build_digest(config, context, input_hashes(files))
+        chosen = plan(config.out, store, digest)
+        if chosen.mode == "up-to-date":
+            counts = chosen.state.counts if chosen.state else None
+            notes = tuple(cache.notes) if cache else ()
+            return BuildOutcome(None, False, 0, 0, clock() - started, notes, chosen.mode, counts)
+        if total is not None:
+            total(2 * sum(f.size for f in files))
+        return _build(config, keys, files, jobs, cache, store, context, digest, chosen, progress,
+                      clock, started)  # fmt: skip
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _build(
+    config: BuildConfig,
+    keys: KeyRing,
+    files: list[InputFile],
+    jobs: int,
+    cache: CacheDB | None,
+    store: SiteStore | None,
+    context: bytes,
+    digest: str,
+    chosen: Plan,
+    progress: Progress | None,
+    clock: Callable[[], float],
+    started: float,
+) -> BuildOutcome:
+    options = LoadOptions()
+    writer = SiteWriter(config.out)
     try:
         # Checks that passed are kept (on disk) for the record pages, so pass 2 need not
         # verify again: it only proves that each document is still byte for byte the same.
@@ -93,25 +135,65 @@ def build_site(
             jobs=jobs,
             cache=VerdictCache(cache, keys) if cache is not None else None,
         )
+        counts = summary(result)
         if result.failed and not config.keep_going:
             writer.abort()
-            return BuildOutcome(result, False, 0, 0, clock() - started)
-        site = SiteInfo(
-            config.title, config.base_url, config.description, tuple(keys), summary(result)
-        )
+            return BuildOutcome(result, False, 0, 0, clock() - started, mode=chosen.mode)
+        incremental = chosen.mode == "incremental" and store is not None
+        if store is not None and not incremental:
+            store.forget()
+        site = SiteInfo(config.title, config.base_url, config.description, tuple(keys))
         renderer = Renderer(make_env(config.templates), site)
-        ctx = BuildContext(config, keys, result, renderer, writer, options, files, progress)
+        output = SiteOutput(writer, store, incremental)
+        ctx = BuildContext(config, keys, result, renderer, writer, options, files, output, progress)
+        units = Units(context, chosen.known if incremental else {}, store, incremental)
         with SiteIndex(writer.scratch) as index:
-            publish_records(ctx, index, jobs)
+            publish_records(ctx, index, jobs, units)
             index.finish()
             notes = write_sitewide(ctx, index)
-        writer.commit()
+        sitewide = writer.sink.take_entries()
+        if store is not None:
+            store.put_files(sitewide)
+        if incremental and store is not None:
+            written = {e.path: e.size for e in sitewide}
+            for paths in units.written.values():
+                written.update((p, 0) for p in paths)
+            written = _sizes(store, written)
+            removed = _removed(store, chosen, units, output.generated)
+            store.drop_files(removed)
+            store.drop_units(set(chosen.known) - units.seen)
+            commit_incremental(writer, store, chosen, digest, counts, written, removed)
+        else:
+            commit_full(writer, store, digest, counts)
     except BaseException:
         writer.abort()
-        raise
-    finally:
         if cache is not None:
-            cache.close()
+            cache.db.rollback()
+        raise
+    if cache is not None:
+        notes = (*cache.notes, *notes)
     return BuildOutcome(
-        result, True, writer.file_count, writer.byte_count, clock() - started, notes
-    )
+        result, True, writer.file_count, writer.byte_count, clock() - started, notes,
+        chosen.mode, counts,
+    )  # fmt: skip
+
+
+def _sizes(store: SiteStore, written: dict[str, int]) -> dict[str, int]:
+    """The size of each written file, from the manifest (where it was just recorded)."""
+    out = {}
+    for path in written:
+        entry = store.file(path)
+        out[path] = entry.size if entry is not None else -1
+    return out
+
+
+def _removed(store: SiteStore, chosen: Plan, units: Units, generated: set[str]) -> list[str]:
+    """The live site's files this build no longer has: those of documents no longer
+    published, those a re-rendered document no longer writes, and site-wide files no
+    longer produced."""
+    gone: list[str] = [p for p in store.paths_of("") if p not in generated]
+    for unit in sorted(set(chosen.known) - units.seen):
+        gone.extend(store.paths_of(unit))
+    for unit, paths in sorted(units.written.items()):
+        gone.extend(p for p in store.paths_of(unit) if p not in paths)
+    return gone

@@ -8,7 +8,7 @@ import functools
 import json
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pithgen import __version__
-from pithgen.build import BuildOutcome, build_site
+from pithgen.build import build_site
+from pithgen.buildsummary import build_summary
 from pithgen.cache.store import remove_cache
 from pithgen.clierrors import PithgenGroup, interrupts
 from pithgen.config import BuildConfig, load_config
@@ -26,7 +27,7 @@ from pithgen.keys import KeyRing, SigningKey, check_key_id, load_signing_key, wr
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_paths
-from pithgen.report import human_lines, json_chunks, summary
+from pithgen.report import human_lines, json_chunks
 from pithgen.scaffold import scaffold
 from pithgen.serve import serve as serve_site
 
@@ -74,34 +75,6 @@ class _Progress:
 
 def _trusted_keys(trust_keys: tuple[Path, ...], default_keys: bool) -> KeyRing:
     return KeyRing.build(trust_keys, default_keys=default_keys)
-
-
-def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
-    """The failed records (if any), then a one-paragraph summary of a build."""
-    result = outcome.result
-    if not outcome.written or result.failed:
-        for line in human_lines(result):
-            if (not line.startswith("warning ") and line[0].isupper()) or line.startswith("  "):
-                yield line
-    s = summary(result)
-    if outcome.written:
-        text = (
-            f"Built {config.out}: {s['published']} record(s) published from {s['total']} "
-            f"input document(s) ({s['verified']} verified, {s['failed']} failed, "
-            f"{s['warnings']} warning(s)); {outcome.files} files, "
-            f"{outcome.bytes / 1e6:.1f} MB in {outcome.seconds:.2f} s."
-        )
-        if result.failed:
-            text += " Failed records are listed in verification/index.html and have no page."
-    else:
-        text = (
-            f"Not built: {s['failed']} of {s['total']} input document(s) failed "
-            f"verification; {config.out} was left exactly as it was. Fix them, or pass "
-            "--keep-going to publish the verified records and list the failed ones."
-        )
-    for note in outcome.notes:
-        text += f" Note: {note}."
-    yield text
 
 
 @click.group(cls=PithgenGroup)
@@ -337,15 +310,21 @@ def build_options(func: Callable[..., None]) -> Callable[..., None]:
 
 
 def _run_build(config: BuildConfig) -> bool:
+    """Build; print the summary; whether the site is now the build's (written, or up to
+    date)."""
     progress = _Progress("building")
     try:
         outcome = build_site(config, progress=progress.step, total=progress.total, cwd=Path.cwd())
     finally:
         progress.close()
-    with outcome.result:  # closed now, not whenever the garbage collector gets to it
+    ok = outcome.written or outcome.mode == "up-to-date"
+    try:
         for line in build_summary(outcome, config):
-            click.echo(line, err=not outcome.written)
-    return outcome.written
+            click.echo(line, err=not ok)
+    finally:
+        if outcome.result is not None:
+            outcome.result.close()  # now, not whenever the garbage collector gets to it
+    return ok
 
 
 @main.command()

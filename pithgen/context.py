@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pithgen.config import BuildConfig
+from pithgen.delta import SiteOutput
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions
 from pithgen.merge import MergeResult
@@ -27,6 +28,7 @@ class BuildContext:
     writer: SiteWriter
     options: LoadOptions
     files: list[InputFile]
+    output: SiteOutput
     progress: Progress | None = None
 
     @property

@@ -59,6 +59,28 @@ class Summary:
     def arxiv_versioned(self) -> str:
         return f"{self.arxiv_id}v{self.version}"
 
+    def to_list(self) -> list[Any]:
+        """The summary as a JSON list (:meth:`from_list`)."""
+        return [
+            self.suffix,
+            self.pith_number,
+            self.title,
+            self.authors,
+            self.arxiv_id,
+            self.version,
+            self.submitted_at,
+            self.primary_cat,
+            list(self.cross_cats),
+        ]
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> Summary:
+        suffix, pith, title, authors, arxiv, version, submitted_at, cat, cross = data
+        return cls(
+            str(suffix), str(pith), str(title), str(authors), str(arxiv), int(version),
+            str(submitted_at), str(cat), tuple(str(c) for c in cross),
+        )  # fmt: skip
+
     @classmethod
     def of(cls, doc: RecordDocument) -> tuple[Summary, str]:
         """The summary of a published document (title and authors cut for display), and

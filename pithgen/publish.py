@@ -14,11 +14,14 @@ the number of workers.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from pithgen import layout
+from pithgen.cache.fingerprint import unit_key
+from pithgen.cache.sitestate import FileEntry, SiteStore
 from pithgen.canonical import sha256_hex
 from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
@@ -26,7 +29,8 @@ from pithgen.errors import OutputError
 from pithgen.index import SiteIndex, Summary, index_tokens
 from pithgen.load import LoadOptions, parse, read_file
 from pithgen.merge import Chosen
-from pithgen.model import LoadedDoc, RawDoc, RecordDocument, Verdict
+from pithgen.mergestore import dump_verdict
+from pithgen.model import LoadedDoc, RawDoc, RecordDocument, Source, Verdict
 from pithgen.parallel import Workers, batched
 from pithgen.render import Renderer, SiteInfo
 from pithgen.stagecheck import Tally
@@ -38,7 +42,10 @@ BATCH_PAGES = 64
 
 @dataclass(frozen=True)
 class PageTask:
-    """One published document and what its page needs from the rest of the archive."""
+    """One published document and what its page needs from the rest of the archive.
+    ``remembered`` is set when its files are already in the site (the same unit key as
+    in the last build): then nothing is written, and it holds the stored summary and
+    search tokens."""
 
     doc: RawDoc
     verdict: Verdict
@@ -46,30 +53,67 @@ class PageTask:
     has_bundle: bool
     short_shared: bool
     versions: tuple[tuple[int, str], ...]
+    unit: str = ""
+    key: bytes = b""
+    remembered: bytes | None = None
 
 
 @dataclass(frozen=True)
 class BatchDone:
-    """What a worker did with one batch: the summaries and search tokens of the pages it
-    wrote (in batch order), and what it wrote (for the staging proof)."""
+    """What a worker did with one batch: the summaries and search tokens of the pages (in
+    batch order), the units it rendered with what to remember of them, and what it wrote
+    (for the staging proof and the build cache's manifest)."""
 
     indexed: list[tuple[Summary, list[str]]]
+    units: list[tuple[str, bytes, bytes]]
+    entries: list[FileEntry]
     tally: Tally
     files: int
     nbytes: int
 
 
-def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int) -> None:
-    """Write every published document and its pages; feed the index stage."""
+@dataclass
+class Units:
+    """Which published documents must be rendered: in a full build all; in an incremental
+    build those whose unit key differs from the last build's (:attr:`known`). Collects
+    the units seen and, in an incremental build, the files written by each unit."""
+
+    context: bytes
+    known: dict[str, bytes] = field(default_factory=dict)
+    store: SiteStore | None = None
+    incremental: bool = False
+    seen: set[str] = field(default_factory=set)
+    written: dict[str, set[str]] = field(default_factory=dict)
+
+
+def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units) -> None:
+    """Write every published document and its pages (or find them written already);
+    feed the index stage; remember units and files in the build cache's store."""
     setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec())
     with Workers(jobs, _publish_batch, _publish_setup, setup) as workers:
-        for done in workers.map(batched(_tasks(ctx), BATCH_PAGES)):
+        for done in workers.map(_batches(ctx, units)):
             ctx.writer.absorb(done.tally, done.files, done.nbytes)
             for summary, tokens in done.indexed:
                 index.add(summary, tokens)
+            if units.store is not None:
+                units.store.set_units(done.units)
+                units.store.put_files(done.entries)
+            if units.incremental:
+                for unit, _, _ in done.units:
+                    units.written.setdefault(unit, set())
+                for entry in done.entries:
+                    units.written[entry.unit].add(entry.path)
 
 
-def _tasks(ctx: BuildContext) -> Iterator[PageTask]:
+def _batches(ctx: BuildContext, units: Units) -> Iterator[list[PageTask]]:
+    """The tasks in batches, each told what the last build left in the site for it."""
+    for batch in batched(_tasks(ctx, units), BATCH_PAGES):
+        candidates = [t.unit for t in batch if units.known.get(t.unit) == t.key]
+        stored = units.store.unit_data(candidates) if units.store and candidates else {}
+        yield [replace(t, remembered=stored[t.unit]) if t.unit in stored else t for t in batch]
+
+
+def _tasks(ctx: BuildContext, units: Units) -> Iterator[PageTask]:
     """The published documents in input order, with what their pages need."""
     result = ctx.result
     shared = result.shared_shorts()
@@ -88,14 +132,28 @@ def _tasks(ctx: BuildContext) -> Iterator[PageTask]:
             if not isinstance(doc, RawDoc) or doc.source != verdict.source:
                 raise _changed(doc)
             suffix = verdict.suffix or ""
-            yield PageTask(
+            task = PageTask(
                 doc,
                 verdict,
                 pub.has_record,
                 pub.has_bundle,
                 suffix[:8] in shared,
                 tuple(result.versions_of(verdict.arxiv_id or "")),
+                unit=f"{suffix}:{verdict.kind}",
             )
+            units.seen.add(task.unit)
+            yield replace(task, key=_key(units.context, task))
+
+
+_NOWHERE = Source("", None)
+
+
+def _key(context: bytes, task: PageTask) -> bytes:
+    """Everything the task's files depend on besides the render context: its bytes, its
+    verdict (where it was read from aside), and what its pages show of the archive."""
+    verdict = dump_verdict(replace(task.verdict, source=_NOWHERE))
+    parts = [task.verdict.raw_sha256, verdict, task.has_record, task.has_bundle]
+    return unit_key(context, [*parts, task.short_shared, [list(v) for v in task.versions]])
 
 
 def _changed(doc: RawDoc | LoadedDoc) -> OutputError:
@@ -127,16 +185,42 @@ def _publish_batch(batch: list[PageTask]) -> BatchDone:
     worker = _worker[0]
     sink = worker.sink
     before = (sink.tally.count, sink.tally.digest, sink.files, sink.bytes)
-    indexed = [item for task in batch if (item := _publish(worker, task)) is not None]
+    indexed: list[tuple[Summary, list[str]]] = []
+    units: list[tuple[str, bytes, bytes]] = []
+    for task in batch:
+        if task.remembered is not None:
+            item = _unpack(task.remembered)
+        else:
+            item = _publish(worker, task)
+            units.append((task.unit, task.key, _pack(item)))
+        if item is not None:
+            indexed.append(item)
     sink.flush()
     delta = Tally(sink.tally.count - before[0], (sink.tally.digest - before[1]) % (1 << 256))
-    return BatchDone(indexed, delta, sink.files - before[2], sink.bytes - before[3])
+    entries = sink.take_entries()
+    return BatchDone(indexed, units, entries, delta, sink.files - before[2], sink.bytes - before[3])
+
+
+def _pack(item: tuple[Summary, list[str]] | None) -> bytes:
+    """What a unit remembers: its summary and search tokens (null: no page of its own)."""
+    if item is None:
+        return b"null"
+    summary, tokens = item
+    return json.dumps([summary.to_list(), tokens], ensure_ascii=False).encode("utf-8")
+
+
+def _unpack(data: bytes) -> tuple[Summary, list[str]] | None:
+    stored = json.loads(data)
+    if stored is None:
+        return None
+    return Summary.from_list(stored[0]), [str(t) for t in stored[1]]
 
 
 def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | None:
     """Write one published document and its pages; its summary and tokens, if it has a
     page of its own."""
     raw = task.doc.raw
+    unit = task.unit
     if sha256_hex(raw) != task.verdict.raw_sha256:
         raise _changed(task.doc)
     loaded = parse(task.doc, worker.options)
@@ -145,10 +229,10 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | Non
     doc = RecordDocument.from_dict(loaded.data)
     sink, renderer = worker.sink, worker.renderer
     if doc.kind == "bundle":
-        sink.write(layout.bundle(doc.suffix), raw)
-        sink.write(layout.well_known_bundle(doc.suffix), raw)
+        sink.write(layout.bundle(doc.suffix), raw, unit)
+        sink.write(layout.well_known_bundle(doc.suffix), raw, unit)
     else:
-        sink.write(layout.record_json(doc.suffix), raw)
+        sink.write(layout.record_json(doc.suffix), raw, unit)
     # A record document and a bundle of one Pith Number share one page (the record's).
     if doc.kind != "record" and task.has_record:
         return None
@@ -161,7 +245,7 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | Non
         versions=list(task.versions),
     )
     target = layout.record_page(doc.suffix)
-    sink.write(target, page)
+    sink.write(target, page, unit)
     summary, authors = Summary.of(doc)
     _write_redirects(sink, renderer, summary, target, task)
     return summary, index_tokens(summary, authors)
@@ -178,4 +262,4 @@ def _write_redirects(
     if not task.short_shared:
         pages.append((layout.short_redirect(s.suffix[:8]), f"pith:{s.suffix[:8]}"))
     for rel, label in pages:
-        sink.write(rel, renderer.redirect_page(rel, target, label))
+        sink.write(rel, renderer.redirect_page(rel, target, label), task.unit)

@@ -25,7 +25,7 @@ MERGE_VERSION = "pith-open-graph-merge-v1"
 
 def write_sitewide(ctx: BuildContext, index: SiteIndex) -> tuple[str, ...]:
     """Write every cross-record output; returns notes for the build summary."""
-    writer, renderer = ctx.writer, ctx.renderer
+    writer, renderer = ctx.output, ctx.renderer
     for path, data in chain(index.resolve_files(), index.search_files()):
         writer.write(path, data)
     _write_redirects(ctx, index)
@@ -56,13 +56,13 @@ def _write_redirects(ctx: BuildContext, index: SiteIndex) -> None:
             rel = layout.short_redirect(short)
             target = layout.record_page(group[0].suffix)
             page = ctx.renderer.redirect_page(rel, target, f"pith:{short}", group)
-            ctx.writer.write(rel, page)
+            ctx.output.write(rel, page)
 
 
 def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
     """Browse pages by year and by primary category; returns the site's page URLs (for
     the sitemap), records excluded."""
-    writer, renderer = ctx.writer, ctx.renderer
+    writer, renderer = ctx.output, ctx.renderer
     years, categories = index.groups("year"), index.groups("cat")
     pages = [
         layout.folder_url(p) for p in (layout.HOME, layout.BROWSE, layout.SEARCH, layout.RESOLVE)
@@ -91,8 +91,8 @@ def _write_verification(ctx: BuildContext) -> None:
     for n in range(1, npages + 1):
         rel = layout.verification_page(n)
         rows = list(islice(verdicts, size))
-        ctx.writer.write(rel, ctx.renderer.verification_page(rel, counts, rows, n, npages))
-    ctx.writer.write_chunks(
+        ctx.output.write(rel, ctx.renderer.verification_page(rel, counts, rows, n, npages))
+    ctx.output.write_chunks(
         layout.VERIFICATION_JSON,
         (chunk.encode("utf-8") for chunk in json_chunks(ctx.result, ctx.keys)),
     )
@@ -140,7 +140,7 @@ def _write_crawler_files(ctx: BuildContext, index: SiteIndex, pages: list[str]) 
         _write_sitemaps(ctx, base_url, len(pages) + index.count, urls)
         newest = index.newest()
         updated = max((s.submitted_at for s in newest), default="1970-01-01T00:00:00Z")
-        ctx.writer.write(
+        ctx.output.write(
             layout.FEED,
             ctx.renderer.simple_page("feed.xml", layout.FEED, newest=newest, updated=updated),
         )
@@ -149,7 +149,7 @@ def _write_crawler_files(ctx: BuildContext, index: SiteIndex, pages: list[str]) 
             "no base URL: sitemap.xml and feed.xml need absolute URLs and were not "
             "written (set --base-url or [site] base_url)",
         )
-    ctx.writer.write(layout.ROBOTS, robots.encode())
+    ctx.output.write(layout.ROBOTS, robots.encode())
     return notes
 
 
@@ -172,12 +172,12 @@ def _write_sitemaps(ctx: BuildContext, base_url: str, count: int, urls: Iterator
         yield b"</urlset>\n"
 
     if count <= SITEMAP_LIMIT:
-        ctx.writer.write_chunks(layout.SITEMAP, urlset(urls))
+        ctx.output.write_chunks(layout.SITEMAP, urlset(urls))
         return
     names = []
     for n in range(-(-count // SITEMAP_LIMIT)):
         name = layout.sitemap_part(n + 1)
-        ctx.writer.write_chunks(name, urlset(islice(urls, SITEMAP_LIMIT)))
+        ctx.output.write_chunks(name, urlset(islice(urls, SITEMAP_LIMIT)))
         names.append(name)
     body = "".join(f"  <sitemap><loc>{_xml_escape(base_url + n)}</loc></sitemap>\n" for n in names)
-    ctx.writer.write(layout.SITEMAP, f"{head}<sitemapindex {ns}>\n{body}</sitemapindex>\n".encode())
+    ctx.output.write(layout.SITEMAP, f"{head}<sitemapindex {ns}>\n{body}</sitemapindex>\n".encode())

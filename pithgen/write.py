@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from typing import IO
 
 from pithgen import layout, stagecheck
 from pithgen.beside import identity, lock_beside, lock_path, new_beside, remove_stale
+from pithgen.cache.sitestate import FileEntry
 from pithgen.errors import OutputError, UsageError
 from pithgen.portable import CaseGuard
 
@@ -101,12 +103,15 @@ class FileSink:
         self._journal: IO[str] | None = None
         self.files = 0
         self.bytes = 0
+        self.entries: list[FileEntry] = []
 
-    def write(self, relpath: str, data: bytes) -> None:
-        self.write_chunks(relpath, (data,))
+    def write(self, relpath: str, data: bytes, unit: str = "") -> None:
+        self.write_chunks(relpath, (data,), unit)
 
-    def write_chunks(self, relpath: str, chunks: Iterable[bytes]) -> None:
-        """Write one file from a stream of byte chunks (never all in memory at once)."""
+    def write_chunks(self, relpath: str, chunks: Iterable[bytes], unit: str = "") -> None:
+        """Write one file from a stream of byte chunks (never all in memory at once).
+        ``unit`` names what produced it (a published document's unit, or ``""`` for the
+        site-wide files), for the build cache's manifest (:meth:`take_entries`)."""
         safe_relpath(relpath)
         self._case.check(relpath)
         folder, _, _ = relpath.rpartition("/")
@@ -123,13 +128,21 @@ class FileSink:
         except FileNotFoundError:
             raise self._vanished(relpath) from None
         size = 0
+        digest = hashlib.sha256()
         with fh:
             for chunk in chunks:
                 fh.write(chunk)
+                digest.update(chunk)
                 size += len(chunk)
         self.bytes += size
         self.files += 1
         self._record(relpath, size)
+        self.entries.append(FileEntry(relpath, digest.digest(), size, unit))
+
+    def take_entries(self) -> list[FileEntry]:
+        """The files written since the last call: path, SHA-256, size, unit."""
+        entries, self.entries = self.entries, []
+        return entries
 
     def _make_folders(self, folder: str) -> None:
         """Create ``folder`` and the folders above it inside the staging folder, but
@@ -248,11 +261,11 @@ class SiteWriter:
             (mine.digest + self._absorbed.digest) % stagecheck.MODULUS,
         )
 
-    def write(self, relpath: str, data: bytes) -> None:
-        self.sink.write(relpath, data)
+    def write(self, relpath: str, data: bytes, unit: str = "") -> None:
+        self.sink.write(relpath, data, unit)
 
-    def write_chunks(self, relpath: str, chunks: Iterable[bytes]) -> None:
-        self.sink.write_chunks(relpath, chunks)
+    def write_chunks(self, relpath: str, chunks: Iterable[bytes], unit: str = "") -> None:
+        self.sink.write_chunks(relpath, chunks, unit)
 
     def prove_staging(self) -> None:
         """Raise :class:`OutputError` unless the staging folder is still the folder this

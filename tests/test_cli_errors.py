@@ -113,7 +113,10 @@ def test_an_internal_error_mid_build_leaves_the_old_site(
         raise RuntimeError("swap\nfailed")
 
     monkeypatch.setattr(SiteWriter, "commit", commit)
-    result = run("build", "--records", tmp_path / "records", "--out", old_site, "--title", "New")
+    result = run(
+        "build", "--records", tmp_path / "records", "--out", old_site, "--title", "New",
+        "--no-cache",
+    )  # fmt: skip
     assert result.exit_code == 3
     assert result.stderr.splitlines() == [
         "pithgen: internal error: RuntimeError: swap failed "

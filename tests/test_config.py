@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -280,9 +281,16 @@ def test_output_folder_inside_the_records_folder_is_not_read_back(tmp_path: Path
     shutil.copy(SEED, tmp_path)
     config = BuildConfig(records=tmp_path, out=tmp_path / "site")
     first = build_site(config)
-    second = build_site(config)  # site/ now holds dozens of JSON files; none is input
+    # site/ now holds dozens of JSON files; none is input (checked without the cache, which
+    # would find the build up to date and verify nothing again)
+    second = build_site(replace(config, use_cache=False))
+    assert first.result is not None and second.result is not None
     assert first.result.total == second.result.total == 1
     assert second.result.failed == 0
+    # the cache does not know the site the build without it wrote: the next build is full
+    assert build_site(config).mode == "full"
+    again = build_site(config)
+    assert again.mode == "up-to-date" and again.counts is not None and again.counts["total"] == 1
 
 
 def _records_with_seed(folder: Path) -> Path:

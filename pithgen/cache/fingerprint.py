@@ -1,0 +1,115 @@
+"""Digests of what a build depends on.
+
+- :func:`render_context`: what every page depends on besides its own record: pithgen's
+  version, the templates and assets in effect (every file's name and bytes, overrides and
+  defaults), the site's title, base URL and description, and the trusted keys.
+- :func:`build_digest`: everything a build's output depends on: the render context, the
+  other configuration values that reach the site (page size, keep-going), and every input
+  file's name, size and SHA-256 (computed here from the bytes; never trusted on a
+  timestamp). Two builds with the same digest produce the same site.
+- :func:`unit_key`: what one published document's files depend on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pithgen import __version__
+from pithgen.canonical import canonical_json
+from pithgen.config import BuildConfig
+from pithgen.keys import KeyRing
+from pithgen.load import InputFile
+from pithgen.theme import default_templates_dir
+
+_CHUNK = 1 << 20
+
+
+def _folder_files(folder: Path) -> Iterable[tuple[str, Path]]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            yield path.relative_to(folder).as_posix(), path
+
+
+def templates_digest(overrides: Path | None) -> str:
+    """Every template and asset file in effect: the overrides folder's and the defaults'."""
+    digest = hashlib.sha256()
+    for label, folder in (("overrides", overrides), ("defaults", default_templates_dir())):
+        digest.update(f"{label}\0".encode())
+        if folder is None or not folder.is_dir():
+            continue
+        for rel, path in _folder_files(folder):
+            data = path.read_bytes()
+            digest.update(f"{rel}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def keys_digest(keys: KeyRing) -> str:
+    described = [{"origin": k.origin, "document": k.to_dict(), "raw": k.raw.hex()} for k in keys]
+    return hashlib.sha256(canonical_json(described).encode("utf-8")).hexdigest()
+
+
+def render_context(config: BuildConfig, keys: KeyRing) -> bytes:
+    """What every page depends on besides its own record (see the module docstring)."""
+    described = {
+        "pithgen": __version__,
+        "templates": templates_digest(config.templates),
+        "title": config.title,
+        "base_url": config.base_url,
+        "description": config.description,
+        "keys": keys_digest(keys),
+    }
+    return hashlib.sha256(canonical_json(described).encode("utf-8")).digest()
+
+
+def file_sha256(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def input_hashes(files: Sequence[InputFile], threads: int = 4) -> list[tuple[str, int, str]]:
+    """(name, size, SHA-256) of every input file, in order; files that cannot be read
+    are named with their reason instead of a hash (their documents fail as usual)."""
+
+    def one(item: InputFile) -> tuple[str, int, str]:
+        if item.refused is not None:
+            return item.display, -1, f"refused: {item.refused}"
+        try:
+            size, sha = file_sha256(item.real)
+        except OSError as exc:
+            return item.display, -1, f"unreadable: {exc.strerror or exc}"
+        return item.display, size, sha
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        return list(pool.map(one, files))
+
+
+def build_digest(
+    config: BuildConfig, context: bytes, inputs: Sequence[tuple[str, int, str]]
+) -> str:
+    """Everything the site depends on (see the module docstring)."""
+    described = {
+        "context": context.hex(),
+        "page_size": config.page_size,
+        "keep_going": config.keep_going,
+        "inputs": [list(item) for item in inputs],
+    }
+    return hashlib.sha256(canonical_json(described).encode("utf-8")).hexdigest()
+
+
+def unit_key(context: bytes, parts: Sequence[object]) -> bytes:
+    """The key of a published document's files: the render context and ``parts`` (its
+    bytes' hash, its verdict, what its page shows of the rest of the archive)."""
+    return hashlib.sha256(context + canonical_json(list(parts)).encode("utf-8")).digest()

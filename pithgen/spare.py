@@ -1,0 +1,126 @@
+"""The spare site: the previous site, kept beside the output so that a rebuild changes only
+what changed and still swaps the new site in atomically.
+
+A full build writes every file into a fresh staging folder. Rewriting (or even hard
+linking) every file of a large site for each small change would cost as much as a full
+build, so after it the next build keeps a **spare** copy beside the output
+(``.NAME.pithgen-spare-…``; created once as hard links of the live site, which costs no
+file content). An incremental build then:
+
+1. writes only the files that change into a small staging folder (the **delta**) and
+   proves it holds exactly what it wrote;
+2. marks the spare dirty in the cache, with every path it is about to touch;
+3. brings the spare up to date with the live site where it lags (the paths the previous
+   build changed): each such path is hard linked from the live site, or removed;
+4. moves the delta's files into the spare, replacing what was there, and removes the
+   paths this build no longer publishes (and folders left empty);
+5. checks every touched path (present with its size, or absent) and that the spare is
+   still the folder it was, then exchanges the spare and the live site in one atomic
+   ``renameat2(RENAME_EXCHANGE)``: the old site becomes the spare, lagging by exactly
+   this build's changes.
+
+Files are never modified in place (a file that changes is a new file renamed over the old
+name), so the live site never sees a change through a link it shares with the spare.
+A build killed at any step leaves the live site exactly as it was; the cache says the
+spare is dirty, and the next build re-synchronises the paths it recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from pithgen.errors import OutputError
+
+_TEMP = ".pithgen-incoming"
+
+
+def _parent(root: Path, relpath: str) -> Path:
+    folder = (root / relpath).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _remove(root: Path, relpath: str) -> None:
+    """Remove a file and then the folders it leaves empty (up to ``root``)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(root / relpath)
+    folder = (root / relpath).parent
+    while folder != root:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _link_or_copy(source: Path, dest: Path) -> None:
+    """``dest`` becomes ``source``'s content (a hard link where the file system allows,
+    else a copy), replacing whatever ``dest`` was, atomically for readers of ``dest``."""
+    temp = dest.parent / (_TEMP + "-" + dest.name)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temp)
+    try:
+        os.link(source, temp)
+    except OSError:
+        shutil.copyfile(source, temp)
+    os.replace(temp, dest)
+
+
+def sync(live: Path, spare: Path, paths: Iterable[str]) -> None:
+    """Make each of ``paths`` in the spare what it is in the live site."""
+    for relpath in paths:
+        source = live / relpath
+        if source.is_file() and not source.is_symlink():
+            _link_or_copy(source, _parent(spare, relpath) / source.name)
+        else:
+            _remove(spare, relpath)
+
+
+def apply(delta: Path, spare: Path, written: Iterable[str], removed: Iterable[str]) -> None:
+    """Move the ``written`` files from ``delta`` into the spare and remove ``removed``."""
+    for relpath in written:
+        os.replace(delta / relpath, _parent(spare, relpath) / Path(relpath).name)
+    for relpath in removed:
+        _remove(spare, relpath)
+
+
+def prove(spare: Path, present: Iterable[tuple[str, int]], absent: Iterable[str]) -> None:
+    """Every touched path is as intended: present with its size, or absent."""
+    for relpath, size in present:
+        try:
+            info = os.stat(spare / relpath, follow_symlinks=False)
+        except OSError:
+            info = None
+        if info is None or info.st_size != size:
+            raise OutputError(
+                f"refusing to publish: {relpath} in the spare site {spare} is not what this "
+                "build wrote (removed or changed by another program?); the existing site "
+                "was left as it was",
+            )
+    for relpath in absent:
+        if os.path.lexists(spare / relpath):
+            raise OutputError(
+                f"refusing to publish: {relpath} should have been removed from the spare site "
+                f"{spare}; the existing site was left as it was",
+            )
+
+
+def clone(live: Path, spare: Path) -> None:
+    """A new spare: the live site's folders, and its files as hard links (copies where the
+    file system cannot link)."""
+    spare.mkdir(mode=0o755)
+    for dirpath, dirnames, filenames in os.walk(live):
+        rel = os.path.relpath(dirpath, live)
+        target = spare if rel == "." else spare / rel
+        for name in dirnames:
+            (target / name).mkdir()
+        for name in filenames:
+            source = Path(dirpath) / name
+            try:
+                os.link(source, target / name)
+            except OSError:
+                shutil.copyfile(source, target / name)
