@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pithgen.errors import UsageError
+from pithgen.identifiers import Query
 from pithgen.keys import KeyRing
 from pithgen.load import DEFAULT_MAX_BYTES, LoadOptions
 from pithgen.parallel import check_jobs
@@ -28,7 +29,7 @@ from pithgen.pull.plan import ALL, make_plan, parse_identifiers, read_identifier
 from pithgen.pull.report import Item, PullReport
 from pithgen.pull.resolve import ResolveIndex
 from pithgen.pull.run import Runner, Settings
-from pithgen.pull.source import open_source
+from pithgen.pull.source import Source, open_client, read_patterns
 from pithgen.pull.state import PullState, default_state_path, run_key
 
 if TYPE_CHECKING:
@@ -165,7 +166,39 @@ def pull(
         allowed_hosts=frozenset(h.lower() for h in allowed_hosts),
     )
     stop = threading.Event()
-    src = open_source(source, options, stop)
+    client = open_client(source, options, stop)
+    try:
+        report = _run(
+            Source(client, read_patterns(client)),
+            parsed,
+            want_all,
+            into,
+            Settings(into, keys, LoadOptions(max_bytes=max_size), concurrency),
+            workers,
+            None if no_state else state_file or default_state_path(into),
+            stop,
+        )
+    finally:
+        client.close_thread()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        for line in report.human_lines():
+            click.echo(line)
+    sys.exit(report.exit_code)
+
+
+def _run(
+    src: Source,
+    parsed: list[tuple[str, Query]],
+    want_all: bool,
+    into: Path,
+    settings: Settings,
+    jobs: int,
+    state_path: Path | None,
+    stop: threading.Event,
+) -> PullReport:
+    """Plan, find what is held, run; the report."""
     opened: list[ResolveIndex | None] = []
 
     def index() -> ResolveIndex | None:
@@ -174,26 +207,18 @@ def pull(
         return opened[0]
 
     plan = make_plan(parsed, want_all, index)
-    load_options = LoadOptions(max_bytes=max_size)
-    held = Held.scan(into, keys, load_options, workers)
-    state = PullState(None if no_state else state_file or default_state_path(into))
-    request = [*(text for text, _ in parsed), *([ALL] if want_all else [])]
+    held = Held.scan(into, settings.keys, settings.options, jobs)
     held_before = held.count
+    state = PullState(state_path)
+    request = [*(text for text, _ in parsed), *([ALL] if want_all else [])]
     bar = _Bar(len(plan.tasks))
-    runner = Runner(
-        src,
-        held,
-        state,
-        run_key(src.client.root, request, into),
-        Settings(into, keys, load_options, concurrency),
-        stop,
-        bar.step,
-    )
+    run = run_key(src.client.root, request, into)
+    runner = Runner(src, held, state, run, settings, stop, bar.step)
     try:
         items = runner.run(plan)
     except KeyboardInterrupt:
         bar.close()
-        where = "" if state.path is None else f" (state saved in {state.path})"
+        where = "" if state_path is None else f" (state saved in {state_path})"
         click.echo(f"pithgen: pull interrupted{where}; run the same command to resume", err=True)
         raise
     finally:
@@ -212,9 +237,4 @@ def pull(
     )
     if opened and opened[0] is not None and opened[0].skipped:
         report.notes.append(f"{opened[0].skipped} malformed row(s) of the resolve index skipped")
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        for line in report.human_lines():
-            click.echo(line)
-    sys.exit(report.exit_code)
+    return report

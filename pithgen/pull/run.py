@@ -59,6 +59,7 @@ class Settings:
     keys: KeyRing
     options: LoadOptions
     concurrency: int
+    join_timeout: float = 5.0
 
 
 #: A task's results; ``None`` when a worker was stopped, an exception when it crashed.
@@ -154,6 +155,8 @@ class Runner:
         finally:
             for _ in workers:
                 todo.put(None)
+        for worker in workers:  # they close their connections as they end
+            worker.join(timeout=self.settings.join_timeout)
         self.state.finish(self.run_name)
         return items
 
