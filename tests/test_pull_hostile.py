@@ -503,3 +503,22 @@ def test_a_hostile_resolve_index_is_survived(small: SmallSite, tmp_path: Path) -
         assert "id_shards: expected a power of two" in report["items"][0]["reasons"][0]
         assert not [p for p in server.paths() if "etc" in p or p.startswith("pith/")]
     assert pulled_files(tmp_path) == {}
+
+
+def test_a_keep_alive_connection_closed_by_the_server_is_reopened(
+    small: SmallSite, tmp_path: Path
+) -> None:
+    """The server answers the manifest and closes the connection without saying so; the
+    next request on it (the resolve index) goes out again on a fresh one, not counted as
+    a retry (there are none here)."""
+
+    def close_after(h: Handler, n: int) -> None:
+        h.serve_file(layout.MANIFEST)
+        h.close_connection = True
+
+    with serving(small.site) as server:
+        server.routes[layout.MANIFEST] = close_after
+        code, report = pull_json(server.base, "2101.00001v1", "--into", tmp_path, "--retries",
+                                 "0", key_file=small.key_file)  # fmt: skip
+        assert server.paths()[:2] == [layout.MANIFEST, "resolve/meta.json"]
+    assert code == 0, report

@@ -91,6 +91,14 @@ class Stopped(Exception):
     """The run is being stopped (Ctrl-C): no new request, no more waiting."""
 
 
+class _Stale(Exception):
+    """A reused keep-alive connection was closed before any answer: try a fresh one."""
+
+
+#: How a kept-alive connection the server closed in the meantime fails.
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+
+
 class _Retry(Exception):
     def __init__(self, reason: str, after: float | None = None) -> None:
         super().__init__(reason)
@@ -188,7 +196,10 @@ class HttpClient:
     def _follow(self, url: str, validators: Validators | None) -> Response:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            answer = self._once(current, validators)
+            try:
+                answer = self._once(current, validators)
+            except _Stale:  # a kept-alive connection the server had closed: once more
+                answer = self._once(current, validators)
             if isinstance(answer, Response):
                 return answer
             target = urljoin(current, answer)
@@ -258,7 +269,9 @@ class HttpClient:
         if validators and validators.last_modified is not None:
             headers["If-Modified-Since"] = validators.last_modified
         conn = self._connection(url)
+        reused = conn.sock is not None
         fired = threading.Event()
+        answered = False
 
         def abort() -> None:
             fired.set()
@@ -274,6 +287,7 @@ class HttpClient:
         try:
             conn.request("GET", target, headers=headers)
             resp = conn.getresponse()
+            answered = True
             answer, keep = self._answer(url, resp, bool(validators))
             if fired.is_set():
                 raise _Retry(f"timed out after {self.options.timeout:g} s")
@@ -285,6 +299,8 @@ class HttpClient:
         except (OSError, http.client.HTTPException) as exc:
             if fired.is_set() or isinstance(exc, TimeoutError):
                 raise _Retry(f"timed out after {self.options.timeout:g} s") from None
+            if reused and not answered and isinstance(exc, _STALE):
+                raise _Stale from None
             if isinstance(exc, http.client.IncompleteRead):
                 raise _Retry("truncated body (the connection ended inside it)") from None
             raise _Retry(f"{type(exc).__name__}: {exc}") from None

@@ -33,7 +33,11 @@ def folder_of(spec: str) -> Path:
     else:
         path = Path(spec)
     if not path.is_dir():
-        raise InputPathError("expected a folder holding a built site, found none", where=spec)
+        raise InputPathError(
+            "expected a folder holding a built site, found none (a mirror's URL starts "
+            "with https:// or http://)",
+            where=spec,
+        )
     return path
 
 
