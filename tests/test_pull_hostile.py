@@ -191,6 +191,13 @@ def _drip(h: Handler, n: int) -> None:
         time.sleep(0.02)
 
 
+def _escapes(h: Handler, n: int) -> None:
+    """A reason phrase that would clear a terminal and set its title if printed raw."""
+    h.send_response(418, "\x1b[2J\x1b]0;pwned\x07")
+    h.send_header("Content-Length", "0")
+    h.end_headers()
+
+
 def _bomb(h: Handler, n: int) -> None:
     h.send(200, gzip.compress(b" " * (8 << 20)), {"Content-Encoding": "gzip"})
 
@@ -205,6 +212,7 @@ def _bomb(h: Handler, n: int) -> None:
         ("drip", lambda s: _drip, ("--timeout", "0.4", "--retries", "0"), "timed out", 1, 2),
         ("500", lambda s: answer(b"oops", 500), (), "HTTP 500", 3, 5),
         ("403", lambda s: answer(b"no", 403), (), "HTTP 403", 1, 5),
+        ("terminal escapes", lambda s: _escapes, (), "HTTP 418 '\\x1b[2J\\x1b]0;pwned\\x07'", 1, 5),
         (
             "429 too long",
             lambda s: answer(b"", 429, **{"Retry-After": "3600"}),
@@ -233,6 +241,7 @@ def test_a_failed_transfer_is_an_error_and_writes_nothing(
     assert item["status"] == "error" and fragment in item["reasons"][0], item
     assert paths.count(small.record_path(A1)) == attempts
     assert pulled_files(tmp_path) == {}
+    assert not any(c in reason for reason in item["reasons"] for c in "\x1b\x07")
 
 
 def test_a_body_cut_short_without_a_length_fails_verification(

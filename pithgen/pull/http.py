@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from pithgen import __version__
+from pithgen.checks import shown
 from pithgen.errors import PithgenError
 from pithgen.pull.paths import check_relpath
 
@@ -205,7 +206,7 @@ class HttpClient:
             target = urljoin(current, answer)
             why = self._refused(target)
             if why is not None:
-                raise FetchError(f"refused a redirect to {target[:200]!r}: {why}", where=url)
+                raise FetchError(f"refused a redirect to {shown(target, 200)}: {why}", where=url)
             current = target
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", where=url)
 
@@ -303,9 +304,9 @@ class HttpClient:
                 raise _Stale from None
             if isinstance(exc, http.client.IncompleteRead):
                 raise _Retry("truncated body (the connection ended inside it)") from None
-            raise _Retry(f"{type(exc).__name__}: {exc}") from None
+            raise _Retry(f"{type(exc).__name__}: {shown(str(exc))}") from None
         except ValueError as exc:  # http.client.InvalidURL and friends
-            raise FetchError(f"cannot request it: {exc}", where=url) from None
+            raise FetchError(f"cannot request it: {shown(str(exc))}", where=url) from None
         finally:
             watchdog.cancel()
             if fired.is_set() or not keep:
@@ -332,8 +333,8 @@ class HttpClient:
             return Response(url, 304, b"", found), self._drain(resp)
         if status == 429 or 500 <= status <= 599:
             after = retry_after(resp.getheader("Retry-After"))
-            raise _Retry(f"HTTP {status} {resp.reason}".rstrip(), after)
-        raise FetchError(f"HTTP {status} {resp.reason}".rstrip(), where=url)
+            raise _Retry(f"HTTP {status} {shown(resp.reason, 60)}", after)
+        raise FetchError(f"HTTP {status} {shown(resp.reason, 60)}", where=url)
 
     def _drain(self, resp: http.client.HTTPResponse) -> bool:
         """Read a small unwanted body so the connection can be reused."""
@@ -349,7 +350,7 @@ class HttpClient:
             raise FetchError(f"{too_large}: Content-Length {expected}", where=url)
         encoding = (resp.getheader("Content-Encoding") or "identity").strip().lower()
         if encoding not in ("identity", "gzip", "x-gzip"):
-            raise FetchError(f"unsupported Content-Encoding {encoding[:40]!r}", where=url)
+            raise FetchError(f"unsupported Content-Encoding {shown(encoding, 40)}", where=url)
         inflate = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding != "identity" else None
         received = 0
         out = bytearray()

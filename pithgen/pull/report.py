@@ -94,10 +94,9 @@ class PullReport:
             heading = _HEADINGS.get(item.status)
             if heading is None:
                 continue
-            what = item.pith_number or item.suffix or ""
-            kind = f" {item.kind}" if item.kind else ""
+            named = [item.pith_number or item.suffix or "", item.kind or ""]
             asked = ", ".join(item.identifiers)
-            yield f"{heading} {what}{kind} (asked as {asked})".replace("  ", " ")
+            yield " ".join([heading, *filter(None, named), f"(asked as {asked})"])
             if item.url:
                 yield f"  from {item.url}"
             for reason in item.reasons:
