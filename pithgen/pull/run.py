@@ -29,6 +29,7 @@ from pithgen.pull.source import Source
 from pithgen.pull.state import PullState
 
 POLL = 0.2  # seconds between checks for Ctrl-C while waiting for a worker
+JOIN = 5.0  # seconds a finished run waits for its idle workers to close their connections
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,6 @@ class Settings:
     keys: KeyRing
     options: LoadOptions
     concurrency: int
-    join_timeout: float = 5.0
 
 
 #: A task's results; ``None`` when a worker was stopped, an exception when it crashed.
@@ -156,7 +156,7 @@ class Runner:
             for _ in workers:
                 todo.put(None)
         for worker in workers:  # they close their connections as they end
-            worker.join(timeout=self.settings.join_timeout)
+            worker.join(timeout=JOIN)
         self.state.finish(self.run_name)
         return items
 
