@@ -27,6 +27,7 @@ from pithgen.keys import KeyRing, SigningKey, check_key_id, load_signing_key, wr
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_paths
+from pithgen.pull.command import pull
 from pithgen.report import human_lines, json_chunks
 from pithgen.scaffold import scaffold
 from pithgen.serve import serve as serve_site
@@ -123,6 +124,7 @@ def verify(
 
 
 main.add_command(event)
+main.add_command(pull)
 
 
 @main.group()

@@ -67,9 +67,11 @@ class Workers(Generic[T, R]):
         func: Callable[[T], R],
         initializer: Callable[..., None],
         initargs: tuple[object, ...] = (),
+        finalizer: Callable[[], None] | None = None,
     ) -> None:
         self.jobs = jobs
         self.func = func
+        self._finalizer = finalizer
         self._executor: ProcessPoolExecutor | None = None
         if jobs == 1:
             initializer(*initargs)
@@ -97,9 +99,14 @@ class Workers(Generic[T, R]):
             yield pending.popleft().result()
 
     def close(self, cancel: bool = False) -> None:
+        """Stop the processes; in-process (``jobs == 1``), run the ``finalizer`` (worker
+        processes release what they hold when they end)."""
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=cancel)
             self._executor = None
+        elif self._finalizer is not None:
+            finalizer, self._finalizer = self._finalizer, None
+            finalizer()
 
     def __enter__(self) -> Workers[T, R]:
         return self

@@ -90,7 +90,7 @@ def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units
     """Write every published document and its pages (or find them written already);
     feed the index stage; remember units and files in the build cache's store."""
     setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec())
-    with Workers(jobs, _publish_batch, _publish_setup, setup) as workers:
+    with Workers(jobs, _publish_batch, _publish_setup, setup, _publish_teardown) as workers:
         for done in workers.map(_batches(ctx, units)):
             ctx.writer.absorb(done.tally, done.files, done.nbytes)
             for summary, tokens in done.indexed:
@@ -179,6 +179,11 @@ _worker: list[_Worker] = []
 def _publish_setup(config: BuildConfig, site: SiteInfo, spec: SinkSpec) -> None:
     sink = spec.open(f"p{os.getpid()}")
     _worker[:] = [_Worker(Renderer(make_env(config.templates), site), LoadOptions(), sink)]
+
+
+def _publish_teardown() -> None:
+    if _worker:
+        _worker.pop().sink.close()
 
 
 def _publish_batch(batch: list[PageTask]) -> BatchDone:
