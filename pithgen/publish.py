@@ -3,17 +3,20 @@
 The published documents are read again in input order; each must be byte for byte the
 document pass 1 verified (same source, same SHA-256 of the raw bytes: an input changed
 during the build stops it). Each is written as verified (record JSON, or bundle and its
-``.well-known`` copy), its record page is rendered from pass 1's stored checks, and its
-small summary goes to the index stage.
+``.well-known`` copy), its record page is rendered from pass 1's stored checks, its
+badge (``badge.svg``) is drawn from the record alone, and its small summary goes to the
+index stage.
 """
 
 from __future__ import annotations
 
 from pithgen import layout
+from pithgen.badge import badge_for
 from pithgen.canonical import sha256_hex
 from pithgen.context import BuildContext
 from pithgen.errors import OutputError
-from pithgen.index import SiteIndex, Summary, search_text
+from pithgen.index import SiteIndex, search_text
+from pithgen.listing import Summary
 from pithgen.load import InputFile, load_file
 from pithgen.merge import Chosen
 from pithgen.model import LoadedDoc, RecordDocument
@@ -67,5 +70,6 @@ def _publish(
             versions=ctx.result.versions_of(doc.arxiv_id),
         )
         writer.write(layout.record_page(doc.suffix), page)
+        writer.write(layout.badge(doc.suffix), badge_for(doc).svg)
         summary, authors = Summary.of(doc)
         index.add(summary, search_text(summary, authors))
