@@ -18,9 +18,9 @@ from pithgen.model import RecordDocument
 HEIGHT = 20
 CHAR_WIDTH = 7  # px per character at 11px Verdana/DejaVu Sans, rounded up
 PAD = 6
-LABEL = "pith"
+LABEL = "verified"
 LABEL_BG = "#555555"  # white text on it: 7.46:1
-VALUE_BG = "#0a6b2c"  # white text on it: 6.35:1
+VALUE_BG = "#0a6b2c"  # white text on it: 6.66:1
 
 
 def _xml(text: str) -> str:
@@ -41,9 +41,9 @@ class Badge:
 
 
 def badge_for(doc: RecordDocument) -> Badge:
-    """The badge of a verified record: ``pith | pith:SHORT8 ✓``, described in full (Pith
+    """The badge of a verified record: ``verified | pith:SHORT8``, described in full (Pith
     Number and arXiv id) for screen readers and tooltips."""
-    value = f"pith:{doc.suffix[:8]} \u2713"
+    value = f"pith:{doc.suffix[:8]}"
     description = (
         f"{doc.pith_number}: the Pith Number of arXiv:{doc.arxiv_id}v{doc.version}, "
         "hash and signature verified"

@@ -78,6 +78,7 @@ NOJEKYLL = ".nojekyll"
 ASSETS = "assets/"
 STYLESHEET = "assets/pithgen.css"
 SCRIPT = "assets/pithgen.js"
+THEME_SCRIPT = "assets/theme.js"
 FAVICON = "assets/favicon.svg"
 
 # --- index shards (``{name}.js`` for pages, ``{name}.json`` twins for scripts) -------------

@@ -20,8 +20,8 @@ from pithgen import layout
 from pithgen.badge import badge_for, badge_snippets
 from pithgen.canonical import canonical_json, doi_for
 from pithgen.errors import ConfigError
-from pithgen.listing import Page, Paper, Summary
 from pithgen.keys import TrustedKey
+from pithgen.listing import Page, Paper, Summary
 from pithgen.model import RecordDocument, Verdict
 
 BADGES = (

@@ -82,9 +82,7 @@ def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
     crumbs = [(layout.BROWSE, "Browse")]
     for kind, column, groups in (("year", "year", years), ("category", "cat", categories)):
         for name, count in groups:
-            heading = (
-                f"Papers first submitted in {name}" if kind == "year" else f"Papers in {name}"
-            )
+            heading = f"Papers first submitted in {name}" if kind == "year" else f"Papers in {name}"
             for page in index.pages(column, name, count, ctx.config.page_size):
                 rel = layout.listing(kind, name, page.number)
                 writer.write(rel, renderer.listing_page(rel, heading, page, crumbs))

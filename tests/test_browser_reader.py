@@ -151,7 +151,9 @@ def _violations(browser: Browser, axe: str) -> list[dict[str, Any]]:
                       return n.target.join(" ") + ": " + (n.failureSummary || "");
                     })};
           }));
-        }, function (e) { done([{id: "axe-error", impact: "critical", help: String(e), nodes: []}]); });
+        }, function (e) {
+          done([{id: "axe-error", impact: "critical", help: String(e), nodes: []}]);
+        });
         """
     )
     return [v for v in found if v["impact"] in IMPACTS]

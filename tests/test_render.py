@@ -45,7 +45,7 @@ def test_a_retitled_non_ascii_record_is_shown_but_never_claimed(
     assert "citation_title" not in page
     ld = json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     assert ld["name"] == doc["pith_number"]
-    bib = re.search(r'<pre class="snippet bibtex">(.*?)</pre>', page, re.S).group(1)  # type: ignore[union-attr]
+    bib = re.search(r'<pre class="snippet bibtex"[^>]*>(.*?)</pre>', page, re.S).group(1)  # type: ignore[union-attr]
     assert "Mallory" not in bib
 
 
