@@ -192,9 +192,12 @@ def test_axe_finds_no_serious_or_moderate_violation(minted, root, browser, axe, 
     )
 
 
-def test_the_theme_toggle_overrides_the_system_and_remembers(minted, root, browser) -> None:
-    archive, _ = minted
+@pytest.mark.parametrize("origin", ["http", "file"])
+def test_the_theme_toggle_overrides_the_system_and_remembers(minted, root, browser, origin):
+    archive, site = minted
     pages = _pages(archive)
+    if origin == "file":
+        root = site.resolve().as_uri() + "/"
     _scheme(browser, "dark")
     _open(browser, root + pages["home"][0], None)
     _forget_theme(browser)
@@ -254,3 +257,29 @@ def test_copy_buttons_copy_the_snippet(minted, root, browser, button, source) ->
     expected = browser.run(f"return document.querySelector({source!r}).textContent")
     assert copied == expected and len(expected) > 40
     assert browser.run("return document.activeElement.dataset.copy") == button
+
+
+def test_without_javascript_the_enhancements_stay_hidden_and_the_page_works(minted) -> None:
+    """The toggle and the copy buttons are progressive enhancements: with JavaScript off
+    they are not shown (a button that does nothing would be), while the snippets, the
+    badge and the system's colour scheme are all there, from file:// too."""
+    archive, site = minted
+    chromium = find_program("chromium", "chromium-browser", "google-chrome")
+    driver = find_program("chromedriver")
+    assert chromium and driver, "chromium and chromedriver are needed: run `bash .ci/setup`"
+    record = _pages(archive)["record"][0]
+    with Browser(chromium, driver, javascript=False) as off:
+        _scheme(off, "dark")
+        off.get((site / record).resolve().as_uri())
+        assert off.run("return typeof window.pithgen") == "undefined"  # really off
+        assert _background(off) == DARK_BG
+        shown = off.run(
+            "return Array.from(document.querySelectorAll('button')).filter(function (b) {"
+            "  return b.offsetParent !== null; }).map(function (b) { return b.textContent; })"
+        )
+        assert shown == ["Resolve"]  # the header's form, which works without a script
+        for css in ("pre.bibtex", "pre.latex", "pre.verify", "pre.badge-markdown"):
+            assert len(off.run(f"return document.querySelector({css!r}).textContent")) > 40
+        assert off.run("return document.querySelector('img.pith-badge').naturalWidth") > 100
+        off.get((site / "resolve.html").resolve().as_uri() + "?q=x")
+        assert "Resolving needs JavaScript" in off.run("return document.body.innerText")
