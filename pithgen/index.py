@@ -5,6 +5,11 @@ rendered page) and its search text, and keeps them in a temporary on-disk SQLite
 memory stays flat however large the archive; listings, redirects, sitemaps and shards are
 then produced by ordered queries, one page or shard at a time.
 
+Listings show one entry per paper (:mod:`pithgen.listing`): their queries return the
+records of a paper together, newest version first. A category listing also holds the
+records cross-listed in it (the ``crosslists`` table, one row per record and secondary
+category), flagged as such.
+
 Shard formats are a contract with ``assets/pithgen.js`` (offline resolver and search):
 each shard is a script ``pithgenShard("<name>", <json>);`` loadable from ``file://``, with
 a JSON twin for scripts (resolve shards).
