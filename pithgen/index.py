@@ -5,6 +5,11 @@ rendered page) and its search text, and keeps them in a temporary on-disk SQLite
 memory stays flat however large the archive; listings, redirects, sitemaps and shards are
 then produced by ordered queries, one page or shard at a time.
 
+Listings show one entry per paper (:mod:`pithgen.listing`): their queries return the
+records of a paper together, newest version first. A category listing also holds the
+records cross-listed in it (the ``crosslists`` table, one row per record and secondary
+category), flagged as such.
+
 Shard formats are a contract with ``assets/pithgen.js`` (offline resolver and search):
 each shard is a script ``pithgenShard("<name>", <json>);`` loadable from ``file://``, with
 a JSON twin for scripts (resolve shards).
@@ -18,90 +23,28 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from pithgen import layout
-from pithgen.model import RecordDocument
+from pithgen.listing import (
+    AUTHORS_CHARS,
+    TITLE_CHARS,
+    Page,
+    Paper,
+    Summary,
+    group_papers,
+    paginate,
+)
 from pithgen.tokens import shard_count, shard_of, tokenize
 
-TITLE_CHARS = 300
-AUTHORS_CHARS = 300
 RESOLVE_TITLE_CHARS = 120
 IDS_PER_SHARD = 256
 TOKENS_PER_SHARD = 512
 DOC_BLOCK = 500
 SEARCH_TEXT_LIMIT = 20_000  # per record: a 10 MB authors line cannot flood the index
 NEWEST = 20
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """What listings and indexes keep of one published record."""
-
-    suffix: str
-    pith_number: str
-    title: str
-    authors: str
-    arxiv_id: str
-    version: int
-    submitted_at: str
-    primary_cat: str
-    cross_cats: tuple[str, ...]
-
-    @property
-    def year(self) -> str:
-        return self.submitted_at[:4]
-
-    @property
-    def arxiv_versioned(self) -> str:
-        return f"{self.arxiv_id}v{self.version}"
-
-    def to_list(self) -> list[Any]:
-        """The summary as a JSON list (:meth:`from_list`)."""
-        return [
-            self.suffix,
-            self.pith_number,
-            self.title,
-            self.authors,
-            self.arxiv_id,
-            self.version,
-            self.submitted_at,
-            self.primary_cat,
-            list(self.cross_cats),
-        ]
-
-    @classmethod
-    def from_list(cls, data: list[Any]) -> Summary:
-        suffix, pith, title, authors, arxiv, version, submitted_at, cat, cross = data
-        return cls(
-            str(suffix), str(pith), str(title), str(authors), str(arxiv), int(version),
-            str(submitted_at), str(cat), tuple(str(c) for c in cross),
-        )  # fmt: skip
-
-    @classmethod
-    def of(cls, doc: RecordDocument) -> tuple[Summary, str]:
-        """The summary of a published document (title and authors cut for display), and
-        the full authors text, which search indexes."""
-        paper = doc.paper
-        title = paper.get("title")
-        authors_field = paper.get("authors_text")
-        authors = authors_field if isinstance(authors_field, str) else ""
-        short = authors if len(authors) <= AUTHORS_CHARS else authors[: AUTHORS_CHARS - 1] + "…"
-        summary = cls(
-            doc.suffix,
-            doc.pith_number,
-            title[:TITLE_CHARS] if isinstance(title, str) else "",
-            short,
-            doc.arxiv_id,
-            doc.version,
-            doc.submitted_at,
-            doc.metadata["primary_cat"],
-            tuple(doc.metadata["cross_cats_sorted"]),
-        )
-        return summary, authors
 
 
 def shard_script(name: str, data: Any) -> bytes:
@@ -121,19 +64,6 @@ def _both(name: str, data: Any) -> Iterator[tuple[str, bytes]]:
     """A shard as a script for pages and as JSON for other programs."""
     yield layout.shard_script(name), shard_script(name, data)
     yield layout.shard_json(name), shard_json(data)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a paginated listing."""
-
-    number: int
-    count: int
-    items: list[Summary]
-
-    def filename(self, number: int | None = None) -> str:
-        """The file name of this page, or of page ``number`` of the same listing."""
-        return layout.page_file(self.number if number is None else number)
 
 
 def search_text(s: Summary, authors: str | None = None) -> str:
@@ -170,6 +100,7 @@ CREATE TABLE summaries (
     submitted_at TEXT NOT NULL, year TEXT NOT NULL, cat TEXT NOT NULL, cross TEXT NOT NULL
 );
 CREATE TABLE postings (token TEXT NOT NULL, rid INTEGER NOT NULL);
+CREATE TABLE crosslists (cat TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (cat, rid));
 """
 _COLUMNS = "suffix, pith, title, authors, arxiv, version, submitted_at, cat, cross"
 _LISTING_ORDER = "submitted_at, arxiv, version, suffix"
@@ -226,6 +157,10 @@ class SiteIndex:
         )
         rid = cursor.lastrowid
         self.db.executemany(
+            "INSERT OR IGNORE INTO crosslists (cat, rid) VALUES (?, ?)",
+            ((cat, rid) for cat in s.cross_cats if cat != s.primary_cat),
+        )
+        self.db.executemany(
             "INSERT INTO postings (token, rid) VALUES (?, ?)",
             ((token, rid) for token in tokens),
         )
@@ -236,6 +171,8 @@ class SiteIndex:
             f"""
             CREATE INDEX summaries_by_listing ON summaries (submitted_at, arxiv, version, suffix);
             CREATE INDEX summaries_by_id ON summaries (arxiv, version, suffix);
+            CREATE INDEX summaries_by_cat ON summaries (cat);
+            CREATE INDEX summaries_by_year ON summaries (year);
             CREATE INDEX postings_by_token ON postings (token, rid);
             CREATE TABLE docmap AS
                 SELECT rid, row_number() OVER (ORDER BY {_NEWEST_FIRST}) - 1 AS docid
@@ -269,24 +206,58 @@ class SiteIndex:
         """Every record in suffix order."""
         return self._summaries()
 
+    def _listed(self, column: str) -> str:
+        """The rows a listing by ``column`` ("year" or "cat") draws from, with a 0/1
+        ``crossed`` flag: a category listing also holds the records cross-listed in it."""
+        if column == "year":
+            return f"SELECT {_COLUMNS}, year AS listed, 0 AS crossed FROM summaries"
+        if column == "cat":
+            cross = ", ".join(f"s.{c}" for c in _COLUMNS.split(", "))
+            return (
+                f"SELECT {_COLUMNS}, cat AS listed, 0 AS crossed FROM summaries UNION ALL "
+                f"SELECT {cross}, c.cat AS listed, 1 AS crossed "
+                "FROM crosslists c JOIN summaries s ON s.rid = c.rid"
+            )
+        raise ValueError(column)
+
     def groups(self, column: str) -> list[tuple[str, int]]:
-        """``(value, count)`` for each year (``"year"``) or primary category (``"cat"``)."""
-        if column not in ("year", "cat"):
-            raise ValueError(column)
-        query = f"SELECT {column}, count(*) FROM summaries GROUP BY {column} ORDER BY {column}"
+        """``(value, papers)`` for each year (``"year"``) or category (``"cat"``, with its
+        cross-lists): the number of entries its listing shows."""
+        query = (
+            f"SELECT listed, count(DISTINCT arxiv) FROM ({self._listed(column)}) "
+            "GROUP BY listed ORDER BY listed"
+        )
         return [(str(value), int(n)) for value, n in self.db.execute(query)]
 
     def pages(self, column: str, value: str, count: int, size: int) -> Iterator[Page]:
-        """A stable listing, oldest first (adding records rarely moves earlier pages)."""
-        if column not in ("year", "cat"):
-            raise ValueError(column)
-        rows = self._summaries(f"WHERE {column} = ?", (value,), _LISTING_ORDER)
-        pages = max(1, -(-count // size))
-        for n in range(pages):
-            yield Page(n + 1, pages, [next(rows) for _ in range(min(size, count - n * size))])
+        """A stable listing of ``count`` papers, ``size`` papers a page, oldest paper first
+        (adding records rarely moves earlier pages); a paper's versions newest first."""
+        query = f"""
+            SELECT {_COLUMNS}, crossed,
+                   min(submitted_at) OVER (PARTITION BY arxiv) AS first_submitted
+            FROM ({self._listed(column)}) WHERE listed = ?
+            ORDER BY first_submitted, arxiv, version DESC, suffix
+        """
+        rows = ((_summary(row[:9]), bool(row[9])) for row in self.db.execute(query, (value,)))
+        return paginate(group_papers(rows), count, size)
 
     def newest(self, n: int = NEWEST) -> list[Summary]:
+        """The ``n`` newest records (the feed's entries)."""
         return list(self._summaries(order=f"{_NEWEST_FIRST} LIMIT {int(n)}"))
+
+    def newest_papers(self, n: int = NEWEST) -> list[Paper]:
+        """The ``n`` papers with the newest records, each with all its versions."""
+        query = f"""
+            WITH papers AS (
+                SELECT arxiv, max(submitted_at) AS latest FROM summaries GROUP BY arxiv
+                ORDER BY latest DESC, arxiv DESC LIMIT {int(n)}
+            )
+            SELECT {", ".join(f"s.{c}" for c in _COLUMNS.split(", "))}
+            FROM summaries s JOIN papers p ON p.arxiv = s.arxiv
+            ORDER BY p.latest DESC, s.arxiv DESC, s.version DESC, s.suffix
+        """
+        rows = ((_summary(row), False) for row in self.db.execute(query))
+        return list(group_papers(rows))
 
     def by_short(self) -> Iterator[tuple[str, list[Summary]]]:
         """Records grouped by the 8-character short number."""

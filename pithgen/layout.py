@@ -51,6 +51,7 @@ INDEX = "index.html"
 RECORD_JSON = "pith/{suffix}.json"
 RECORD_PAGE = "pith/{suffix}/index.html"
 BUNDLE = "pith/{suffix}/bundle.json"
+BADGE = "pith/{suffix}/badge.svg"
 WELL_KNOWN_BUNDLE = ".well-known/pith/{suffix}/bundle.json"
 SHORT_REDIRECT = "pith/{short}/index.html"
 ARXIV_REDIRECT = "arxiv/{arxiv_id}/index.html"
@@ -77,6 +78,8 @@ NOJEKYLL = ".nojekyll"
 ASSETS = "assets/"
 STYLESHEET = "assets/pithgen.css"
 SCRIPT = "assets/pithgen.js"
+THEME_SCRIPT = "assets/theme.js"
+FAVICON = "assets/favicon.svg"
 
 # --- index shards (``{name}.js`` for pages, ``{name}.json`` twins for scripts) -------------
 
@@ -108,6 +111,11 @@ def record_page(suffix: str) -> str:
 
 def bundle(suffix: str) -> str:
     return BUNDLE.format(suffix=suffix)
+
+
+def badge(suffix: str) -> str:
+    """The record's embeddable badge (an SVG image)."""
+    return BADGE.format(suffix=suffix)
 
 
 def well_known_bundle(suffix: str) -> str:

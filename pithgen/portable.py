@@ -60,6 +60,7 @@ FIXED_PATTERNS = (
     layout.RECORD_JSON,
     layout.RECORD_PAGE,
     layout.BUNDLE,
+    layout.BADGE,
     layout.WELL_KNOWN_BUNDLE,
     layout.SHORT_REDIRECT,
     layout.ARXIV_REDIRECT,

@@ -4,7 +4,8 @@ This process reads the published documents again, in input order (the load stage
 hands them in batches to ``jobs`` workers. Each worker proves a document is byte for byte
 the one pass 1 verified (same SHA-256 of the raw bytes: an input changed during the
 build stops it), writes it as verified (record JSON, or bundle and its ``.well-known``
-copy), renders its record page from pass 1's stored checks and the redirects that lead
+copy), renders its record page from pass 1's stored checks, draws its badge
+(``badge.svg``, from the record alone), and writes the redirects that lead
 to it alone (``arxiv/IDvN/``; ``arxiv/ID/`` and ``doi/…/`` when it is the paper's latest
 version; ``pith/SHORT8/`` when no other record shares the short number), and returns the
 record's small summary and search tokens, which this process hands to the index stage in
@@ -20,13 +21,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from pithgen import layout
+from pithgen.badge import badge_for
 from pithgen.cache.fingerprint import unit_key
 from pithgen.cache.sitestate import FileEntry, SiteStore
 from pithgen.canonical import sha256_hex
 from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.errors import OutputError
-from pithgen.index import SiteIndex, Summary, index_tokens
+from pithgen.index import SiteIndex, index_tokens
+from pithgen.listing import Summary
 from pithgen.load import LoadOptions, parse, read_file
 from pithgen.merge import Chosen
 from pithgen.mergestore import dump_verdict
@@ -251,6 +254,7 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | Non
     )
     target = layout.record_page(doc.suffix)
     sink.write(target, page, unit)
+    sink.write(layout.badge(doc.suffix), badge_for(doc).svg, unit)
     summary, authors = Summary.of(doc)
     _write_redirects(sink, renderer, summary, target, task)
     return summary, index_tokens(summary, authors)

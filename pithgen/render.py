@@ -17,10 +17,11 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from pithgen import layout
+from pithgen.badge import badge_for, badge_snippets
 from pithgen.canonical import canonical_json, doi_for
 from pithgen.errors import ConfigError
-from pithgen.index import Page, Summary
 from pithgen.keys import TrustedKey
+from pithgen.listing import Page, Paper, Summary
 from pithgen.model import RecordDocument, Verdict
 
 BADGES = (
@@ -156,6 +157,14 @@ print("verified", number)
 EOF"""
 
 
+def _aliases(doc: RecordDocument) -> list[dict[str, Any]]:
+    """The alias objects a document carries: ``aliases`` in a record document,
+    ``source_aliases`` in a bundle (never the other's field: a bundle's stray ``aliases``
+    key is not what was checked)."""
+    value = doc.raw.get("aliases" if doc.kind == "record" else "source_aliases")
+    return [a for a in value if isinstance(a, dict)] if isinstance(value, list) else []
+
+
 class Renderer:
     """Renders every page of a site; holds no per-record state."""
 
@@ -220,11 +229,17 @@ class Renderer:
         json_name = layout.record_json(doc.suffix) if has_record_json else layout.bundle(doc.suffix)
         key = self._keys.get(verdict.key_id or "")
         abs_url = f"https://arxiv.org/abs/{doc.arxiv_id}v{doc.version}"
+        pdf_url = f"https://arxiv.org/pdf/{doc.arxiv_id}v{doc.version}"
+        badge = badge_for(doc)
+        badge_markdown, badge_html = badge_snippets(
+            badge,
+            self.site.url(layout.badge(doc.suffix)) or layout.badge(doc.suffix),
+            page_url or layout.record_page(doc.suffix),
+        )
         authors_list = _authors(authors)[:MAX_AUTHORS]
         outcomes = {c.check: c.outcome for c in verdict.checks}
         title_verified = outcomes.get("title_hash") == "ok"
-        listed = doc.raw.get("aliases") or doc.raw.get("source_aliases") or []
-        aliases = [a for a in listed if isinstance(a, dict)] if isinstance(listed, list) else []
+        aliases = _aliases(doc)
         ld: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": "ScholarlyArticle",
@@ -257,6 +272,10 @@ class Renderer:
             verdict=verdict,
             key=key,
             abs_url=abs_url,
+            pdf_url=pdf_url,
+            badge=badge,
+            badge_markdown=badge_markdown,
+            badge_html=badge_html,
             doi=doi_for(doc.arxiv_id),
             aliases=aliases[:MAX_ALIASES],
             more_aliases=max(0, len(aliases) - MAX_ALIASES),
@@ -303,14 +322,21 @@ class Renderer:
     def browse_page(self, years: list[tuple[str, int]], categories: list[tuple[str, int]]) -> bytes:
         return self._render("browse.html", layout.BROWSE, years=years, categories=categories)
 
-    def home_page(self, newest: list[Summary], summary: dict[str, int]) -> bytes:
+    def home_page(self, newest: list[Paper], summary: dict[str, int]) -> bytes:
+        """The home page: counts, the find forms (their examples are the newest record of
+        this mirror, not one it may not hold) and the newest papers."""
         return self._render(
             "index.html",
             layout.HOME,
             newest=newest,
+            example=newest[0].latest if newest else None,
             summary=summary,
             description_html=self.description_html,
         )
+
+    def resolve_page(self, example: Summary | None) -> bytes:
+        """The resolver; its help shows the accepted forms with ``example``'s identifiers."""
+        return self._render("resolve.html", layout.RESOLVE, example=example)
 
     def verification_page(
         self, relpath: str, summary: dict[str, int], rows: list[Verdict], page: int, pages: int

@@ -30,11 +30,12 @@ def write_sitewide(ctx: BuildContext, index: SiteIndex) -> tuple[str, ...]:
         writer.write(path, data)
     _write_redirects(ctx, index)
     pages = _write_listings(ctx, index)
-    writer.write(layout.HOME, renderer.home_page(index.newest(), ctx.counts))
+    newest = index.newest_papers()
+    writer.write(layout.HOME, renderer.home_page(newest, ctx.counts))
     writer.write(layout.SEARCH, renderer.simple_page("search.html", layout.SEARCH))
-    writer.write(layout.RESOLVE, renderer.simple_page("resolve.html", layout.RESOLVE))
+    writer.write(layout.RESOLVE, renderer.resolve_page(newest[0].latest if newest else None))
     writer.write(layout.NOT_FOUND, renderer.not_found_page())
-    _write_verification(ctx)
+    pages.extend(_write_verification(ctx))
     for key in ctx.keys:
         writer.write(layout.key_document(key.key_id), _json_bytes(key.to_dict()))
     writer.write(layout.MANIFEST, manifest(ctx))
@@ -60,20 +61,17 @@ def _write_redirects(ctx: BuildContext, index: SiteIndex) -> None:
 
 
 def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
-    """Browse pages by year and by primary category; returns the site's page URLs (for
-    the sitemap), records excluded."""
+    """Browse pages by year and by category (primary and cross-listed); returns the URLs
+    of the site's pages but records and the verification report (for the sitemap)."""
     writer, renderer = ctx.output, ctx.renderer
     years, categories = index.groups("year"), index.groups("cat")
     pages = [
         layout.folder_url(p) for p in (layout.HOME, layout.BROWSE, layout.SEARCH, layout.RESOLVE)
     ]
-    pages.append(layout.folder_url(layout.verification_page()))
     crumbs = [(layout.BROWSE, "Browse")]
     for kind, column, groups in (("year", "year", years), ("category", "cat", categories)):
         for name, count in groups:
-            heading = (
-                f"Records first submitted in {name}" if kind == "year" else f"Records in {name}"
-            )
+            heading = f"Papers first submitted in {name}" if kind == "year" else f"Papers in {name}"
             for page in index.pages(column, name, count, ctx.config.page_size):
                 rel = layout.listing(kind, name, page.number)
                 writer.write(rel, renderer.listing_page(rel, heading, page, crumbs))
@@ -82,20 +80,24 @@ def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
     return pages
 
 
-def _write_verification(ctx: BuildContext) -> None:
-    """The verification report: paginated pages (failed documents first) and the JSON."""
+def _write_verification(ctx: BuildContext) -> list[str]:
+    """The verification report: paginated pages (failed documents first) and the JSON;
+    returns the URLs of its pages (for the sitemap)."""
     size = ctx.config.page_size
     counts = ctx.counts
     npages = max(1, -(-ctx.result.total // size))
     verdicts = ctx.result.iter_verdicts(failed_first=True)
+    urls = []
     for n in range(1, npages + 1):
         rel = layout.verification_page(n)
         rows = list(islice(verdicts, size))
         ctx.output.write(rel, ctx.renderer.verification_page(rel, counts, rows, n, npages))
+        urls.append(layout.folder_url(rel))
     ctx.output.write_chunks(
         layout.VERIFICATION_JSON,
         (chunk.encode("utf-8") for chunk in json_chunks(ctx.result, ctx.keys)),
     )
+    return urls
 
 
 def manifest(ctx: BuildContext) -> bytes:

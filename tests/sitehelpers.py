@@ -148,6 +148,7 @@ class Entry:
     authors: str
     submitted_at: str
     primary_cat: str
+    cross_cats: tuple[str, ...] = ()
 
     @property
     def year(self) -> str:
@@ -307,6 +308,7 @@ def _entry(doc: dict[str, Any], kind: str, source: str, raw: bytes) -> Entry:
         authors=paper.get("authors_text", ""),
         submitted_at=record["metadata"]["submitted_at"],
         primary_cat=record["metadata"]["primary_cat"],
+        cross_cats=tuple(record["metadata"]["cross_cats_sorted"]),
     )
 
 

@@ -204,7 +204,12 @@ def test_a_query_that_matches_nothing_says_so(doms, origin, query) -> None:
     assert "Nothing matched" in box.text
     assert NOTHING[query] in box.text
     assert query in box.text
-    assert find(dom, "ul", "accepted-forms")
+    # The accepted forms are shown once: the page's help, which the message links to.
+    assert len(find(dom, "ul", "accepted-forms")) == 1
+    assert [a.attrs["href"] for a in find(box_html(dom), "a") if "forms" in a.text] == [
+        "#accepted-forms"
+    ]
+    assert [s for s in find(dom, "section") if s.attrs.get("id") == "accepted-forms"]
 
 
 @pytest.mark.parametrize("origin", ORIGINS)
@@ -216,6 +221,16 @@ def test_a_pith_number_with_the_wrong_year_does_not_resolve(minted, doms, origin
     [box] = [d for d in find(dom, "div") if d.attrs.get("id") == "resolve-results"]
     assert "Nothing matched" in box.text and "another year" in box.text
     assert real in box.text
+    # ... and links to the record it names.
+    suffix = real.rsplit(":", 1)[1]
+    [link] = [a for a in find(box_html(dom), "a") if a.text == real]
+    assert link.attrs["href"] == f"pith/{suffix}/index.html"
+
+
+def box_html(dom: str) -> str:
+    """The markup of the resolve page's #resolve-results box."""
+    start = dom.index('<div id="resolve-results"')
+    return dom[start : dom.index("</div>", start)]
 
 
 def _search_hits(dom: str) -> list[str]:

@@ -99,7 +99,8 @@ def test_listings_are_oldest_first_and_newest_is_reversed() -> None:
         index.finish()
         assert index.groups("year") == [("2021", 30)]
         pages = list(index.pages("year", "2021", 30, 10))
-        listed = [s for page in pages for s in page.items]
+        listed = [p.latest for page in pages for p in page.items]
+        assert all(p.others == () and not p.cross_list for page in pages for p in page.items)
         assert [listing_key(s) for s in listed] == sorted(map(listing_key, items))
         assert [p.number for p in pages] == [1, 2, 3] and pages[0].count == 3
         newest = index.newest(5)
@@ -130,3 +131,73 @@ def test_resolve_shards_group_versions_by_id() -> None:
     table = json.loads(files[f"resolve/a/{shard}.json"])
     assert [row[0] for row in table["2101.00001"]] == [1, 2]
     assert parse_shard(files[f"resolve/a/{shard}.js"])[1] == table
+
+
+def _index(items: list[Summary]) -> SiteIndex:
+    index = SiteIndex()
+    for s in items:
+        index.add(s, search_text(s))
+    index.finish()
+    return index
+
+
+def test_a_listing_shows_one_entry_per_paper_newest_version_first() -> None:
+    """Versions of one paper are one entry (newest first) and never split across pages,
+    which hold ``size`` papers each, oldest paper first."""
+    items = [summary(n) for n in range(5)]
+    # 2101.00002 in three versions; a listing places a paper by its earliest date.
+    items += [summary(100 + v, arxiv_id="2101.00002", version=v) for v in (2, 3)]
+    items[2:3] = []
+    items.append(
+        summary(7, arxiv_id="2101.00002", suffix="Z" * 26, submitted_at="2021-01-03T00:00:00Z")
+    )
+    random.Random(3).shuffle(items)
+    with _index(items) as index:
+        assert index.groups("year") == [("2021", 5)]  # papers, not records
+        pages = list(index.pages("year", "2021", 5, 2))
+        assert [p.count for p in pages] == [3, 3, 3]
+        entries = [[(s.arxiv_id, s.version) for s in p.versions] for pg in pages for p in pg.items]
+        assert [len(pg.items) for pg in pages] == [2, 2, 1]
+        assert entries == [
+            [("2101.00000", 1)],
+            [("2101.00001", 1)],
+            [("2101.00002", 3), ("2101.00002", 2), ("2101.00002", 1)],
+            [("2101.00003", 1)],
+            [("2101.00004", 1)],
+        ]
+        newest = index.newest_papers(2)  # by a paper's newest record: v3 of 2101.00002
+        assert [[s.arxiv_versioned for s in p.versions] for p in newest] == [
+            ["2101.00002v3", "2101.00002v2", "2101.00002v1"],
+            ["2101.00004v1"],
+        ]
+        (paper,) = [p for p in index.newest_papers() if p.latest.arxiv_id == "2101.00002"]
+        assert paper.latest.version == 3
+        assert [s.version for s in paper.others] == [2, 1]
+
+
+def test_category_listings_hold_cross_lists_marked_as_such() -> None:
+    primary = summary(1, primary_cat="cs.LG", cross_cats=("math.PR", "stat.ML"))
+    other = summary(2, primary_cat="stat.ML")
+    # v2 of paper 1 moved to math.PR as primary; v1 has it as a cross-list.
+    moved = summary(
+        3,
+        arxiv_id=primary.arxiv_id,
+        version=2,
+        submitted_at=primary.submitted_at,
+        primary_cat="math.PR",
+        cross_cats=("cs.LG",),
+    )
+    with _index([primary, other, moved]) as index:
+        assert index.groups("cat") == [("cs.LG", 1), ("math.PR", 1), ("stat.ML", 2)]
+        (stat,) = index.pages("cat", "stat.ML", 2, 10)
+        assert [(p.latest.arxiv_versioned, p.cross_list) for p in stat.items] == [
+            (primary.arxiv_versioned, True),
+            (other.arxiv_versioned, False),
+        ]
+        (math,) = index.pages("cat", "math.PR", 1, 10)
+        ((paper),) = math.items
+        assert [s.version for s in paper.versions] == [2, 1] and not paper.cross_list
+        (lg,) = index.pages("cat", "cs.LG", 1, 10)
+        assert [s.version for s in lg.items[0].versions] == [2, 1] and lg.items[0].cross_list
+        # A year listing has no cross-lists and counts each paper once.
+        assert index.groups("year") == [("2021", 2)]

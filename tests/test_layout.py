@@ -169,3 +169,12 @@ def test_no_template_spells_a_site_path(template: str) -> None:
     links = re.findall(r'(?:href|src|action)="([^"{]+)"', text)
     local = [link for link in links if not re.match(r"(https?:|#|mailto:)", link)]
     assert not local, f"{template} links to hand-written paths: {local}"
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in (ROOT / "templates").glob("*.*")))
+def test_no_template_spells_a_path_after_the_root(template: str) -> None:
+    """``{{ root }}`` and ``{{ site.base_url }}`` are followed by a layout value, never by
+    a hand-written name (``{{ root }}feed.xml``)."""
+    text = (ROOT / "templates" / template).read_text(encoding="utf-8")
+    spelled = re.findall(r"\{\{\s*(?:root|site\.base_url)\s*\}\}([^{\s\"'<]+)", text)
+    assert not spelled, f"{template} spells paths after the site root: {spelled}"

@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 import pytest
-from conftest import loaded_from
+from conftest import loaded_from, make_bundle
 
+from pithgen.badge import badge_for
 from pithgen.keys import KeyRing
 from pithgen.model import RecordDocument
 from pithgen.render import MAX_AUTHORS, Renderer, SiteInfo, bibtex_field
@@ -45,7 +46,7 @@ def test_a_title_only_a_unicode_variant_explains_is_shown_but_never_claimed(
     assert "citation_title" not in page
     ld = json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     assert ld["name"] == doc["pith_number"]
-    bib = re.search(r'<pre class="snippet bibtex">(.*?)</pre>', page, re.S).group(1)  # type: ignore[union-attr]
+    bib = re.search(r'<pre class="snippet bibtex"[^>]*>(.*?)</pre>', page, re.S).group(1)  # type: ignore[union-attr]
     assert "Quanten" not in bib
 
 
@@ -120,3 +121,49 @@ def test_merge_reports_short_numbers_shared_by_published_records() -> None:
         ]
     ) as result:
         assert result.shared_shorts() == frozenset({"ABCDEFGH"})
+
+
+def _rendered(doc: dict[str, Any], ring: KeyRing, base_url: str | None = "https://m.example/"):
+    verdict = verify_document(loaded_from(doc), ring)
+    assert verdict.ok, verdict.problems
+    record = RecordDocument.from_dict(doc)
+    site = SiteInfo("T", base_url, "", tuple(ring))
+    html = Renderer(make_env(None), site).record_page(
+        record, verdict, has_record_json=record.kind == "record", has_bundle=record.kind == "bundle"
+    )
+    return html.decode("utf-8")
+
+
+def _alias_rows(page: str) -> list[str]:
+    table = re.search(r'<table class="aliases">(.*?)</table>', page, re.S)
+    return re.findall(r"<td><code>(.*?)</code></td>", table.group(1)) if table else []
+
+
+def test_a_bundle_page_shows_its_source_aliases_and_says_it_is_a_bundle(
+    mint: Any, test_ring: KeyRing
+) -> None:
+    doc = mint(title="A paper")
+    bundle = make_bundle(doc)
+    # A stray "aliases" key in a bundle is not what verification checked: never shown.
+    bundle["aliases"] = [{"alias_kind": "arxiv", "alias_value": "9999.99999"}]
+    page = _rendered(bundle, test_ring)
+    assert _alias_rows(page) == [a["alias_value"] for a in bundle["source_aliases"]]
+    assert len(_alias_rows(page)) == 6 and "9999.99999" not in page
+    assert "rendered from an Open Graph bundle" in page
+    record_page = _rendered(doc, test_ring)
+    assert _alias_rows(record_page) == [a["alias_value"] for a in doc["aliases"]]
+    assert "rendered from an Open Graph bundle" not in record_page
+
+
+def test_the_badge_is_a_pure_function_of_the_record(mint: Any, test_ring: KeyRing) -> None:
+    a, b = mint(title="One"), mint(title="Two", arxiv_id="2101.00002")
+    first, again = badge_for(RecordDocument.from_dict(a)), badge_for(RecordDocument.from_dict(a))
+    assert first == again and first.svg != badge_for(RecordDocument.from_dict(b)).svg
+    svg = first.svg.decode("utf-8")
+    assert a["pith_number"] in svg and f"pith:{a['short_pith_number'][5:]}" in svg
+    assert f'width="{first.width}"' in svg
+    # Without a base URL the snippets name site-relative paths, and the page says so.
+    page = _rendered(a, test_ring, base_url=None)
+    suffix = a["pith_number"].rsplit(":", 1)[1]
+    assert f"](pith/{suffix}/badge.svg)](pith/{suffix}/index.html)" in page
+    assert "relative to the site" in " ".join(page.split())

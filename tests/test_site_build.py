@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -241,8 +243,34 @@ def test_a_search_word_finds_exactly_the_records_with_it(minted) -> None:
 # --------------------------------------------------------------------------- listings
 
 
-def _listing(site: Path, folder: str) -> list[list[str]]:
-    """The record pages linked from each page of a paginated listing, page by page."""
+@dataclass(frozen=True)
+class Listed:
+    """One entry of a listing page: the record its title links to, the other versions it
+    links ("also v2, v1"), and whether it is marked as a cross-list."""
+
+    title: str
+    others: tuple[str, ...]
+    cross_list: bool
+
+
+def _entries(html: str) -> list[Listed]:
+    ol = html.split('<ol class="record-list">', 1)[1].split("</ol>", 1)[0]
+    out = []
+    for li in re.findall(r"<li>(.*?)</li>", ol, re.S):
+        (title,) = [a.attrs["href"] for a in find(li, "a", "title")]
+        others = [a.attrs["href"] for a in find(li, "a") if "title" not in a.attrs.get("class", "")]
+        out.append(
+            Listed(
+                title.removeprefix("../../../"),
+                tuple(h.removeprefix("../../../") for h in others),
+                bool(find(li, "span", "cross-list")),
+            )
+        )
+    return out
+
+
+def _listing(site: Path, folder: str) -> list[list[Listed]]:
+    """The entries of each page of a paginated listing, page by page."""
     pages = sorted(p.name for p in (site / folder).iterdir())
     count = len(pages)
     expected = ["index.html"] + [f"page-{n}.html" for n in range(2, count + 1)]
@@ -250,8 +278,7 @@ def _listing(site: Path, folder: str) -> list[list[str]]:
     out = []
     for n, name in enumerate(expected, start=1):
         html = (site / folder / name).read_text(encoding="utf-8")
-        links = [a.attrs["href"] for a in find(html, "a", "title")]
-        out.append([h.removeprefix("../../../") for h in links])
+        out.append(_entries(html))
         nav = {a.attrs.get("rel"): a.attrs["href"] for a in find(html, "a") if "rel" in a.attrs}
         if count > 1:
             assert f"page {n} of {count}" in html
@@ -263,42 +290,66 @@ def _listing(site: Path, folder: str) -> list[list[str]]:
     return out
 
 
+def _listed_in(e: Entry, kind: str) -> set[str]:
+    return {e.year} if kind == "year" else {e.primary_cat, *e.cross_cats}
+
+
 @pytest.mark.parametrize("kind", ["year", "category"])
-def test_listings_paginate_and_hold_every_record_exactly_once(minted, kind) -> None:
+def test_listings_show_each_paper_once_with_all_its_versions(minted, kind) -> None:
+    """A listing holds one entry per paper, ``PAGE_SIZE`` papers a page, oldest first: the
+    newest version it lists is the title link, the others follow newest first; a category
+    also lists the papers cross-listed in it, marked so. Every record is listed exactly
+    where its year, primary and cross categories say."""
     archive, site = minted
-    seen: dict[str, str] = {}
-    paginated = 0
+    by_page = {e.page: e for e in archive.published.values()}
+    seen: set[tuple[str, str]] = set()
+    paginated = crossed = grouped = 0
     for folder in sorted((site / f"browse/{kind}").iterdir()):
         pages = _listing(site, folder.relative_to(site).as_posix())
         paginated += len(pages) > 1
         assert all(len(p) == PAGE_SIZE for p in pages[:-1]), folder
         assert 1 <= len(pages[-1]) <= PAGE_SIZE
-        links = [link for page in pages for link in page]
-        items = [archive.published[link.split("/")[1]] for link in links]
-        assert [e.submitted_at for e in items] == sorted(e.submitted_at for e in items)
-        for link, e in zip(links, items, strict=True):
-            assert link == e.page
-            assert link not in seen, f"{link} on {seen.get(link)} and {folder.name}"
-            seen[link] = folder.name
-            assert folder.name == (e.year if kind == "year" else e.primary_cat)
-    assert set(seen) == {e.page for e in archive.published.values()}
-    assert paginated >= 3
+        entries = [entry for page in pages for entry in page]
+        assert len({by_page[x.title].arxiv_id for x in entries}) == len(entries)
+        firsts = [by_page[x.title].submitted_at for x in entries]
+        assert firsts == sorted(firsts), folder
+        for x in entries:
+            latest, others = by_page[x.title], [by_page[o] for o in x.others]
+            versions = [latest.version, *(o.version for o in others)]
+            assert versions == sorted(versions, reverse=True) and len(set(versions)) == len(
+                versions
+            )
+            assert {o.arxiv_id for o in others} <= {latest.arxiv_id}
+            assert x.cross_list == (kind == "category" and latest.primary_cat != folder.name)
+            crossed += x.cross_list
+            grouped += bool(others)
+            for e in (latest, *others):
+                assert folder.name in _listed_in(e, kind), (folder.name, e.page)
+                assert (folder.name, e.page) not in seen
+                seen.add((folder.name, e.page))
+    assert seen == {
+        (name, e.page) for e in archive.published.values() for name in _listed_in(e, kind)
+    }
+    assert paginated >= 3 and grouped >= 3
+    assert crossed >= (3 if kind == "category" else 0)
 
 
-def test_browse_index_links_every_listing_with_its_count(minted) -> None:
+def test_browse_index_links_every_listing_with_its_count_of_papers(minted) -> None:
     archive, site = minted
     html = (site / "browse/index.html").read_text(encoding="utf-8")
-    years: dict[str, int] = {}
-    cats: dict[str, int] = {}
+    years: dict[str, set[str]] = {}
+    cats: dict[str, set[str]] = {}
     for e in archive.published.values():
-        years[e.year] = years.get(e.year, 0) + 1
-        cats[e.primary_cat] = cats.get(e.primary_cat, 0) + 1
+        years.setdefault(e.year, set()).add(e.arxiv_id)
+        for cat in (e.primary_cat, *e.cross_cats):
+            cats.setdefault(cat, set()).add(e.arxiv_id)
     items = [li.text.split() for li in find(html, "li")]
     hrefs = [a.attrs["href"] for a in find(html, "a") if "browse/" in a.attrs["href"]]
-    for name, n in [*years.items(), *cats.items()]:
-        assert [name, str(n)] in items
+    for name, papers in [*years.items(), *cats.items()]:
+        assert [name, str(len(papers))] in items
     assert {f"browse/year/{y}/index.html" for y in years} <= {h.lstrip("./") for h in hrefs}
     assert {f"browse/category/{c}/index.html" for c in cats} <= {h.lstrip("./") for h in hrefs}
+    assert len(items) == len(years) + len(cats)
 
 
 # --------------------------------------------------------------------------- sitemap, feed

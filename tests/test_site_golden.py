@@ -19,9 +19,11 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -246,6 +248,14 @@ def test_archive_bundles_alone_and_beside_a_record(archive) -> None:
     page = _page(archive, f"pith/{only}/index.html")
     assert "Record document" not in page and f"pith/{only}.json" not in page
     assert "(no title in this record)" in page  # a bundle has no display fields
+    (notice,) = find(page, "p", "from-bundle")  # and the page says where it comes from
+    assert "rendered from an Open Graph bundle" in notice.text
+    assert "no record document" in " ".join(notice.text.split())
+    # Its aliases are the bundle's source_aliases, all six of them.
+    (table,) = find(page, "table", "aliases")
+    rows = [e.text for e in find(page, "code") if e.text in table.text]
+    assert rows == [a["alias_value"] for a in _doc(alone)["source_aliases"]] and len(rows) == 6
+    assert not find(_page(archive, f"pith/{record}/index.html"), "p", "from-bundle")
 
 
 def test_archive_versions_line_on_both_version_pages(archive) -> None:
@@ -297,9 +307,18 @@ def test_archive_jsonl_old_style_cross_listed_and_duplicate(archive) -> None:
     for rel in ("arxiv/hep-th/9901001/index.html", "arxiv/hep-th/9901001v1/index.html"):
         assert redirect_target(ARCHIVE.golden, rel) == f"pith/{old_suffix}/index.html"
     page = _page(archive, f"pith/{_suffix(cross)}/index.html")
-    cats = [e.text for e in find(page, "span", "cat")]
-    assert cats == cross["canonical_record"]["metadata"]["cross_cats_sorted"]
-    assert len(cats) == 4
+    meta = cross["canonical_record"]["metadata"]
+    chips = [e for e in find(page, "a", "cat")]  # category chips link to their listings
+    assert [e.text for e in chips] == [meta["primary_cat"], *meta["cross_cats_sorted"]]
+    assert len(chips) == 5
+    for chip in chips:
+        assert chip.attrs["href"] == f"../../browse/category/{chip.text}/index.html"
+        listing = _page(archive, f"browse/category/{chip.text}/index.html")
+        (entry,) = [
+            li for li in listing.split("<li>")[1:] if f"pith/{_suffix(cross)}/index.html" in li
+        ]
+        # A secondary category lists the paper as a cross-list; the primary one does not.
+        assert ('class="cross-list"' in entry) == (chip.text != meta["primary_cat"])
     assert "keys/test-key-2.json" in page
     assert dup == _doc("versions/1907.04415v1.json")
     report = json.loads(archive["verification.json"])
@@ -320,3 +339,48 @@ def test_archive_jsonl_old_style_cross_listed_and_duplicate(archive) -> None:
         "warnings": 2,
         "published": 8,
     }
+
+
+def test_archive_sitemap_lists_every_page_of_the_verification_report(archive) -> None:
+    sitemap = archive["sitemap.xml"].decode("utf-8")
+    pages = sorted(p for p in archive if p.startswith("verification/"))
+    assert pages == ["verification/index.html", "verification/page-2.html"]
+    for page in pages:
+        url = ARCHIVE.base_url + page.removesuffix("index.html")
+        assert f"<loc>{url}</loc>" in sitemap, url
+
+
+def test_archive_badges_are_self_contained_and_embedded(archive) -> None:
+    records = sorted(p.split("/")[1] for p in archive if p.endswith("/badge.svg"))
+    pages = sorted(
+        p.split("/")[1] for p in archive if re.fullmatch(r"pith/[A-Z2-7]{26}/index\.html", p)
+    )
+    assert records == pages and len(records) == 8
+    for suffix in records:
+        svg = archive[f"pith/{suffix}/badge.svg"].decode("utf-8")
+        root = ET.fromstring(svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        # Nothing is loaded from anywhere: no link, no font, no style sheet, no script.
+        assert not re.search(r"href|url\(|@import|@font-face|<script|<style|<image", svg)
+        assert f"pith:{suffix[:8]}" in svg
+        page = _page(archive, f"pith/{suffix}/index.html")
+        page_url = f"{ARCHIVE.base_url}pith/{suffix}/"
+        badge_url = f"{page_url}badge.svg"
+        (markdown,) = find(page, "pre", "badge-markdown")
+        assert markdown.text == f"[![verified pith:{suffix[:8]}]({badge_url})]({page_url})"
+        (html,) = find(page, "pre", "badge-html")
+        assert html.text.startswith(f'<a href="{page_url}"><img src="{badge_url}"')
+        (img,) = find(page, "img", "pith-badge")
+        assert img.attrs["src"] == f"../../pith/{suffix}/badge.svg"
+
+
+def test_archive_home_page_examples_name_a_record_the_mirror_holds(archive) -> None:
+    home = _page(archive, "index.html")
+    (field,) = [e for e in find(home, "input") if e.attrs.get("aria-label") == "Resolve"]
+    held = [p.split("/")[1][:8] for p in archive if p.endswith("/badge.svg")]
+    short = field.attrs["placeholder"].split(",")[0].removeprefix("pith:")
+    assert short in held
+    assert "4FP6Z27B" not in home and "1810.06877" not in home  # the seed is not here
+    resolve = _page(archive, "resolve.html")
+    assert "4FP6Z27B" not in resolve and "1810.06877" not in resolve
+    assert len(find(resolve, "ul", "accepted-forms")) == 1

@@ -27,7 +27,7 @@ SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 def snippet_of(page: Path) -> str:
     text = page.read_text(encoding="utf-8")
-    match = re.search(r'<pre class="snippet verify">(.*?)</pre>', text, re.S)
+    match = re.search(r'<pre class="snippet verify"[^>]*>(.*?)</pre>', text, re.S)
     assert match, "record page has no verify snippet"
     return html.unescape(match.group(1))
 

@@ -386,6 +386,25 @@
     }
   }
 
+  /*
+   * A message followed by the accepted forms: a link to the page's own list of them
+   * (#accepted-forms, the resolve page's help) when it has one, so that they are shown
+   * once; the list itself otherwise.
+   */
+  function showForms(doc, box, text) {
+    var help = doc.getElementById("accepted-forms");
+    if (!help) {
+      showMessage(doc, box, "status-none", text + " Accepted forms:", ACCEPTED_FORMS);
+      return;
+    }
+    showMessage(doc, box, "status-none", text);
+    var p = el(doc, "p", "forms-hint");
+    var a = el(doc, "a", null, "See the accepted forms below.");
+    a.href = "#accepted-forms";
+    p.appendChild(a);
+    box.appendChild(p);
+  }
+
   function candidateList(doc, root, rows) {
     var ul = el(doc, "ul", "candidates");
     rows.forEach(function (row) {
@@ -547,32 +566,20 @@
             showMessage(doc, box, "status-many", text);
             box.appendChild(candidateList(doc, root, res.rows));
           } else if (res.reason === "year") {
-            showMessage(
-              doc,
-              box,
-              "status-none",
-              "Nothing matched \u201c" + shown + "\u201d: this mirror has " + res.actual +
-                ", with the same suffix but another year. A Pith Number's year is part of it.",
-              []
-            );
-          } else if (res.reason === "unparsed") {
-            showMessage(
-              doc,
-              box,
-              "status-none",
-              "Nothing matched \u201c" + shown + "\u201d: it is not a Pith Number, arXiv id or " +
-                "arXiv DOI. Accepted forms:",
-              ACCEPTED_FORMS
-            );
+            // The record the number names, under its real year: a link to it.
+            clear(box);
+            var p = el(doc, "p", "status-none", "Nothing matched \u201c" + shown + "\u201d: this mirror has ");
+            var a = el(doc, "a", "year-record", res.actual);
+            a.href = recordHref(root, res.suffix);
+            p.appendChild(a);
+            p.appendChild(el(doc, "span", null, ", with the same suffix but another year. " +
+              "A Pith Number's year is part of it."));
+            box.appendChild(p);
           } else {
-            showMessage(
-              doc,
-              box,
-              "status-none",
-              "Nothing matched \u201c" + shown + "\u201d: no record in this mirror has that " +
-                "identifier. Accepted forms:",
-              ACCEPTED_FORMS
-            );
+            var why = res.reason === "unparsed"
+              ? "it is not a Pith Number, arXiv id or arXiv DOI."
+              : "no record in this mirror has that identifier.";
+            showForms(doc, box, "Nothing matched \u201c" + shown + "\u201d: " + why);
           }
           if (res.status === "none" && shown) box.appendChild(searchOffer(doc, root, shown));
           return res;
@@ -745,6 +752,7 @@
           results.appendChild(ol);
           if (res.total > RESULTS_SHOWN) {
             var nav = el(doc, "nav", "pagination");
+            nav.setAttribute("aria-label", "Result pages");
             if (number > 1) nav.appendChild(pageLink(shown, number - 1, "\u2190 previous", "prev"));
             if (res.offset + res.docs.length < res.total) {
               nav.appendChild(pageLink(shown, number + 1, "next \u2192", "next"));
@@ -782,9 +790,123 @@
     return null;
   }
 
+  /* --------------------------------------------------------------- theme and copy */
+
+  /*
+   * Progressive enhancements: the page works without them (the toggle and the copy
+   * buttons are rendered hidden and only shown here).
+   *
+   * The theme toggle: <html data-theme="light|dark"> overrides prefers-color-scheme (see
+   * pithgen.css) and the choice is remembered in localStorage (the page's head applies it
+   * before the first paint).  aria-pressed says whether the dark theme is on.
+   */
+  var THEME_KEY = "pithgen-theme";
+
+  function store(win) {
+    try {
+      return (win && win.localStorage) || null;
+    } catch (e) {
+      return null; /* storage refused (privacy settings): the toggle still works */
+    }
+  }
+
+  function initTheme(doc, win) {
+    var button = doc.getElementById("theme-toggle");
+    var html = doc.documentElement;
+    if (!button || !html || !html.setAttribute) return null;
+    var media = win && win.matchMedia ? win.matchMedia("(prefers-color-scheme: dark)") : null;
+    var saved = store(win);
+    try {
+      var chosen = saved && saved.getItem(THEME_KEY);
+      if ((chosen === "light" || chosen === "dark") && !html.getAttribute("data-theme")) {
+        html.setAttribute("data-theme", chosen);
+      }
+    } catch (e) {
+      /* unreadable storage: follow the system */
+    }
+    function current() {
+      var theme = html.getAttribute("data-theme");
+      if (theme === "light" || theme === "dark") return theme;
+      return media && media.matches ? "dark" : "light";
+    }
+    function show() {
+      button.setAttribute("aria-pressed", current() === "dark" ? "true" : "false");
+    }
+    button.addEventListener("click", function () {
+      var next = current() === "dark" ? "light" : "dark";
+      html.setAttribute("data-theme", next);
+      try {
+        if (saved) saved.setItem(THEME_KEY, next);
+      } catch (e) {
+        /* not remembered, but applied */
+      }
+      show();
+    });
+    if (media && media.addEventListener) media.addEventListener("change", show);
+    button.hidden = false;
+    show();
+    return { current: current };
+  }
+
+  /* Copies with the Clipboard API, or by selecting a hidden textarea where it is missing. */
+  function copyText(doc, win, text) {
+    var clipboard = win && win.navigator && win.navigator.clipboard;
+    function fallback() {
+      var area = doc.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.top = "-1000px";
+      doc.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try {
+        ok = doc.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
+      doc.body.removeChild(area);
+      return ok ? Promise.resolve() : Promise.reject(new Error("copy refused"));
+    }
+    if (clipboard && clipboard.writeText) return clipboard.writeText(text).catch(fallback);
+    return fallback();
+  }
+
+  /* <button data-copy="ID"> copies the text of the element #ID and says so beside it. */
+  function initCopy(doc, win) {
+    if (typeof doc.querySelectorAll !== "function") return 0;
+    var count = 0;
+    Array.prototype.forEach.call(doc.querySelectorAll("button[data-copy]"), function (button) {
+      var source = doc.getElementById(button.getAttribute("data-copy"));
+      if (!source) return;
+      var status = el(doc, "span", "copy-status");
+      status.setAttribute("role", "status");
+      button.parentNode.insertBefore(status, button.nextSibling);
+      button.addEventListener("click", function () {
+        status.textContent = "";
+        copyText(doc, win, source.textContent).then(
+          function () {
+            status.textContent = " Copied.";
+            button.focus(); /* the fallback's textarea took the focus */
+          },
+          function () {
+            status.textContent = " Could not copy: select the text and copy it.";
+            button.focus();
+          }
+        );
+      });
+      button.hidden = false;
+      count++;
+    });
+    return count;
+  }
+
   /* --------------------------------------------------------------- wiring */
 
   function init(doc, loc, hist) {
+    var win = typeof window !== "undefined" ? window : null;
+    var theme = initTheme(doc, win);
+    var copies = initCopy(doc, win);
     var root = (doc.body && doc.body.dataset && doc.body.dataset.root) || "";
     // Only with a root-relative root (the site knows its base URL): a relative one would
     // resolve against the missing path itself.
@@ -792,13 +914,15 @@
       var q = notFoundQuery(loc.pathname, root);
       if (q !== null) {
         loc.replace(root + LAYOUT.resolve + "?q=" + encodeURIComponent(q));
-        return { resolve: null, search: null };
+        return { resolve: null, search: null, theme: theme, copies: copies };
       }
     }
     var loadShard = makeLoader(doc, root);
     return {
       resolve: initResolver(doc, loc, root, loadShard),
       search: initSearch(doc, loc, hist, root, loadShard),
+      theme: theme,
+      copies: copies,
     };
   }
 
