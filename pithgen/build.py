@@ -20,14 +20,15 @@ Nothing outside the staging folder (or the spare) changes until everything succe
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pithgen.cache.fingerprint import build_digest, input_hashes, render_context
-from pithgen.cache.sitestate import SiteStore
-from pithgen.cache.store import CacheDB, open_cache
+from pithgen.cache.sitestate import SiteStore, SpareJournal
+from pithgen.cache.store import CacheDB, damaged, open_cache, remove_cache
 from pithgen.cache.verdicts import VerdictCache
 from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
@@ -87,20 +88,46 @@ def build_site(
             where=str(config.records),
         )
     jobs = check_jobs(config.jobs)
+    try:
+        return _cached(config, keys, files, jobs, progress, total, clock, started)
+    except sqlite3.DatabaseError as exc:
+        if not config.use_cache or not damaged(exc):
+            raise
+    # The cache database itself is damaged (found in the middle of its use): nothing of
+    # this build was published; start the cache afresh and build everything.
+    remove_cache(config.cache_dir)
+    outcome = _cached(config, keys, files, jobs, progress, total, clock, started)
+    note = "the build cache was damaged; it was started afresh"
+    return replace(outcome, notes=(note, *outcome.notes))
+
+
+def _cached(
+    config: BuildConfig,
+    keys: KeyRing,
+    files: list[InputFile],
+    jobs: int,
+    progress: Progress | None,
+    total: Total | None,
+    clock: Callable[[], float],
+    started: float,
+) -> BuildOutcome:
+    """Open the cache, plan the build, and run it."""
     cache = open_cache(config.cache_dir) if config.use_cache else None
     try:
-        store = SiteStore(cache, str(config.out.resolve())) if cache is not None else None
+        out_id = str(config.out.resolve())
+        store = SiteStore(cache, out_id) if cache is not None else None
+        journal = SpareJournal(config.cache_dir, out_id)
         context = render_context(config, keys)
         digest = build_digest(config, context, input_hashes(files))
-        chosen = plan(config.out, store, digest)
+        chosen = plan(config.out, store, digest, journal)
         if chosen.mode == "up-to-date":
             counts = chosen.state.counts if chosen.state else None
             notes = tuple(cache.notes) if cache else ()
             return BuildOutcome(None, False, 0, 0, clock() - started, notes, chosen.mode, counts)
         if total is not None:
             total(2 * sum(f.size for f in files))
-        return _build(config, keys, files, jobs, cache, store, context, digest, chosen, progress,
-                      clock, started)  # fmt: skip
+        return _build(config, keys, files, jobs, cache, store, journal, context, digest, chosen,
+                      progress, clock, started)  # fmt: skip
     finally:
         if cache is not None:
             cache.close()
@@ -113,6 +140,7 @@ def _build(
     jobs: int,
     cache: CacheDB | None,
     store: SiteStore | None,
+    journal: SpareJournal,
     context: bytes,
     digest: str,
     chosen: Plan,
@@ -162,7 +190,7 @@ def _build(
             removed = _removed(store, chosen, units, output.generated)
             store.drop_files(removed)
             store.drop_units(set(chosen.known) - units.seen)
-            commit_incremental(writer, store, chosen, digest, counts, written, removed)
+            commit_incremental(writer, store, journal, chosen, digest, counts, written, removed)
         else:
             commit_full(writer, store, digest, counts)
     except BaseException:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sys
 import threading
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pithgen import __version__
+from pithgen.beside import spares_of
 from pithgen.build import build_site
 from pithgen.buildsummary import build_summary
 from pithgen.cache.store import remove_cache
@@ -393,10 +395,14 @@ def serve(flags: BuildFlags, host: str, port: int, watch: bool) -> None:
     "--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Build cache folder."
 )
 def clean(config_file: Path | None, out: Path | None, cache_dir: Path | None) -> None:
-    """Remove the build cache (the next build verifies and renders everything again)."""
+    """Remove the build cache and the spare copy of the site beside the output folder (the
+    next build verifies and renders everything again)."""
     config = load_config(config_file, cwd=Path.cwd()).with_overrides(out=out, cache=cache_dir)
     removed = remove_cache(config.cache_dir)
     click.echo(f"removed the build cache {config.cache_dir}" if removed else "no build cache")
+    for spare in spares_of(config.out.absolute()):
+        shutil.rmtree(spare)
+        click.echo(f"removed the spare site {spare}")
 
 
 @main.command()

@@ -57,10 +57,13 @@ def _remove(root: Path, relpath: str) -> None:
         folder = folder.parent
 
 
-def _link_or_copy(source: Path, dest: Path) -> None:
+def _link_or_copy(source: Path, dest: Path, temp: Path) -> None:
     """``dest`` becomes ``source``'s content (a hard link where the file system allows,
-    else a copy), replacing whatever ``dest`` was, atomically for readers of ``dest``."""
-    temp = dest.parent / (_TEMP + "-" + dest.name)
+    else a copy), replacing whatever ``dest`` was, atomically for readers of ``dest``;
+    ``temp`` is a free name outside the site on the same file system."""
+    with contextlib.suppress(OSError):
+        if os.path.samefile(source, dest):  # already the same file (a rename would be a
+            return  # no-op and leave the temporary name behind)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(temp)
     try:
@@ -70,12 +73,14 @@ def _link_or_copy(source: Path, dest: Path) -> None:
     os.replace(temp, dest)
 
 
-def sync(live: Path, spare: Path, paths: Iterable[str]) -> None:
-    """Make each of ``paths`` in the spare what it is in the live site."""
+def sync(live: Path, spare: Path, paths: Iterable[str], work: Path) -> None:
+    """Make each of ``paths`` in the spare what it is in the live site (``work``: a folder
+    beside them for temporary names, so that nothing temporary is ever inside a site)."""
+    temp = work / _TEMP
     for relpath in paths:
         source = live / relpath
         if source.is_file() and not source.is_symlink():
-            _link_or_copy(source, _parent(spare, relpath) / source.name)
+            _link_or_copy(source, _parent(spare, relpath) / source.name, temp)
         else:
             _remove(spare, relpath)
 

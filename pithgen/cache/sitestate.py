@@ -4,18 +4,19 @@ changed.
 For each output folder (by absolute path) the cache keeps:
 
 - the **state**: the digest of everything the last build depended on (a build with the
-  same digest has nothing to do), the identity (device and inode) of the live site folder
-  and of the **spare**: the previous site, kept beside the output (``.NAME.pithgen-spare-…``)
-  and brought up to date by the next build, then swapped in (see
-  :mod:`pithgen.incremental`);
+  same digest has nothing to do), the identity of the live site folder (device, inode and
+  modification time: a folder put there by anything else, even on a reused inode, does
+  not match) and of the **spare**: the previous site, kept beside the output
+  (``.NAME.pithgen-spare-…``) and brought up to date by the next build, then swapped in (see
+  :mod:`pithgen.incremental`; which paths of the spare a killed build may have touched is
+  kept in a small file beside the database, not in it, see :class:`SpareJournal`);
 - the **manifest** of the live site: every file with its SHA-256, size and the *unit*
   that produced it (``SUFFIX:record`` or ``SUFFIX:bundle`` for a published document's
   files, ``""`` for the site-wide files);
 - the **unit keys**: for each published document, the digest of everything its files
   depend on; the same key means the same files, so they are not rendered again;
 - the **lagging paths**: where the spare differs from the live site (what the last build
-  changed), and whether the spare is **dirty** (a build was killed while changing it:
-  its lagging paths are then unknown and re-synchronised from the live site).
+  changed).
 
 Each manifest row carries a checksum of its values, checked when read: a damaged row is
 treated as unknown (its file is written again), never trusted.
@@ -23,10 +24,13 @@ treated as unknown (its file is written again), never trusted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from pithgen.cache.store import CacheDB, sealed, unsealed
 
@@ -52,10 +56,9 @@ class SiteState:
     """The cache's record of one output folder after its last successful build."""
 
     digest: str
-    live: tuple[int, int]
+    live: tuple[int, int, int]
     spare: str | None = None
     spare_identity: tuple[int, int] | None = None
-    dirty: bool = False
     counts: dict[str, int] | None = None
 
     def to_json(self) -> bytes:
@@ -67,12 +70,11 @@ class SiteState:
         spare_identity = raw.get("spare_identity")
         return cls(
             digest=str(raw["digest"]),
-            live=(int(raw["live"][0]), int(raw["live"][1])),
+            live=(int(raw["live"][0]), int(raw["live"][1]), int(raw["live"][2])),
             spare=raw.get("spare"),
             spare_identity=None
             if spare_identity is None
             else (int(spare_identity[0]), int(spare_identity[1])),
-            dirty=bool(raw.get("dirty", False)),
             counts={str(k): int(v) for k, v in (raw.get("counts") or {}).items()},
         )
 
@@ -103,7 +105,9 @@ class SiteStore:
     # --- state ----------------------------------------------------------------------
 
     def state(self) -> SiteState | None:
-        row = self.db.execute("SELECT value FROM site_state WHERE out = ?", (self.out,)).fetchone()
+        row = self.db.execute(
+            "SELECT CAST(value AS BLOB) FROM site_state WHERE out = ?", (self.out,)
+        ).fetchone()
         data = unsealed(row[0]) if row else None
         if data is None:
             return None
@@ -112,27 +116,27 @@ class SiteStore:
         except (ValueError, KeyError, TypeError, IndexError):
             return None
 
-    def set_state(self, state: SiteState | None) -> None:
-        if state is None:
-            self.db.execute("DELETE FROM site_state WHERE out = ?", (self.out,))
-        else:
-            self.db.execute(
-                "INSERT OR REPLACE INTO site_state (out, value) VALUES (?, ?)",
-                (self.out, sealed(state.to_json())),
-            )
+    def set_state(self, state: SiteState) -> None:
+        """Record the state and commit everything this build recorded (the manifest, the
+        units, the lagging paths): the one commit of a build's record of its site."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO site_state (out, value) VALUES (?, ?)",
+            (self.out, sealed(state.to_json())),
+        )
         self.db.commit()
 
     def forget(self) -> None:
-        """Drop everything known about this output (a full build starts afresh)."""
+        """Drop everything known about this output (a full build records it afresh; in the
+        same transaction, so a build that does not finish leaves the old record)."""
         for table in ("site_state", "site_files", "site_units", "site_lagging"):
             self.db.execute(f"DELETE FROM {table} WHERE out = ?", (self.out,))
-        self.db.commit()
 
     # --- the live manifest ------------------------------------------------------------
 
     def file(self, path: str) -> FileEntry | None:
         row = self.db.execute(
-            "SELECT sha, size, unit, chk FROM site_files WHERE out = ? AND path = ?",
+            "SELECT CAST(sha AS BLOB), size, unit, CAST(chk AS BLOB) FROM site_files "
+            "WHERE out = ? AND path = ?",
             (self.out, path),
         ).fetchone()
         if row is None:
@@ -143,7 +147,8 @@ class SiteStore:
     def files_of(self, unit: str) -> list[FileEntry]:
         """The files ``unit`` wrote (damaged rows left out: they count as unknown)."""
         rows = self.db.execute(
-            "SELECT path, sha, size, unit, chk FROM site_files WHERE out = ? AND unit = ? "
+            "SELECT path, CAST(sha AS BLOB), size, unit, CAST(chk AS BLOB) FROM site_files "
+            "WHERE out = ? AND unit = ? "
             "ORDER BY path",
             (self.out, unit),
         )
@@ -188,7 +193,8 @@ class SiteStore:
             chunk = list(units[start : start + 500])
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                f"SELECT unit, data FROM site_units WHERE out = ? AND unit IN ({marks})",
+                "SELECT unit, CAST(data AS BLOB) FROM site_units "
+                f"WHERE out = ? AND unit IN ({marks})",
                 (self.out, *chunk),
             )
             for unit, value in rows:
@@ -228,3 +234,44 @@ class SiteStore:
 
     def commit(self) -> None:
         self.db.commit()
+
+
+class SpareJournal:
+    """The paths of the spare a build is about to touch, in a file beside the cache
+    database (``spare-{digest of the output}.touching``), written before the spare is
+    changed and removed after the new state is recorded. A killed build leaves it: the
+    next build re-synchronises those paths from the live site. Past :data:`LIMIT` paths
+    the journal says "all" and the next build makes a new spare instead."""
+
+    LIMIT = 200_000
+
+    def __init__(self, folder: Path, out: str) -> None:
+        name = hashlib.sha256(out.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        self.path = folder / f"spare-{name}.touching"
+
+    def read(self) -> list[str] | None:
+        """The paths a killed build may have touched (``[]``: none), or ``None`` when it
+        may have touched anything."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError):
+            return None
+        paths = data.get("paths") if isinstance(data, dict) else None
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            return None
+        return paths
+
+    def write(self, paths: Iterable[str]) -> None:
+        listed = sorted(set(paths))
+        data = {"paths": listed} if len(listed) <= self.LIMIT else {"all": True}
+        temp = self.path.with_suffix(".tmp")
+        temp.write_text(json.dumps(data), encoding="utf-8")
+        with open(temp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(temp, self.path)
+
+    def clear(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()

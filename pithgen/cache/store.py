@@ -106,6 +106,14 @@ def open_cache(folder: Path) -> CacheDB:
         raise OutputError(f"cannot create the build cache: {exc}", where=str(path)) from None
 
 
+def damaged(exc: sqlite3.DatabaseError) -> bool:
+    """Whether ``exc`` says a database file is damaged (rather than, say, a full disk)."""
+    text = str(exc).lower()
+    return any(
+        word in text for word in ("malformed", "not a database", "corrupt", "decode", "unsupported")
+    )
+
+
 def remove_cache(folder: Path) -> bool:
     """Remove the cache in ``folder``: only the files a cache consists of, then the folder
     if nothing else is in it (a folder that is not a cache is left alone). Returns whether
@@ -116,6 +124,9 @@ def remove_cache(folder: Path) -> bool:
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(f"{path}{suffix}")
+    for journal in folder.glob("spare-*.touching"):
+        with contextlib.suppress(FileNotFoundError):
+            journal.unlink()
     with contextlib.suppress(OSError):
         folder.rmdir()
     return True

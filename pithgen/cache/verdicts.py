@@ -47,7 +47,9 @@ class VerdictCache:
     def get(self, raw: bytes, source: Source) -> Verdict | None:
         """The verdict on ``raw`` (now read from ``source``), if one is cached and sound."""
         key = self._key(raw)
-        row = self.db.execute("SELECT value FROM verdicts WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute(
+            "SELECT CAST(value AS BLOB) FROM verdicts WHERE key = ?", (key,)
+        ).fetchone()
         data = unsealed(row[0]) if row else None
         verdict = None
         if data is not None:
