@@ -173,7 +173,9 @@ def _build(
         site = SiteInfo(config.title, config.base_url, config.description, tuple(keys))
         renderer = Renderer(make_env(config.templates), site)
         output = SiteOutput(writer, store, incremental)
-        ctx = BuildContext(config, keys, result, renderer, writer, options, files, output, progress)
+        ctx = BuildContext(
+            config, keys, result, renderer, writer, options, files, output, jobs, progress
+        )
         units = Units(context, chosen.known if incremental else {}, store, incremental)
         with SiteIndex(writer.scratch) as index:
             publish_records(ctx, index, jobs, units)

@@ -29,6 +29,7 @@ class BuildContext:
     options: LoadOptions
     files: list[InputFile]
     output: SiteOutput
+    jobs: int = 1
     progress: Progress | None = None
 
     @property

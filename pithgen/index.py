@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -139,10 +139,14 @@ class SiteIndex:
     def add(self, summary: Summary, tokens: Iterable[str]) -> None:
         """One published record and the search tokens it is found by
         (:func:`index_tokens`)."""
-        s = summary
-        cursor = self.db.execute(
-            f"INSERT INTO summaries ({_COLUMNS}, year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self.add_many([(summary, tokens)])
+
+    def add_many(self, items: Sequence[tuple[Summary, Iterable[str]]]) -> None:
+        """Several records at once (three statements for the lot: much faster)."""
+        first = self.count + 1
+        rows = [
             (
+                first + n,
                 s.suffix,
                 s.pith_number,
                 s.title,
@@ -153,18 +157,27 @@ class SiteIndex:
                 s.primary_cat,
                 json.dumps(list(s.cross_cats)),
                 s.year,
-            ),
+            )
+            for n, (s, _) in enumerate(items)
+        ]
+        self.db.executemany(
+            f"INSERT INTO summaries (rid, {_COLUMNS}, year) VALUES ({', '.join('?' * 11)})",
+            rows,
         )
-        rid = cursor.lastrowid
         self.db.executemany(
             "INSERT OR IGNORE INTO crosslists (cat, rid) VALUES (?, ?)",
-            ((cat, rid) for cat in s.cross_cats if cat != s.primary_cat),
+            (
+                (cat, first + n)
+                for n, (s, _) in enumerate(items)
+                for cat in s.cross_cats
+                if cat != s.primary_cat
+            ),
         )
         self.db.executemany(
             "INSERT INTO postings (token, rid) VALUES (?, ?)",
-            ((token, rid) for token in tokens),
+            ((token, first + n) for n, (_, tokens) in enumerate(items) for token in tokens),
         )
-        self.count += 1
+        self.count += len(items)
 
     def finish(self) -> None:
         self.db.executescript(

@@ -46,9 +46,9 @@ BATCH_PAGES = 64
 @dataclass(frozen=True)
 class PageTask:
     """One published document and what its page needs from the rest of the archive.
-    ``remembered`` is set when its files are already in the site (the same unit key as
-    in the last build): then nothing is written, and it holds the stored summary and
-    search tokens."""
+    ``known`` is its unit's key in the last build and ``remembered`` what that build
+    stored of it (summary and search tokens): when the worker finds the key unchanged, the
+    files are already in the site and nothing is rendered or written."""
 
     doc: RawDoc
     verdict: Verdict
@@ -57,7 +57,7 @@ class PageTask:
     short_shared: bool
     versions: tuple[tuple[int, str], ...]
     unit: str = ""
-    key: bytes = b""
+    known: bytes | None = None
     remembered: bytes | None = None
 
 
@@ -92,12 +92,11 @@ class Units:
 def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units) -> None:
     """Write every published document and its pages (or find them written already);
     feed the index stage; remember units and files in the build cache's store."""
-    setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec())
+    setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec(), units.context)
     with Workers(jobs, _publish_batch, _publish_setup, setup, _publish_teardown) as workers:
         for done in workers.map(_batches(ctx, units)):
             ctx.writer.absorb(done.tally, done.files, done.nbytes)
-            for summary, tokens in done.indexed:
-                index.add(summary, tokens)
+            index.add_many(done.indexed)
             if units.store is not None:
                 units.store.set_units(done.units)
                 units.store.put_files(done.entries)
@@ -111,7 +110,7 @@ def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units
 def _batches(ctx: BuildContext, units: Units) -> Iterator[list[PageTask]]:
     """The tasks in batches, each told what the last build left in the site for it."""
     for batch in batched(_tasks(ctx, units), BATCH_PAGES):
-        candidates = [t.unit for t in batch if units.known.get(t.unit) == t.key]
+        candidates = [t.unit for t in batch if t.known is not None]
         stored = units.store.unit_data(candidates) if units.store and candidates else {}
         yield [replace(t, remembered=stored[t.unit]) if t.unit in stored else t for t in batch]
 
@@ -135,17 +134,18 @@ def _tasks(ctx: BuildContext, units: Units) -> Iterator[PageTask]:
             if not isinstance(doc, RawDoc) or doc.source != verdict.source:
                 raise _changed(doc)
             suffix = verdict.suffix or ""
-            task = PageTask(
+            unit = f"{suffix}:{verdict.kind}"
+            units.seen.add(unit)
+            yield PageTask(
                 doc,
                 verdict,
                 pub.has_record,
                 pub.has_bundle,
                 suffix[:8] in shared,
                 tuple(result.versions_of(verdict.arxiv_id or "")),
-                unit=f"{suffix}:{verdict.kind}",
+                unit=unit,
+                known=units.known.get(unit),
             )
-            units.seen.add(task.unit)
-            yield replace(task, key=_key(units.context, task))
 
 
 _NOWHERE = Source("", None)
@@ -174,14 +174,16 @@ class _Worker:
     renderer: Renderer
     options: LoadOptions
     sink: FileSink
+    context: bytes
 
 
 _worker: list[_Worker] = []
 
 
-def _publish_setup(config: BuildConfig, site: SiteInfo, spec: SinkSpec) -> None:
+def _publish_setup(config: BuildConfig, site: SiteInfo, spec: SinkSpec, context: bytes) -> None:
     sink = spec.open(f"p{os.getpid()}")
-    _worker[:] = [_Worker(Renderer(make_env(config.templates), site), LoadOptions(), sink)]
+    renderer = Renderer(make_env(config.templates), site)
+    _worker[:] = [_Worker(renderer, LoadOptions(), sink, context)]
 
 
 def _publish_teardown() -> None:
@@ -196,11 +198,12 @@ def _publish_batch(batch: list[PageTask]) -> BatchDone:
     indexed: list[tuple[Summary, list[str]]] = []
     units: list[tuple[str, bytes, bytes]] = []
     for task in batch:
-        if task.remembered is not None:
+        key = _key(worker.context, task)
+        if task.remembered is not None and key == task.known:
             item = _unpack(task.remembered)
         else:
             item = _publish(worker, task)
-            units.append((task.unit, task.key, _pack(item)))
+            units.append((task.unit, key, _pack(item)))
         if item is not None:
             indexed.append(item)
     sink.flush()

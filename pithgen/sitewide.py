@@ -16,6 +16,7 @@ from itertools import chain, islice
 from pithgen import layout
 from pithgen.context import BuildContext
 from pithgen.index import SiteIndex
+from pithgen.pagejobs import PageJob, render_pages
 from pithgen.report import json_chunks
 from pithgen.theme import ASSET_FILES, asset_bytes
 
@@ -69,13 +70,20 @@ def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
         layout.folder_url(p) for p in (layout.HOME, layout.BROWSE, layout.SEARCH, layout.RESOLVE)
     ]
     crumbs = [(layout.BROWSE, "Browse")]
-    for kind, column, groups in (("year", "year", years), ("category", "cat", categories)):
-        for name, count in groups:
-            heading = f"Papers first submitted in {name}" if kind == "year" else f"Papers in {name}"
-            for page in index.pages(column, name, count, ctx.config.page_size):
-                rel = layout.listing(kind, name, page.number)
-                writer.write(rel, renderer.listing_page(rel, heading, page, crumbs))
-                pages.append(layout.folder_url(rel))
+
+    def tasks() -> Iterator[PageJob]:
+        for kind, column, groups in (("year", "year", years), ("category", "cat", categories)):
+            for name, count in groups:
+                heading = (
+                    f"Papers first submitted in {name}" if kind == "year" else f"Papers in {name}"
+                )
+                for page in index.pages(column, name, count, ctx.config.page_size):
+                    rel = layout.listing(kind, name, page.number)
+                    pages.append(layout.folder_url(rel))
+                    yield rel, "listing_page", (rel, heading, page, crumbs)
+
+    for rel, data in render_pages(ctx, tasks()):
+        writer.write(rel, data)
     writer.write(layout.BROWSE, renderer.browse_page(years, categories))
     return pages
 
@@ -88,11 +96,16 @@ def _write_verification(ctx: BuildContext) -> list[str]:
     npages = max(1, -(-ctx.result.total // size))
     verdicts = ctx.result.iter_verdicts(failed_first=True)
     urls = []
-    for n in range(1, npages + 1):
-        rel = layout.verification_page(n)
-        rows = list(islice(verdicts, size))
-        ctx.output.write(rel, ctx.renderer.verification_page(rel, counts, rows, n, npages))
-        urls.append(layout.folder_url(rel))
+
+    def tasks() -> Iterator[PageJob]:
+        for n in range(1, npages + 1):
+            rel = layout.verification_page(n)
+            rows = list(islice(verdicts, size))
+            urls.append(layout.folder_url(rel))
+            yield rel, "verification_page", (rel, counts, rows, n, npages)
+
+    for rel, data in render_pages(ctx, tasks()):
+        ctx.output.write(rel, data)
     ctx.output.write_chunks(
         layout.VERIFICATION_JSON,
         (chunk.encode("utf-8") for chunk in json_chunks(ctx.result, ctx.keys)),

@@ -94,6 +94,7 @@ class FileSink:
 
     def __init__(self, staging: Path, journal: Path, target: Path) -> None:
         self.staging = staging
+        self._root = os.fspath(staging) + os.sep
         self.target = target
         self._journal_path = journal
         # Folders known to exist: bounded, so memory does not grow with the site.
@@ -117,10 +118,7 @@ class FileSink:
         folder, _, _ = relpath.rpartition("/")
         if folder and folder not in self._dirs:
             self._make_folders(folder)
-            self._dirs[folder] = None
-            if len(self._dirs) > DIR_CACHE:
-                self._dirs.popitem(last=False)
-        path = self.staging / relpath
+        path = self._root + relpath
         try:
             fh = open(path, "xb")  # noqa: SIM115 - 'x': two outputs must never share a path
         except FileExistsError:
@@ -147,18 +145,25 @@ class FileSink:
     def _make_folders(self, folder: str) -> None:
         """Create ``folder`` and the folders above it inside the staging folder, but
         never the staging folder itself: if it is gone, the build stops. A folder that
-        exists already (made by another sink) is not this sink's to record."""
+        exists already (made by another sink) is not this sink's to record. Folders known
+        to exist are remembered (a bounded number), so a folder is tried once."""
         cut = 0
         while cut >= 0:
             cut = folder.find("/", cut + 1)
             above = folder if cut < 0 else folder[:cut]
-            try:
-                os.mkdir(self.staging / above)
-            except FileExistsError:
+            if above in self._dirs:
                 continue
+            try:
+                os.mkdir(self._root + above)
+            except FileExistsError:
+                pass
             except FileNotFoundError:
                 raise self._vanished(folder) from None
-            self._record(above, None)
+            else:
+                self._record(above, None)
+            self._dirs[above] = None
+            if len(self._dirs) > DIR_CACHE:
+                self._dirs.popitem(last=False)
 
     def _record(self, relpath: str, size: int | None) -> None:
         self.tally.add(relpath, size)
