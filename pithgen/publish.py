@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from pithgen import layout
 from pithgen.badge import badge_for
@@ -31,9 +31,8 @@ from pithgen.errors import OutputError
 from pithgen.index import SiteIndex, index_tokens
 from pithgen.listing import Summary
 from pithgen.load import LoadOptions, parse, read_file
-from pithgen.merge import Chosen
-from pithgen.mergestore import dump_verdict
-from pithgen.model import LoadedDoc, RawDoc, RecordDocument, Source, Verdict
+from pithgen.mergestore import ChosenRow
+from pithgen.model import LoadedDoc, RawDoc, RecordDocument, Verdict
 from pithgen.parallel import Workers, batched
 from pithgen.render import Renderer, SiteInfo
 from pithgen.stagecheck import Tally
@@ -46,9 +45,7 @@ BATCH_PAGES = 64
 @dataclass(frozen=True)
 class PageTask:
     """One published document and what its page needs from the rest of the archive.
-    ``known`` is its unit's key in the last build and ``remembered`` what that build
-    stored of it (summary and search tokens): when the worker finds the key unchanged, the
-    files are already in the site and nothing is rendered or written."""
+    ``key`` is its unit key (what its files depend on)."""
 
     doc: RawDoc
     verdict: Verdict
@@ -57,8 +54,7 @@ class PageTask:
     short_shared: bool
     versions: tuple[tuple[int, str], ...]
     unit: str = ""
-    known: bytes | None = None
-    remembered: bytes | None = None
+    key: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -91,10 +87,18 @@ class Units:
 
 def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units) -> None:
     """Write every published document and its pages (or find them written already);
-    feed the index stage; remember units and files in the build cache's store."""
-    setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec(), units.context)
+    feed the index stage; remember units and files in the build cache's store.
+
+    First every published document's unit key is computed from what pass 1 stored (no
+    document is read): a unit whose key is the last build's, and whose summary the cache
+    still holds, is already in the site and goes straight to the index. Then only the
+    files holding the other documents are read again, and those documents rendered."""
+    render = _unchanged_to_index(ctx, index, units)
+    if not render:
+        return
+    setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec())
     with Workers(jobs, _publish_batch, _publish_setup, setup, _publish_teardown) as workers:
-        for done in workers.map(_batches(ctx, units)):
+        for done in workers.map(batched(_tasks(ctx, render), BATCH_PAGES)):
             ctx.writer.absorb(done.tally, done.files, done.nbytes)
             index.add_many(done.indexed)
             if units.store is not None:
@@ -107,56 +111,87 @@ def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units
                     units.written[entry.unit].add(entry.path)
 
 
-def _batches(ctx: BuildContext, units: Units) -> Iterator[list[PageTask]]:
-    """The tasks in batches, each told what the last build left in the site for it."""
-    for batch in batched(_tasks(ctx, units), BATCH_PAGES):
-        candidates = [t.unit for t in batch if t.known is not None]
-        stored = units.store.unit_data(candidates) if units.store and candidates else {}
-        yield [replace(t, remembered=stored[t.unit]) if t.unit in stored else t for t in batch]
+@dataclass(frozen=True)
+class _Meta:
+    """What a published document's pages show of the rest of the archive."""
+
+    unit: str
+    has_record: bool
+    has_bundle: bool
+    short_shared: bool
+    versions: tuple[tuple[int, str], ...]
+    key: bytes
 
 
-def _tasks(ctx: BuildContext, units: Units) -> Iterator[PageTask]:
-    """The published documents in input order, with what their pages need."""
+def _published(ctx: BuildContext, units: Units) -> Iterator[tuple[ChosenRow, _Meta]]:
+    """The published documents in input order, each with its unit and unit key."""
     result = ctx.result
     shared = result.shared_shorts()
-    chosen = result.iter_chosen()
-    pending: Chosen | None = next(chosen, None)
+    for row in result.iter_chosen_rows():
+        versions = tuple(result.versions_of(row.arxiv_id))
+        unit = f"{row.suffix}:{row.kind}"
+        short = row.suffix[:8] in shared
+        key = _key(units.context, row, short, versions)
+        yield row, _Meta(unit, row.has_record, row.has_bundle, short, versions, key)
+
+
+def _unchanged_to_index(ctx: BuildContext, index: SiteIndex, units: Units) -> dict[int, _Meta]:
+    """Index the units already in the site; return the documents to render, by input
+    position."""
+    render: dict[int, _Meta] = {}
+    for batch in batched(_published(ctx, units), 512):
+        for _, meta in batch:
+            units.seen.add(meta.unit)
+        known = [m.unit for _, m in batch if units.known.get(m.unit) == m.key]
+        stored = units.store.unit_data(known) if units.store is not None and known else {}
+        indexed = []
+        for pub, meta in batch:
+            data = stored.get(meta.unit) if units.known.get(meta.unit) == meta.key else None
+            if data is None:
+                render[pub.index] = meta
+            elif (item := _unpack(data)) is not None:
+                indexed.append(item)
+        index.add_many(indexed)
+    return render
+
+
+def _tasks(ctx: BuildContext, render: dict[int, _Meta]) -> Iterator[PageTask]:
+    """The documents to render, in input order: only the files holding them are read."""
+    published = (
+        (pub, render[pub.index]) for pub in ctx.result.iter_chosen() if pub.index in render
+    )
+    wanted = ctx.result.paths_of(sorted(render))
+    counts = ctx.result.document_counts()
+    pending = next(published, None)
     position = -1
     for item in ctx.files:
+        if item.display not in wanted:
+            position += counts.get(item.display, 0)
+            continue
         for doc in read_file(item, ctx.options):
             position += 1
             if ctx.progress is not None:
                 ctx.progress(len(doc.raw))
-            if pending is None or pending.index != position:
+            if pending is None or pending[0].index != position:
                 continue
-            pub, pending = pending, next(chosen, None)
-            verdict = pub.verdict
-            if not isinstance(doc, RawDoc) or doc.source != verdict.source:
+            (pub, meta), pending = pending, next(published, None)
+            if not isinstance(doc, RawDoc) or doc.source != pub.verdict.source:
                 raise _changed(doc)
-            suffix = verdict.suffix or ""
-            unit = f"{suffix}:{verdict.kind}"
-            units.seen.add(unit)
             yield PageTask(
-                doc,
-                verdict,
-                pub.has_record,
-                pub.has_bundle,
-                suffix[:8] in shared,
-                tuple(result.versions_of(verdict.arxiv_id or "")),
-                unit=unit,
-                known=units.known.get(unit),
-            )
+                doc, pub.verdict, meta.has_record, meta.has_bundle, meta.short_shared,
+                meta.versions, meta.unit, meta.key,
+            )  # fmt: skip
 
 
-_NOWHERE = Source("", None)
-
-
-def _key(context: bytes, task: PageTask) -> bytes:
-    """Everything the task's files depend on besides the render context: its bytes, its
-    verdict (where it was read from aside), and what its pages show of the archive."""
-    verdict = dump_verdict(replace(task.verdict, source=_NOWHERE))
-    parts = [task.verdict.raw_sha256, verdict, task.has_record, task.has_bundle]
-    return unit_key(context, [*parts, task.short_shared, [list(v) for v in task.versions]])
+def _key(
+    context: bytes, row: ChosenRow, short_shared: bool, versions: tuple[tuple[int, str], ...]
+) -> bytes:
+    """Everything a published document's files depend on besides the render context.
+    Its verdict is a function of its bytes (``raw_sha256``) and of the keys and pithgen's
+    version (both in the context): the merge adds findings only to documents it does not
+    publish."""
+    parts = [row.raw_sha256, row.kind, row.has_record, row.has_bundle, short_shared]
+    return unit_key(context, [*parts, [list(v) for v in versions]])
 
 
 def _changed(doc: RawDoc | LoadedDoc) -> OutputError:
@@ -174,16 +209,15 @@ class _Worker:
     renderer: Renderer
     options: LoadOptions
     sink: FileSink
-    context: bytes
 
 
 _worker: list[_Worker] = []
 
 
-def _publish_setup(config: BuildConfig, site: SiteInfo, spec: SinkSpec, context: bytes) -> None:
+def _publish_setup(config: BuildConfig, site: SiteInfo, spec: SinkSpec) -> None:
     sink = spec.open(f"p{os.getpid()}")
     renderer = Renderer(make_env(config.templates), site)
-    _worker[:] = [_Worker(renderer, LoadOptions(), sink, context)]
+    _worker[:] = [_Worker(renderer, LoadOptions(), sink)]
 
 
 def _publish_teardown() -> None:
@@ -198,12 +232,8 @@ def _publish_batch(batch: list[PageTask]) -> BatchDone:
     indexed: list[tuple[Summary, list[str]]] = []
     units: list[tuple[str, bytes, bytes]] = []
     for task in batch:
-        key = _key(worker.context, task)
-        if task.remembered is not None and key == task.known:
-            item = _unpack(task.remembered)
-        else:
-            item = _publish(worker, task)
-            units.append((task.unit, key, _pack(item)))
+        item = _publish(worker, task)
+        units.append((task.unit, task.key, _pack(item)))
         if item is not None:
             indexed.append(item)
     sink.flush()
