@@ -40,7 +40,8 @@ from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover
 from pithgen.merge import MergeResult
 from pithgen.parallel import check_jobs
-from pithgen.pipeline import Progress, Total, verify_files
+from pithgen.pipeline import verify_files
+from pithgen.progress import Progress
 from pithgen.publish import Units, publish_records
 from pithgen.render import Renderer, SiteInfo
 from pithgen.report import summary
@@ -69,7 +70,6 @@ def build_site(
     config: BuildConfig,
     *,
     progress: Progress | None = None,
-    total: Total | None = None,
     clock: Callable[[], float] = time.monotonic,
     cwd: Path | None = None,
 ) -> BuildOutcome:
@@ -89,14 +89,14 @@ def build_site(
         )
     jobs = check_jobs(config.jobs)
     try:
-        return _cached(config, keys, files, jobs, progress, total, clock, started)
+        return _cached(config, keys, files, jobs, progress or Progress(), clock, started)
     except sqlite3.DatabaseError as exc:
         if not config.use_cache or not damaged(exc):
             raise
     # The cache database itself is damaged (found in the middle of its use): nothing of
     # this build was published; start the cache afresh and build everything.
     remove_cache(config.cache_dir)
-    outcome = _cached(config, keys, files, jobs, progress, total, clock, started)
+    outcome = _cached(config, keys, files, jobs, progress or Progress(), clock, started)
     note = "the build cache was damaged; it was started afresh"
     return replace(outcome, notes=(note, *outcome.notes))
 
@@ -106,8 +106,7 @@ def _cached(
     keys: KeyRing,
     files: list[InputFile],
     jobs: int,
-    progress: Progress | None,
-    total: Total | None,
+    progress: Progress,
     clock: Callable[[], float],
     started: float,
 ) -> BuildOutcome:
@@ -118,14 +117,13 @@ def _cached(
         store = SiteStore(cache, out_id) if cache is not None else None
         journal = SpareJournal(config.cache_dir, out_id)
         context = render_context(config, keys)
-        digest = build_digest(config, context, input_hashes(files))
+        progress.phase("reading inputs", len(files), "files")
+        digest = build_digest(config, context, input_hashes(files, progress))
         chosen = plan(config.out, store, digest, journal)
         if chosen.mode == "up-to-date":
             counts = chosen.state.counts if chosen.state else None
             notes = tuple(cache.notes) if cache else ()
             return BuildOutcome(None, False, 0, 0, clock() - started, notes, chosen.mode, counts)
-        if total is not None:
-            total(2 * sum(f.size for f in files))
         return _build(config, keys, files, jobs, cache, store, journal, context, digest, chosen,
                       progress, clock, started)  # fmt: skip
     finally:
@@ -144,7 +142,7 @@ def _build(
     context: bytes,
     digest: str,
     chosen: Plan,
-    progress: Progress | None,
+    progress: Progress,
     clock: Callable[[], float],
     started: float,
 ) -> BuildOutcome:

@@ -12,13 +12,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from pithgen import __version__
 from pithgen.beside import spares_of
-from pithgen.build import build_site
+from pithgen.build import BuildOutcome, build_site
 from pithgen.buildsummary import build_summary
 from pithgen.cache.store import remove_cache
 from pithgen.clierrors import PithgenGroup, interrupts
@@ -29,13 +29,11 @@ from pithgen.keys import KeyRing, SigningKey, check_key_id, load_signing_key, wr
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_paths
+from pithgen.progress import for_stream
 from pithgen.pull.command import pull
 from pithgen.report import human_lines, json_chunks
 from pithgen.scaffold import scaffold
 from pithgen.serve import serve as serve_site
-
-if TYPE_CHECKING:
-    from click._termui_impl import ProgressBar
 
 jobs_option = click.option(
     "--jobs",
@@ -52,28 +50,6 @@ trust_key_option = click.option(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also trust this key document (format of Pith's pith-signing-key.json). Repeatable.",
 )
-
-
-class _Progress:
-    """A progress bar on stderr when it is a terminal, else nothing."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.bar: ProgressBar[int] | None = None
-
-    def total(self, nbytes: int) -> None:
-        if sys.stderr.isatty() and nbytes > 4 * 1024 * 1024:
-            self.bar = click.progressbar(length=nbytes, label=self.label, file=sys.stderr)
-            self.bar.__enter__()
-
-    def step(self, nbytes: int) -> None:
-        if self.bar is not None:
-            self.bar.update(nbytes)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
 
 
 def _trusted_keys(trust_keys: tuple[Path, ...], default_keys: bool) -> KeyRing:
@@ -108,11 +84,9 @@ def verify(
     """Verify every record document, bundle and JSONL line under PATHS (exit status 0 when
     all verified, 1 when any failed)."""
     keys = _trusted_keys(trust_keys, not no_default_keys)
-    progress = _Progress("verifying")
+    progress = for_stream(sys.stderr)
     try:
-        result = verify_paths(
-            list(paths), keys, progress=progress.step, total=progress.total, jobs=check_jobs(jobs)
-        )
+        result = verify_paths(list(paths), keys, progress=progress, jobs=check_jobs(jobs))
     finally:
         progress.close()
     with result:
@@ -316,9 +290,15 @@ def build_options(func: Callable[..., None]) -> Callable[..., None]:
 def _run_build(config: BuildConfig) -> bool:
     """Build; print the summary; whether the site is now the build's (written, or up to
     date)."""
-    progress = _Progress("building")
+    outcome = _build_and_report(config)
+    return outcome.written or outcome.mode == "up-to-date"
+
+
+def _build_and_report(config: BuildConfig) -> BuildOutcome:
+    """Build and print the summary."""
+    progress = for_stream(sys.stderr)
     try:
-        outcome = build_site(config, progress=progress.step, total=progress.total, cwd=Path.cwd())
+        outcome = build_site(config, progress=progress, cwd=Path.cwd())
     finally:
         progress.close()
     ok = outcome.written or outcome.mode == "up-to-date"
@@ -328,7 +308,7 @@ def _run_build(config: BuildConfig) -> bool:
     finally:
         if outcome.result is not None:
             outcome.result.close()  # now, not whenever the garbage collector gets to it
-    return ok
+    return outcome
 
 
 @main.command()
@@ -363,11 +343,13 @@ def serve(flags: BuildFlags, host: str, port: int, watch: bool) -> None:
     if not _run_build(config) and not config.out.is_dir():
         sys.exit(EXIT_VERIFICATION_FAILED)
 
-    def rebuild() -> None:
+    def rebuild() -> bool:
+        """Rebuild; whether a new site was written (open pages then reload)."""
         try:
-            _run_build(config)
+            return _build_and_report(config).written
         except (PithgenError, OSError) as exc:
             click.echo(f"pithgen: rebuild failed: {exc}", err=True)
+            return False
 
     stop = threading.Event()
     with interrupts(stop):

@@ -4,14 +4,14 @@ from function to function."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pithgen.config import BuildConfig
 from pithgen.delta import SiteOutput
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions
 from pithgen.merge import MergeResult
-from pithgen.pipeline import Progress
+from pithgen.progress import Progress
 from pithgen.render import Renderer
 from pithgen.report import summary
 from pithgen.write import SiteWriter
@@ -30,7 +30,7 @@ class BuildContext:
     files: list[InputFile]
     output: SiteOutput
     jobs: int = 1
-    progress: Progress | None = None
+    progress: Progress = field(default_factory=Progress)
 
     @property
     def counts(self) -> dict[str, int]:

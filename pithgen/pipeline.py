@@ -10,7 +10,7 @@ number of jobs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pithgen.cache.verdicts import VerdictCache
@@ -20,14 +20,10 @@ from pithgen.load import InputFile, LoadOptions, discover, parse, read_file
 from pithgen.merge import MergeResult, merge
 from pithgen.model import LoadedDoc, RawDoc, Verdict
 from pithgen.parallel import Workers, batched
+from pithgen.progress import Progress
 from pithgen.verify import verify_document
 
 BATCH_DOCS = 256
-
-#: Called with the number of input bytes just processed.
-Progress = Callable[[int], None]
-#: Called once with the total number of input bytes to come.
-Total = Callable[[int], None]
 
 
 def verify_paths(
@@ -36,7 +32,6 @@ def verify_paths(
     *,
     options: LoadOptions | None = None,
     progress: Progress | None = None,
-    total: Total | None = None,
     jobs: int = 1,
 ) -> MergeResult:
     """load -> verify -> merge over every document under ``paths`` (streaming)."""
@@ -46,8 +41,6 @@ def verify_paths(
             "expected record files (.json or .jsonl), found none",
             where=", ".join(str(p) for p in paths),
         )
-    if total is not None:
-        total(sum(f.size for f in files))
     return verify_files(files, keys, options or LoadOptions(), progress, jobs=jobs)
 
 
@@ -70,11 +63,13 @@ def verify_files(
     ``keep_checks`` keeps the checks that passed (a build's record pages show them);
     ``directory`` is where the merge stage keeps its store."""
 
+    report = progress or Progress()
+    report.phase("verifying", sum(f.size for f in files), "bytes")
+
     def documents() -> Iterator[tuple[RawDoc | LoadedDoc, Verdict | None]]:
         for item in files:
             for doc in read_file(item, options):
-                if progress is not None:
-                    progress(len(doc.raw))
+                report.advance(len(doc.raw))
                 hit = cache.get(doc.raw, doc.source) if cache and isinstance(doc, RawDoc) else None
                 yield doc, hit
 

@@ -94,12 +94,14 @@ def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units
     still holds, is already in the site and goes straight to the index. Then only the
     files holding the other documents are read again, and those documents rendered."""
     render = _unchanged_to_index(ctx, index, units)
+    ctx.progress.phase("rendering pages", len(render), "documents")
     if not render:
         return
     setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec())
     with Workers(jobs, _publish_batch, _publish_setup, setup, _publish_teardown) as workers:
         for done in workers.map(batched(_tasks(ctx, render), BATCH_PAGES)):
             ctx.writer.absorb(done.tally, done.files, done.nbytes)
+            ctx.progress.advance(len(done.units))
             index.add_many(done.indexed)
             if units.store is not None:
                 units.store.set_units(done.units)
@@ -170,8 +172,6 @@ def _tasks(ctx: BuildContext, render: dict[int, _Meta]) -> Iterator[PageTask]:
             continue
         for doc in read_file(item, ctx.options):
             position += 1
-            if ctx.progress is not None:
-                ctx.progress(len(doc.raw))
             if pending is None or pending[0].index != position:
                 continue
             (pub, meta), pending = pending, next(published, None)

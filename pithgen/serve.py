@@ -25,6 +25,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from pithgen.config import BuildConfig
+from pithgen.livereload import POLL_PATH, SCRIPT, SCRIPT_PATH, LiveReload, inject
 from pithgen.load import is_input_name
 
 DEBOUNCE_SECONDS = 0.3
@@ -33,24 +34,71 @@ _READ_ONLY_EVENTS = frozenset({"opened", "closed_no_write"})
 
 
 class SiteRequestHandler(SimpleHTTPRequestHandler):
-    """Serves the site folder; unknown paths get the site's 404 page."""
+    """Serves the site folder; unknown paths get the site's 404 page. With a
+    :class:`LiveReload`, HTML pages carry the reload script (:mod:`pithgen.livereload`)."""
 
     site_root: Path
 
-    def __init__(self, *args: Any, site_root: Path, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, site_root: Path, live: LiveReload | None = None, **kwargs: Any
+    ) -> None:
         self.site_root = site_root
+        self.live = live
         super().__init__(*args, directory=str(site_root), **kwargs)
+
+    def do_GET(self) -> None:
+        if self._live_request() or self._html_page():
+            return
+        super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if self._live_request() or self._html_page():
+            return
+        super().do_HEAD()
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _live_request(self) -> bool:
+        """``/__pithgen/reload.js`` and ``/__pithgen/reload?since=N``."""
+        if self.live is None:
+            return False
+        path, _, query = self.path.partition("?")
+        if path == SCRIPT_PATH:
+            self._send(HTTPStatus.OK, SCRIPT, "text/javascript; charset=utf-8")
+        elif path == POLL_PATH:
+            self._send(HTTPStatus.OK, self.live.answer(query), "application/json")
+        else:
+            return False
+        return True
+
+    def _html_page(self) -> bool:
+        """An HTML page, sent with the reload script in it."""
+        if self.live is None:
+            return False
+        local = Path(self.translate_path(self.path))
+        if local.is_dir():
+            if not self.path.partition("?")[0].endswith("/"):
+                return False  # the standard redirect to the folder URL
+            local = local / "index.html"
+        if local.suffix != ".html" or not local.is_file():
+            return False
+        self._send(HTTPStatus.OK, inject(local.read_bytes()), "text/html; charset=utf-8")
+        return True
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = self.site_root / "404.html"
         if code == HTTPStatus.NOT_FOUND and page.is_file():
             body = page.read_bytes()
-            self.send_response(HTTPStatus.NOT_FOUND, message)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            if self.live is not None:
+                body = inject(body)
+            self._send(HTTPStatus.NOT_FOUND, body, "text/html; charset=utf-8")
             return
         super().send_error(code, message, explain)
 
@@ -58,9 +106,13 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def make_server(site_root: Path, host: str, port: int) -> ThreadingHTTPServer:
-    handler = partial(SiteRequestHandler, site_root=site_root.absolute())
-    return ThreadingHTTPServer((host, port), handler)
+def make_server(
+    site_root: Path, host: str, port: int, live: LiveReload | None = None
+) -> ThreadingHTTPServer:
+    handler = partial(SiteRequestHandler, site_root=site_root.absolute(), live=live)
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True  # a page's open long poll never holds up stopping
+    return server
 
 
 class _Rebuilder(FileSystemEventHandler):
@@ -191,14 +243,16 @@ def serve(
     host: str,
     port: int,
     watch: bool,
-    rebuild: Callable[[], None],
+    rebuild: Callable[[], bool],
     announce: Callable[[str], None],
     config_file: Path | None = None,
     stop: threading.Event | None = None,
 ) -> None:
-    """Serve ``config.out`` until interrupted (or ``stop`` is set)."""
+    """Serve ``config.out`` until interrupted (or ``stop`` is set). ``rebuild`` says
+    whether it wrote a new site; open pages then reload."""
     stop = stop or threading.Event()
-    server = make_server(config.out, host, port)
+    live = LiveReload()
+    server = make_server(config.out, host, port, live)
     bound_host, bound_port = server.server_address[:2]
     announce(f"Serving {config.out} at http://{bound_host!s}:{bound_port}/ (Ctrl-C to stop)")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -208,8 +262,13 @@ def serve(
         if watch:
             watched = watch_paths(config, config_file)
             targets = [path if path.is_dir() else path.parent for path in watched]
+
+            def rebuild_and_reload() -> None:
+                if rebuild():
+                    live.bump()
+
             handler = _Rebuilder(
-                rebuild, ignore=[config.out], roots=targets, records=[config.records]
+                rebuild_and_reload, ignore=[config.out], roots=targets, records=[config.records]
             )
             # Renaming a freshly built folder inside a watched tree makes watchdog's inotify
             # backend re-add watches it already has, and warn about it; that is harmless.

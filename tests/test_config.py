@@ -15,6 +15,7 @@ from pithgen.build import build_site
 from pithgen.cli import main
 from pithgen.config import BuildConfig, load_config, normalise_base_url
 from pithgen.errors import ConfigError
+from pithgen.progress import Progress
 from pithgen.render import Renderer, SiteInfo
 from pithgen.theme import make_env
 
@@ -225,6 +226,12 @@ def test_new_scaffolds_a_site_that_builds(tmp_path: Path, monkeypatch: pytest.Mo
     ):
         assert action in workflow
     assert "--base-url" in workflow and "steps.pages.outputs.base_url" in workflow
+    # The build cache is restored before the build and saved after it (actions/cache),
+    # from where pithgen keeps it by default, which git ignores.
+    cache_step = workflow.index("actions/cache@")
+    assert cache_step < workflow.index("pithgen build")
+    assert "path: .pithgen-cache" in workflow and "restore-keys:" in workflow
+    assert ".pithgen-cache/" in (target / ".gitignore").read_text(encoding="utf-8")
     # Never an unpinned install: the spec is empty until the user pins it, and says so.
     assert 'PITHGEN_SPEC: ""' in workflow and "::error" in workflow
     assert (target / "records" / SEED.name).read_bytes() == SEED.read_bytes()
@@ -436,18 +443,14 @@ def test_an_input_changed_between_the_two_passes_stops_the_build(tmp_path: Path)
     records = _records_with_seed(tmp_path / "records")
     target = records / SEED.name
     out = tmp_path / "site"
-    state = {"total": 0, "seen": 0}
 
-    def total(nbytes: int) -> None:
-        state["total"] = nbytes
-
-    def progress(nbytes: int) -> None:
-        state["seen"] += nbytes
-        if state["seen"] == state["total"] // 2:  # pass 1 is done: tamper before pass 2
-            target.write_bytes(target.read_bytes().replace(b"Data Centers", b"Data Centres"))
+    class Tamper(Progress):
+        def phase(self, name: str, total: int, unit: str) -> None:
+            if name == "rendering pages":  # pass 1 is done: tamper before pass 2
+                target.write_bytes(target.read_bytes().replace(b"Data Centers", b"Data Centres"))
 
     with pytest.raises(OutputError, match="the input changed while the site was being built"):
-        build_site(BuildConfig(records=records, out=out), progress=progress, total=total)
+        build_site(BuildConfig(records=records, out=out), progress=Tamper())
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".pithgen-cache", "records"]
 

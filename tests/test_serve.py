@@ -305,3 +305,36 @@ def test_the_output_folder_is_never_watched(tmp_path: Path) -> None:
     flat = schedule_tree(Recorder(), FileSystemEventHandler(), tmp_path, [tmp_path / "site"])
     assert scheduled == [(".", False), ("more", True)]
     assert flat == [tmp_path]
+
+
+def test_open_pages_reload_after_a_rebuild_and_the_site_files_stay_as_built(
+    server: Server, tmp_path: Path, mint: Any
+) -> None:
+    """Pages served carry the reload script (the files do not); the long poll answers
+    a new generation after a rebuild that wrote a new site, and only then."""
+    status, page = server.get("pith/4FP6Z27B6DFNJRYZBSXH3XON27/")
+    tag = b'<script src="/__pithgen/reload.js"></script>'
+    assert status == 200 and tag in page and page.index(tag) < page.rindex(b"</body>")
+    on_disk = (
+        tmp_path / "site" / "pith" / "4FP6Z27B6DFNJRYZBSXH3XON27" / "index.html"
+    ).read_bytes()
+    assert tag not in on_disk and page.replace(tag + b"\n", b"") == on_disk
+    status, body = server.get("no/such/page.html")
+    assert status == 404 and tag in body
+    status, script = server.get("__pithgen/reload.js")
+    assert status == 200 and b"/__pithgen/reload?since=" in script and b"http" not in script
+    status, body = server.get("__pithgen/reload")
+    assert json.loads(body) == {"generation": 0}
+    # a long poll returns once the generation moves on: a rebuild that wrote a site
+    answers: list[bytes] = []
+    waiter = threading.Thread(
+        target=lambda: answers.append(server.get("__pithgen/reload?since=0")[1]), daemon=True
+    )
+    waiter.start()
+    doc = mint(arxiv_id="2201.00077", title="Reloaded")
+    (tmp_path / "records" / "new.json").write_text(json.dumps(doc), encoding="utf-8")
+    waiter.join(timeout=TIMEOUT)
+    assert answers and json.loads(answers[0]) == {"generation": 1}
+    os.utime(tmp_path / "records" / "new.json")  # nothing changed: no reload
+    server.wait_for(r"^Up to date")
+    assert json.loads(server.get("__pithgen/reload")[1]) == {"generation": 1}

@@ -23,6 +23,7 @@ from pithgen.canonical import canonical_json
 from pithgen.config import BuildConfig
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile
+from pithgen.progress import Progress
 from pithgen.theme import default_templates_dir
 
 _CHUNK = 1 << 20
@@ -79,7 +80,9 @@ def file_sha256(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def input_hashes(files: Sequence[InputFile], threads: int = 4) -> list[tuple[str, int, str]]:
+def input_hashes(
+    files: Sequence[InputFile], progress: Progress | None = None, threads: int = 4
+) -> list[tuple[str, int, str]]:
     """(name, size, SHA-256) of every input file, in order; files that cannot be read
     are named with their reason instead of a hash (their documents fail as usual)."""
 
@@ -92,8 +95,13 @@ def input_hashes(files: Sequence[InputFile], threads: int = 4) -> list[tuple[str
             return item.display, -1, f"unreadable: {exc.strerror or exc}"
         return item.display, size, sha
 
+    out = []
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        return list(pool.map(one, files))
+        for item in pool.map(one, files):
+            out.append(item)
+            if progress is not None:
+                progress.advance()
+    return out
 
 
 def build_digest(
