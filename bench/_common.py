@@ -10,7 +10,6 @@ import json
 import os
 import random
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -157,12 +156,9 @@ def run_ok(cmd: Sequence[str], cwd: Path | None = None) -> Run:
 
 
 def pithgen_command() -> list[str]:
-    """The installed ``pithgen`` console script (next to this interpreter), else ``-m``."""
-    script = Path(sys.executable).parent / "pithgen"
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("pithgen")
-    return [found] if found else [sys.executable, "-m", "pithgen"]
+    """``python -m pithgen`` with this interpreter: the pithgen on ``PYTHONPATH`` (a fixed
+    checkout, say, while another is being edited), else the installed one."""
+    return [sys.executable, "-m", "pithgen"]
 
 
 # --- deterministic records ---------------------------------------------------------------

@@ -34,6 +34,7 @@ from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.delta import SiteOutput
 from pithgen.errors import UsageError
+from pithgen.graph import build_graph, event_files
 from pithgen.incremental import Plan, commit_full, commit_incremental, plan
 from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
@@ -117,8 +118,11 @@ def _cached(
         store = SiteStore(cache, out_id) if cache is not None else None
         journal = SpareJournal(config.cache_dir, out_id)
         context = render_context(config, keys)
-        progress.phase("reading inputs", len(files), "files")
-        digest = build_digest(config, context, input_hashes(files, progress))
+        events = event_files(config.events_dir)
+        progress.phase("reading inputs", len(files) + len(events), "files")
+        inputs = input_hashes(files, progress)
+        inputs += [(f"events/{n}", size, sha) for n, size, sha in input_hashes(events, progress)]
+        digest = build_digest(config, context, inputs)
         chosen = plan(config.out, store, digest, journal)
         if chosen.mode == "up-to-date":
             counts = chosen.state.counts if chosen.state else None
@@ -171,11 +175,15 @@ def _build(
         site = SiteInfo(config.title, config.base_url, config.description, tuple(keys))
         renderer = Renderer(make_env(config.templates), site)
         output = SiteOutput(writer, store, incremental)
-        ctx = BuildContext(
-            config, keys, result, renderer, writer, options, files, output, jobs, progress
-        )
-        units = Units(context, chosen.known if incremental else {}, store, incremental)
-        with SiteIndex(writer.scratch) as index:
+        with (
+            build_graph(result, files, options, config.events_dir, keys, writer.scratch) as graph,
+            SiteIndex(writer.scratch) as index,
+        ):
+            ctx = BuildContext(
+                config, keys, result, renderer, writer, options, files, output, graph, jobs,
+                progress,
+            )  # fmt: skip
+            units = Units(context, chosen.known if incremental else {}, store, incremental)
             publish_records(ctx, index, jobs, units)
             index.finish()
             notes = write_sitewide(ctx, index)

@@ -25,7 +25,9 @@ from pithgen.clierrors import PithgenGroup, interrupts
 from pithgen.config import BuildConfig, load_config
 from pithgen.errors import EXIT_OK, EXIT_VERIFICATION_FAILED, PithgenError
 from pithgen.events.command import event
+from pithgen.graph import build_graph
 from pithgen.keys import KeyRing, SigningKey, check_key_id, load_signing_key, write_key_pair
+from pithgen.load import LoadOptions, discover
 from pithgen.mint import Paper, mint_jsonl, mint_record, read_papers
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_paths
@@ -73,30 +75,44 @@ def main(verbose: bool) -> None:
 @trust_key_option
 @click.option("--no-default-keys", is_flag=True, help="Do not trust Pith's built-in key.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--events",
+    "events_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Also check the event files (.jsonl) in this folder against the records.",
+)
 @jobs_option
 def verify(
     paths: tuple[Path, ...],
     trust_keys: tuple[Path, ...],
     no_default_keys: bool,
     as_json: bool,
+    events_dir: Path | None,
     jobs: int | None,
 ) -> None:
-    """Verify every record document, bundle and JSONL line under PATHS (exit status 0 when
-    all verified, 1 when any failed)."""
+    """Verify every record document, bundle and JSONL line under PATHS, and the events of
+    the bundles (and of the event files with --events), each valid, invalid or
+    unverifiable (exit status 0 when all verified and no event is invalid or unattached,
+    1 otherwise)."""
     keys = _trusted_keys(trust_keys, not no_default_keys)
     progress = for_stream(sys.stderr)
     try:
         result = verify_paths(list(paths), keys, progress=progress, jobs=check_jobs(jobs))
     finally:
         progress.close()
-    with result:
+    with (
+        result,
+        build_graph(result, discover(list(paths)), LoadOptions(), events_dir, keys) as graph,
+    ):
         if as_json:
-            for chunk in json_chunks(result, keys):
+            for chunk in json_chunks(result, keys, graph):
                 click.echo(chunk, nl=False)
         else:
-            for line in human_lines(result):
+            for line in human_lines(result, graph):
                 click.echo(line)
-    sys.exit(EXIT_OK if result.failed == 0 else EXIT_VERIFICATION_FAILED)
+        bad_events = graph.counts["invalid"] > 0 or any(True for _ in graph.problems())
+    ok = result.failed == 0 and not bad_events
+    sys.exit(EXIT_OK if ok else EXIT_VERIFICATION_FAILED)
 
 
 main.add_command(event)
@@ -208,6 +224,7 @@ class BuildFlags:
     jobs: int | None
     cache_dir: Path | None
     no_cache: bool | None
+    events: Path | None
 
     def config(self) -> BuildConfig:
         """``pithgen.toml`` (or ``--config``) with the flags that were given winning."""
@@ -222,6 +239,7 @@ class BuildFlags:
             jobs=None if self.jobs is None else check_jobs(self.jobs),
             cache=self.cache_dir,
             use_cache=None if self.no_cache is None else not self.no_cache,
+            events=self.events,
         )
 
 
@@ -269,6 +287,12 @@ _BUILD_OPTIONS = [
         is_flag=True,
         default=None,
         help="Neither read nor write the build cache (verify and render everything).",
+    ),
+    click.option(
+        "--events",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder of event files, .jsonl (default: events/ beside the records, or "
+        "[build] events).",
     ),
 ]
 

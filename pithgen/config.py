@@ -15,6 +15,7 @@
     default_keys = true
     keep_going = false
     templates = "templates"
+    events = "events"             # event files (.jsonl of signed events) beside records/
     jobs = 4                      # worker processes (default: every core)
     cache = ".pithgen-cache"      # the build cache (default: beside the output folder)
 
@@ -43,7 +44,17 @@ PAGE_SIZES = range(10, 10_001)
 KNOWN_KEYS: Mapping[str, frozenset[str]] = {
     "site": frozenset({"title", "base_url", "description", "page_size"}),
     "build": frozenset(
-        {"records", "out", "trust_keys", "default_keys", "keep_going", "templates", "jobs", "cache"}
+        {
+            "records",
+            "out",
+            "trust_keys",
+            "default_keys",
+            "keep_going",
+            "templates",
+            "jobs",
+            "cache",
+            "events",
+        }
     ),
 }
 
@@ -60,12 +71,20 @@ class BuildConfig:
     default_keys: bool = True
     keep_going: bool = False
     templates: Path | None = None
+    #: Event files (``.jsonl``) attaching events to records; ``None``: ``events/`` beside
+    #: the records folder.
+    events: Path | None = None
     #: Worker processes; ``None``: every core (see :mod:`pithgen.parallel`).
     jobs: int | None = None
     #: The build cache folder; ``None``: ``.pithgen-cache`` beside the output folder.
     cache: Path | None = None
     use_cache: bool = True
     origin: str = "defaults"
+
+    @property
+    def events_dir(self) -> Path:
+        """Where the event files are (a folder that need not exist)."""
+        return self.events if self.events is not None else self.records.parent / "events"
 
     @property
     def cache_dir(self) -> Path:
@@ -85,6 +104,7 @@ class BuildConfig:
         jobs: int | None = None,
         cache: Path | None = None,
         use_cache: bool | None = None,
+        events: Path | None = None,
     ) -> BuildConfig:
         """Flags win over the file; ``None`` means 'not given on the command line'.
         Trusted keys add up: the file's, then the command line's."""
@@ -102,6 +122,7 @@ class BuildConfig:
             jobs=self.jobs if jobs is None else jobs,
             cache=self.cache if cache is None else cache,
             use_cache=self.use_cache if use_cache is None else use_cache,
+            events=self.events if events is None else events,
         )
 
 
@@ -339,6 +360,7 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         build.problem("jobs", f"expected 1..256, found {jobs}")
         jobs = None
     cache = build.string("cache")
+    events = build.string("events")
     if problems:
         raise ConfigError(_joined(problems), where=str(path))
     base = path.parent
@@ -358,5 +380,6 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         else (default_templates if default_templates.is_dir() else None),
         jobs=jobs,
         cache=base / cache if cache else None,
+        events=base / events if events else None,
         origin=str(path),
     )

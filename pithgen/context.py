@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from pithgen.config import BuildConfig
 from pithgen.delta import SiteOutput
+from pithgen.graph import GraphStore
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions
 from pithgen.merge import MergeResult
@@ -29,6 +30,7 @@ class BuildContext:
     options: LoadOptions
     files: list[InputFile]
     output: SiteOutput
+    graph: GraphStore
     jobs: int = 1
     progress: Progress = field(default_factory=Progress)
 

@@ -52,6 +52,8 @@ RECORD_JSON = "pith/{suffix}.json"
 RECORD_PAGE = "pith/{suffix}/index.html"
 BUNDLE = "pith/{suffix}/bundle.json"
 BADGE = "pith/{suffix}/badge.svg"
+STATE = "pith/{suffix}/state.json"
+EVENTS = "pith/{suffix}/events.json"
 WELL_KNOWN_BUNDLE = ".well-known/pith/{suffix}/bundle.json"
 SHORT_REDIRECT = "pith/{short}/index.html"
 ARXIV_REDIRECT = "arxiv/{arxiv_id}/index.html"
@@ -69,6 +71,7 @@ RESOLVE = "resolve.html"
 NOT_FOUND = "404.html"
 BROWSE = "browse/index.html"
 VERIFICATION_JSON = "verification.json"
+GRAPH = "graph.json"
 MANIFEST = "pith-mirrors.json"
 SITEMAP = "sitemap.xml"
 SITEMAP_PART = "sitemaps/sitemap-{number}.xml"
@@ -97,6 +100,8 @@ PATTERNS = MappingProxyType(
         "html_pattern": RECORD_PAGE,
         "bundle_pattern": BUNDLE,
         "well_known_pattern": WELL_KNOWN_BUNDLE,
+        "state_pattern": STATE,
+        "events_pattern": EVENTS,
     }
 )
 
@@ -111,6 +116,16 @@ def record_page(suffix: str) -> str:
 
 def bundle(suffix: str) -> str:
     return BUNDLE.format(suffix=suffix)
+
+
+def state(suffix: str) -> str:
+    """The record's merged Open Graph state (spec section 7)."""
+    return STATE.format(suffix=suffix)
+
+
+def events(suffix: str) -> str:
+    """Every event of the record with its state and reason."""
+    return EVENTS.format(suffix=suffix)
 
 
 def badge(suffix: str) -> str:

@@ -158,11 +158,18 @@ class ChosenRow:
 
     index: int
     kind: str
+    pith: str
     suffix: str
     arxiv_id: str
     raw_sha256: str
     has_record: bool
     has_bundle: bool
+
+    @property
+    def owns_page(self) -> bool:
+        """Whether this document's unit writes the record's page (a record document; a
+        bundle only when no record document is published beside it)."""
+        return self.kind == "record" or not self.has_record
 
 
 class MergeResult:
@@ -209,15 +216,26 @@ class MergeResult:
     def iter_chosen_rows(self) -> Iterator[ChosenRow]:
         """:meth:`iter_chosen` without the verdicts (much cheaper to read)."""
         query = """
-            SELECT v.idx, v.kind, v.suffix, v.arxiv, v.raw,
+            SELECT v.idx, v.kind, v.pith, v.suffix, v.arxiv, v.raw,
                    EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
                           AND w.kind = 'record'),
                    EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
                           AND w.kind = 'bundle')
             FROM verdicts v WHERE v.published = 1 ORDER BY v.idx
         """
-        for idx, kind, suffix, arxiv, raw, has_record, has_bundle in self._db.execute(query):
-            yield ChosenRow(idx, kind, suffix, arxiv, raw, bool(has_record), bool(has_bundle))
+        for idx, kind, pith, suffix, arxiv, raw, record, bundle in self._db.execute(query):
+            yield ChosenRow(idx, kind, pith, suffix, arxiv, raw, bool(record), bool(bundle))
+
+    def published_identities(self) -> dict[str, tuple[str, int]]:
+        """Every published Pith Number with its arXiv id and version."""
+        query = "SELECT DISTINCT pith, arxiv, version FROM verdicts WHERE published = 1"
+        return {str(p): (str(a), int(v)) for p, a, v in self._db.execute(query)}
+
+    def verified_bundles(self) -> dict[int, str]:
+        """The input positions of the verified bundles (published or not), with their Pith
+        Number: every one's events belong to its record."""
+        query = "SELECT idx, pith FROM verdicts WHERE ok = 1 AND kind = 'bundle'"
+        return {int(i): str(p) for i, p in self._db.execute(query)}
 
     def document_counts(self) -> dict[str, int]:
         """How many documents were read from each input file (by its name in reports)."""

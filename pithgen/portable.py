@@ -61,6 +61,8 @@ FIXED_PATTERNS = (
     layout.RECORD_PAGE,
     layout.BUNDLE,
     layout.BADGE,
+    layout.STATE,
+    layout.EVENTS,
     layout.WELL_KNOWN_BUNDLE,
     layout.SHORT_REDIRECT,
     layout.ARXIV_REDIRECT,

@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from pithgen import layout
 from pithgen.badge import badge_for
@@ -28,7 +29,9 @@ from pithgen.canonical import sha256_hex
 from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.errors import OutputError
+from pithgen.graph import empty_state
 from pithgen.index import SiteIndex, index_tokens
+from pithgen.keys import KeyRing
 from pithgen.listing import Summary
 from pithgen.load import LoadOptions, parse, read_file
 from pithgen.mergestore import ChosenRow
@@ -55,6 +58,10 @@ class PageTask:
     versions: tuple[tuple[int, str], ...]
     unit: str = ""
     key: bytes = b""
+    #: The record's Open Graph, for the document that writes its page: the page view,
+    #: state.json and events.json (None: no events), and who cites it.
+    graph: tuple[dict[str, Any], bytes, bytes, str] | None = None
+    cited_by: tuple[list[list[str]], int] = ([], 0)
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units
     ctx.progress.phase("rendering pages", len(render), "documents")
     if not render:
         return
-    setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec())
+    setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec(), ctx.keys)
     with Workers(jobs, _publish_batch, _publish_setup, setup, _publish_teardown) as workers:
         for done in workers.map(batched(_tasks(ctx, render), BATCH_PAGES)):
             ctx.writer.absorb(done.tally, done.files, done.nbytes)
@@ -123,18 +130,28 @@ class _Meta:
     short_shared: bool
     versions: tuple[tuple[int, str], ...]
     key: bytes
+    cited_by: tuple[list[list[str]], int] = ([], 0)
 
 
 def _published(ctx: BuildContext, units: Units) -> Iterator[tuple[ChosenRow, _Meta]]:
     """The published documents in input order, each with its unit and unit key."""
-    result = ctx.result
+    result, graph = ctx.result, ctx.graph
     shared = result.shared_shorts()
+    edges = graph.has_edges()
     for row in result.iter_chosen_rows():
         versions = tuple(result.versions_of(row.arxiv_id))
         unit = f"{row.suffix}:{row.kind}"
         short = row.suffix[:8] in shared
-        key = _key(units.context, row, short, versions)
-        yield row, _Meta(unit, row.has_record, row.has_bundle, short, versions, key)
+        graph_digest = ""
+        cited_by: tuple[list[list[str]], int] = ([], 0)
+        if row.owns_page:
+            found = graph.record(row.pith)
+            graph_digest = found[3] if found else ""
+            if edges:
+                cited_by = graph.cited_by(row.pith)
+        key = _key(units.context, row, short, versions, [graph_digest, cited_by])
+        meta = _Meta(unit, row.has_record, row.has_bundle, short, versions, key, cited_by)
+        yield row, meta
 
 
 def _unchanged_to_index(ctx: BuildContext, index: SiteIndex, units: Units) -> dict[int, _Meta]:
@@ -177,21 +194,26 @@ def _tasks(ctx: BuildContext, render: dict[int, _Meta]) -> Iterator[PageTask]:
             (pub, meta), pending = pending, next(published, None)
             if not isinstance(doc, RawDoc) or doc.source != pub.verdict.source:
                 raise _changed(doc)
+            graph = ctx.graph.record(pub.verdict.pith_number or "")
             yield PageTask(
                 doc, pub.verdict, meta.has_record, meta.has_bundle, meta.short_shared,
-                meta.versions, meta.unit, meta.key,
+                meta.versions, meta.unit, meta.key, graph, meta.cited_by,
             )  # fmt: skip
 
 
 def _key(
-    context: bytes, row: ChosenRow, short_shared: bool, versions: tuple[tuple[int, str], ...]
+    context: bytes,
+    row: ChosenRow,
+    short_shared: bool,
+    versions: tuple[tuple[int, str], ...],
+    graph: list[Any],
 ) -> bytes:
     """Everything a published document's files depend on besides the render context.
     Its verdict is a function of its bytes (``raw_sha256``) and of the keys and pithgen's
     version (both in the context): the merge adds findings only to documents it does not
     publish."""
     parts = [row.raw_sha256, row.kind, row.has_record, row.has_bundle, short_shared]
-    return unit_key(context, [*parts, [list(v) for v in versions]])
+    return unit_key(context, [*parts, [list(v) for v in versions], graph])
 
 
 def _changed(doc: RawDoc | LoadedDoc) -> OutputError:
@@ -209,15 +231,16 @@ class _Worker:
     renderer: Renderer
     options: LoadOptions
     sink: FileSink
+    keys: KeyRing
 
 
 _worker: list[_Worker] = []
 
 
-def _publish_setup(config: BuildConfig, site: SiteInfo, spec: SinkSpec) -> None:
+def _publish_setup(config: BuildConfig, site: SiteInfo, spec: SinkSpec, keys: KeyRing) -> None:
     sink = spec.open(f"p{os.getpid()}")
     renderer = Renderer(make_env(config.templates), site)
-    _worker[:] = [_Worker(renderer, LoadOptions(), sink)]
+    _worker[:] = [_Worker(renderer, LoadOptions(), sink, keys)]
 
 
 def _publish_teardown() -> None:
@@ -277,6 +300,12 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | Non
     # A record document and a bundle of one Pith Number share one page (the record's).
     if doc.kind != "record" and task.has_record:
         return None
+    if task.graph is None:
+        state, events = empty_state(doc.pith_number, worker.keys)
+    else:
+        state, events = task.graph[1], task.graph[2]
+    sink.write(layout.state(doc.suffix), state, unit)
+    sink.write(layout.events(doc.suffix), events, unit)
     page = renderer.record_page(
         doc,
         task.verdict,
@@ -284,6 +313,8 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | Non
         has_bundle=task.has_bundle,
         short_shared=task.short_shared,
         versions=list(task.versions),
+        graph=task.graph[0] if task.graph else None,
+        cited_by=task.cited_by,
     )
     target = layout.record_page(doc.suffix)
     sink.write(target, page, unit)

@@ -208,6 +208,8 @@ class Renderer:
         has_bundle: bool,
         short_shared: bool = False,
         versions: list[tuple[int, str]] | None = None,
+        graph: dict[str, Any] | None = None,
+        cited_by: tuple[list[list[str]], int] = ([], 0),
     ) -> bytes:
         relpath = layout.record_page(doc.suffix)
         page_url = self.site.url(layout.folder_url(relpath))
@@ -296,6 +298,8 @@ class Renderer:
             has_bundle=has_bundle,
             short_shared=short_shared,
             versions=versions or [],
+            graph=graph,
+            cited_by=cited_by,
             abstract=paper.get("abstract") or paper.get("abstract_excerpt") or "",
             abstract_is_excerpt="abstract" not in paper and "abstract_excerpt" in paper,
         )
@@ -339,10 +343,22 @@ class Renderer:
         return self._render("resolve.html", layout.RESOLVE, example=example)
 
     def verification_page(
-        self, relpath: str, summary: dict[str, int], rows: list[Verdict], page: int, pages: int
+        self,
+        relpath: str,
+        summary: dict[str, int],
+        rows: list[Verdict],
+        page: int,
+        pages: int,
+        events: dict[str, Any] | None = None,
     ) -> bytes:
         return self._render(
-            "verification.html", relpath, summary=summary, rows=rows, page=page, pages=pages
+            "verification.html",
+            relpath,
+            summary=summary,
+            rows=rows,
+            page=page,
+            pages=pages,
+            events=events,
         )
 
     def simple_page(self, template: str, relpath: str, **context: Any) -> bytes:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 
 from pithgen import layout
+from pithgen.canonical import canonical_bytes
 from pithgen.context import BuildContext
 from pithgen.index import SiteIndex
 from pithgen.pagejobs import PageJob, render_pages
@@ -37,6 +38,7 @@ def write_sitewide(ctx: BuildContext, index: SiteIndex) -> tuple[str, ...]:
     writer.write(layout.RESOLVE, renderer.resolve_page(newest[0].latest if newest else None))
     writer.write(layout.NOT_FOUND, renderer.not_found_page())
     pages.extend(_write_verification(ctx))
+    writer.write_chunks(layout.GRAPH, _graph_chunks(ctx))
     for key in ctx.keys:
         writer.write(layout.key_document(key.key_id), _json_bytes(key.to_dict()))
     writer.write(layout.MANIFEST, manifest(ctx))
@@ -44,6 +46,20 @@ def write_sitewide(ctx: BuildContext, index: SiteIndex) -> tuple[str, ...]:
         writer.write(layout.ASSETS + name, asset_bytes(name, ctx.config.templates))
     writer.write(layout.NOJEKYLL, b"")
     return _write_crawler_files(ctx, index, pages)
+
+
+def _graph_chunks(ctx: BuildContext) -> Iterator[bytes]:
+    """``graph.json``: every citation edge among this mirror's records (from the valid,
+    current citations), sorted::
+
+        {"graph_type": "pithgen_citation_graph", "graph_version": "1.0",
+         "edges": [{"from": PITH, "to": PITH, "relationship": R, "event_id": ID}, ...]}
+    """
+    yield b'{"edges": ['
+    for n, (citer, cited, relationship, event_id) in enumerate(ctx.graph.edges()):
+        edge = {"event_id": event_id, "from": citer, "relationship": relationship, "to": cited}
+        yield (b"," if n else b"") + b"\n " + canonical_bytes(edge)
+    yield b'], "graph_type": "pithgen_citation_graph", "graph_version": "1.0"}\n'
 
 
 def _json_bytes(value: object) -> bytes:
@@ -97,18 +113,20 @@ def _write_verification(ctx: BuildContext) -> list[str]:
     verdicts = ctx.result.iter_verdicts(failed_first=True)
     urls = []
 
+    events = ctx.graph.summary()
+
     def tasks() -> Iterator[PageJob]:
         for n in range(1, npages + 1):
             rel = layout.verification_page(n)
             rows = list(islice(verdicts, size))
             urls.append(layout.folder_url(rel))
-            yield rel, "verification_page", (rel, counts, rows, n, npages)
+            yield rel, "verification_page", (rel, counts, rows, n, npages, events)
 
     for rel, data in render_pages(ctx, tasks()):
         ctx.output.write(rel, data)
     ctx.output.write_chunks(
         layout.VERIFICATION_JSON,
-        (chunk.encode("utf-8") for chunk in json_chunks(ctx.result, ctx.keys)),
+        (chunk.encode("utf-8") for chunk in json_chunks(ctx.result, ctx.keys, ctx.graph)),
     )
     return urls
 
@@ -124,7 +142,8 @@ def manifest(ctx: BuildContext) -> bytes:
         "base_url": base.rstrip("/") if base else None,
         **{name: base + pattern for name, pattern in layout.PATTERNS.items()},
         "bundles": "bundle_pattern and well_known_pattern exist only for records published "
-        "from a bundle; state.json is not published yet",
+        "from a bundle; state_pattern and events_pattern exist for every published record",
+        "graph": base + layout.GRAPH,
         "resolve_index": base + layout.shard_json(layout.RESOLVE_META),
         "verification_report": base + layout.VERIFICATION_JSON,
         "trusted_keys": [

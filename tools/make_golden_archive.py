@@ -56,7 +56,8 @@ from conftest import (  # noqa: E402
     make_paper,
 )
 
-from pithgen.canonical import canonical_sha256, suffix_for  # noqa: E402
+from pithgen.canonical import canonical_json, canonical_sha256, suffix_for  # noqa: E402
+from pithgen.events.sign import build_event, citation_payload  # noqa: E402
 from pithgen.keys import SigningKey  # noqa: E402
 from pithgen.mint import Paper, canonical_record_for, mint_record  # noqa: E402
 
@@ -294,6 +295,52 @@ def documents() -> list[Document]:
     return [*versions, *_shared_short(), *_bundles(), *_failed(), *_batch(versions[0].doc)]
 
 
+# --------------------------------------------------------------------------- events
+
+EVENTS_FILE = "events/graph.jsonl"
+
+
+def events(docs: list[Document]) -> list[tuple[dict[str, Any], str]]:
+    """The events of the golden archive's event file, each with why it is there: two
+    citations between its records (one cited by an arXiv id), an author claim, a
+    replication, an event changed after it was signed (invalid), and an event about a
+    record the archive does not have (attaches to nothing)."""
+    by_id = {_versioned(d.doc): d.doc["pith_number"] for d in docs if "failed" not in d.path}
+    v1, v2 = by_id["1907.04415v1"], by_id["1907.04415v2"]
+    old = by_id["hep-th/9901001v1"]
+    at = "2026-02-01T00:00:00Z"
+
+    def signed(kind: str, subject: str, payload: dict[str, Any], key: SigningKey = KEY) -> Any:
+        return build_event(
+            event_type=kind, subject=subject, payload=payload, created_at=at, key=key
+        )
+
+    tampered = signed("citation", old, citation_payload(v1, "cites"))
+    tampered["payload"]["relationship"] = "refutes"
+    return [
+        (signed("citation", v2, citation_payload(v1, "extends")), "v2 extends v1 (valid)"),
+        (
+            signed("citation", old, citation_payload("1907.04415", "uses_method")),
+            "cites the paper by arXiv id: its latest version (valid)",
+        ),
+        (
+            signed("author_claim", v1, {"author_name": "Ada Example", "author_position": 1}),
+            "an author claim (valid)",
+        ),
+        (
+            signed(
+                "replication", v2, {"replication_id": "rep-1", "outcome": "replicated"}, SECOND_KEY
+            ),
+            "a replication signed by the second key (valid)",
+        ),
+        (tampered, "a citation changed after signing (invalid: id_mismatch)"),
+        (
+            signed("citation", "pith:2020:" + "A" * 26, citation_payload(v1, "cites")),
+            "about a record this archive does not have (attaches to nothing)",
+        ),
+    ]
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -329,6 +376,11 @@ def archive_files() -> dict[str, bytes]:
             files[rel] = text.encode("utf-8")
             where = rel
         lines.append(f"- `{where}` {d.doc['pith_number']} arXiv:{_versioned(d.doc)}: {d.why}\n")
+    event_lines = events(documents())
+    files[EVENTS_FILE] = "".join(canonical_json(e) + "\n" for e, _ in event_lines).encode()
+    for n, (event, why) in enumerate(event_lines, 1):
+        lines.append(f"- `{EVENTS_FILE}:{n}` {event['event_type']} of "
+                     f"{event['subject_pith_number']}: {why}\n")  # fmt: skip
     files["README.md"] = "".join(lines).encode("utf-8")
     return dict(sorted(files.items()))
 
