@@ -7,12 +7,15 @@
 2. :func:`pithgen.pipeline.verify_files` loads, verifies and merges every document,
    spread over ``--jobs`` processes (a verdict on the very same bytes is taken from the
    cache).
-3. :func:`pithgen.publish.publish_records` reloads the published documents, proves each
+3. With a log key, :func:`pithgen.mirrorlog.stage.build_log` reads and verifies the
+   previous log and extends it with what this build publishes (refusing a build that
+   would drop or alter a logged file).
+4. :func:`pithgen.publish.publish_records` reloads the published documents, proves each
    is byte for byte what was verified, writes its files and pages (in an incremental
    build only those whose inputs changed) and hands its summary to the index stage;
    :func:`pithgen.sitewide.write_sitewide` writes everything that spans records (in an
-   incremental build only what changed).
-4. The new site is swapped in atomically: the staging folder (full), or the spare
+   incremental build only what changed), and the log its files.
+5. The new site is swapped in atomically: the staging folder (full), or the spare
    brought up to date (incremental, :mod:`pithgen.spare`).
 
 Nothing outside the staging folder (or the spare) changes until everything succeeded.
@@ -20,13 +23,15 @@ Nothing outside the staging folder (or the spare) changes until everything succe
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pithgen.cache.fingerprint import build_digest, input_hashes, render_context
+from pithgen.cache.logcopy import LogCopy
 from pithgen.cache.sitestate import SiteStore, SpareJournal
 from pithgen.cache.store import CacheDB, damaged, open_cache, remove_cache
 from pithgen.cache.verdicts import VerdictCache
@@ -34,12 +39,14 @@ from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.delta import SiteOutput
 from pithgen.errors import UsageError
-from pithgen.graph import build_graph, event_files
+from pithgen.graph import GraphStore, build_graph, event_files
 from pithgen.incremental import Plan, commit_full, commit_incremental, plan
 from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover
 from pithgen.merge import MergeResult
+from pithgen.mirrorlog.previous import LogSettings
+from pithgen.mirrorlog.stage import MirrorLog, build_log, write_log
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_files
 from pithgen.progress import Progress
@@ -79,6 +86,7 @@ def build_site(
     site was replaced)."""
     started = clock()
     keys = KeyRing.build(config.trust_keys, default_keys=config.default_keys)
+    log = LogSettings.from_config(config)
     if not config.records.is_dir():
         raise UsageError("expected a folder of records, found none", where=str(config.records))
     check_output_folder(config.out, config.records, cwd)
@@ -90,14 +98,14 @@ def build_site(
         )
     jobs = check_jobs(config.jobs)
     try:
-        return _cached(config, keys, files, jobs, progress or Progress(), clock, started)
+        return _cached(config, keys, log, files, jobs, progress or Progress(), clock, started)
     except sqlite3.DatabaseError as exc:
         if not config.use_cache or not damaged(exc):
             raise
     # The cache database itself is damaged (found in the middle of its use): nothing of
     # this build was published; start the cache afresh and build everything.
     remove_cache(config.cache_dir)
-    outcome = _cached(config, keys, files, jobs, progress or Progress(), clock, started)
+    outcome = _cached(config, keys, log, files, jobs, progress or Progress(), clock, started)
     note = "the build cache was damaged; it was started afresh"
     return replace(outcome, notes=(note, *outcome.notes))
 
@@ -105,6 +113,7 @@ def build_site(
 def _cached(
     config: BuildConfig,
     keys: KeyRing,
+    log: LogSettings | None,
     files: list[InputFile],
     jobs: int,
     progress: Progress,
@@ -117,19 +126,21 @@ def _cached(
         out_id = str(config.out.resolve())
         store = SiteStore(cache, out_id) if cache is not None else None
         journal = SpareJournal(config.cache_dir, out_id)
-        context = render_context(config, keys)
+        described = None if log is None else f"{log.base_origin} {log.key.public_raw.hex()}"
+        context = render_context(config, keys, described)
         events = event_files(config.events_dir)
         progress.phase("reading inputs", len(files) + len(events), "files")
         inputs = input_hashes(files, progress)
         inputs += [(f"events/{n}", size, sha) for n, size, sha in input_hashes(events, progress)]
         digest = build_digest(config, context, inputs)
-        chosen = plan(config.out, store, digest, journal)
+        chosen = plan(config.out, store, digest, journal, force=log is not None and log.new_log)
         if chosen.mode == "up-to-date":
             counts = chosen.state.counts if chosen.state else None
             notes = tuple(cache.notes) if cache else ()
             return BuildOutcome(None, False, 0, 0, clock() - started, notes, chosen.mode, counts)
-        return _build(config, keys, files, jobs, cache, store, journal, context, digest, chosen,
-                      progress, clock, started)  # fmt: skip
+        copy = LogCopy(cache, out_id) if cache is not None and log is not None else None
+        return _build(config, keys, log, copy, files, jobs, cache, store, journal, context,
+                      digest, chosen, progress, clock, started)  # fmt: skip
     finally:
         if cache is not None:
             cache.close()
@@ -138,6 +149,8 @@ def _cached(
 def _build(
     config: BuildConfig,
     keys: KeyRing,
+    log_settings: LogSettings | None,
+    copy: LogCopy | None,
     files: list[InputFile],
     jobs: int,
     cache: CacheDB | None,
@@ -178,15 +191,19 @@ def _build(
         with (
             build_graph(result, files, options, config.events_dir, keys, writer.scratch) as graph,
             SiteIndex(writer.scratch) as index,
+            _log_stage(log_settings, config, copy, result, graph, keys, writer, progress) as log,
         ):
             ctx = BuildContext(
                 config, keys, result, renderer, writer, options, files, output, graph, jobs,
-                progress,
+                progress, log,
             )  # fmt: skip
             units = Units(context, chosen.known if incremental else {}, store, incremental)
             publish_records(ctx, index, jobs, units)
             index.finish()
             notes = write_sitewide(ctx, index)
+            if log is not None:
+                write_log(log, output, copy)
+                notes = (*notes, log.note())
         sitewide = writer.sink.take_entries()
         if store is not None:
             store.put_files(sitewide)
@@ -212,6 +229,28 @@ def _build(
         result, True, writer.file_count, writer.byte_count, clock() - started, notes,
         chosen.mode, counts,
     )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _log_stage(
+    settings: LogSettings | None,
+    config: BuildConfig,
+    copy: LogCopy | None,
+    result: MergeResult,
+    graph: GraphStore,
+    keys: KeyRing,
+    writer: SiteWriter,
+    progress: Progress,
+) -> Iterator[MirrorLog | None]:
+    """The mirror's log of this build (None without a log key), closed afterwards."""
+    if settings is None:
+        yield None
+        return
+    log = build_log(settings, config.out, copy, result, graph, keys, writer.scratch, progress)
+    try:
+        yield log
+    finally:
+        log.close()
 
 
 def _sizes(store: SiteStore, written: dict[str, int]) -> dict[str, int]:

@@ -47,6 +47,8 @@ class BuildFlags:
     cache_dir: Path | None
     no_cache: bool | None
     events: Path | None
+    log_key: Path | None
+    new_log: bool | None
 
     def config(self) -> BuildConfig:
         """``pithgen.toml`` (or ``--config``) with the flags that were given winning."""
@@ -62,6 +64,8 @@ class BuildFlags:
             cache=self.cache_dir,
             use_cache=None if self.no_cache is None else not self.no_cache,
             events=self.events,
+            log_key=self.log_key,
+            new_log=self.new_log,
         )
 
 
@@ -115,6 +119,18 @@ _BUILD_OPTIONS = [
         type=click.Path(path_type=Path, file_okay=False),
         help="Folder of event files, .jsonl (default: events/ beside the records, or "
         "[build] events).",
+    ),
+    click.option(
+        "--log-key",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Private key that signs the mirror's log checkpoints (default: [log] key; none: "
+        "no log).",
+    ),
+    click.option(
+        "--new-log",
+        is_flag=True,
+        default=None,
+        help="Start a new log (a new origin) instead of extending the previous one.",
     ),
 ]
 

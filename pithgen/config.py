@@ -19,6 +19,10 @@
     jobs = 4                      # worker processes (default: every core)
     cache = ".pithgen-cache"      # the build cache (default: beside the output folder)
 
+    [log]                         # the mirror's transparency log (docs/log.md)
+    key = "keys/mirror-log.private.json"  # signs its checkpoints (no key: no log)
+    origin = "example.org/pith-mirror/log" # default: the base URL's log/, without scheme
+
 Relative paths in the file are relative to the file's folder. A file with problems is
 refused with one :class:`ConfigError` listing every problem (one per line, each naming
 its table and key), so that a user fixes them all in one go.
@@ -43,6 +47,7 @@ DEFAULT_TITLE = "Pith mirror"
 PAGE_SIZES = range(10, 10_001)
 KNOWN_KEYS: Mapping[str, frozenset[str]] = {
     "site": frozenset({"title", "base_url", "description", "page_size"}),
+    "log": frozenset({"key", "origin"}),
     "build": frozenset(
         {
             "records",
@@ -79,6 +84,12 @@ class BuildConfig:
     #: The build cache folder; ``None``: ``.pithgen-cache`` beside the output folder.
     cache: Path | None = None
     use_cache: bool = True
+    #: The mirror's log (pithgen.logstage): the private key that signs its checkpoints (no
+    #: key: no log), its origin (None: derived from the base URL), and whether to start a
+    #: new log instead of extending the previous one.
+    log_key: Path | None = None
+    log_origin: str | None = None
+    new_log: bool = False
     origin: str = "defaults"
 
     @property
@@ -105,6 +116,8 @@ class BuildConfig:
         cache: Path | None = None,
         use_cache: bool | None = None,
         events: Path | None = None,
+        log_key: Path | None = None,
+        new_log: bool | None = None,
     ) -> BuildConfig:
         """Flags win over the file; ``None`` means 'not given on the command line'.
         Trusted keys add up: the file's, then the command line's."""
@@ -123,6 +136,8 @@ class BuildConfig:
             cache=self.cache if cache is None else cache,
             use_cache=self.use_cache if use_cache is None else use_cache,
             events=self.events if events is None else events,
+            log_key=self.log_key if log_key is None else log_key,
+            new_log=self.new_log if new_log is None else new_log,
         )
 
 
@@ -303,7 +318,7 @@ def _read_toml(path: Path) -> dict[str, object]:
 
 def _tables(data: Mapping[str, object], problems: list[str]) -> dict[str, _Table]:
     for name in sorted(set(data) - set(KNOWN_KEYS)):
-        problems.append(f"[{name}]: unknown table; expected [site] and [build]")
+        problems.append(f"[{name}]: unknown table; expected [site], [build] and [log]")
     tables = {}
     for name, known in KNOWN_KEYS.items():
         values = data.get(name, {})
@@ -340,7 +355,7 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         path = candidate
     problems: list[str] = []
     tables = _tables(_read_toml(path), problems)
-    site, build = tables["site"], tables["build"]
+    site, build, log = tables["site"], tables["build"], tables["log"]
     title = site.string("title")
     description = site.string("description")
     page_size = site.integer("page_size")
@@ -361,6 +376,7 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         jobs = None
     cache = build.string("cache")
     events = build.string("events")
+    log_key, log_origin = log.string("key"), log.string("origin")
     if problems:
         raise ConfigError(_joined(problems), where=str(path))
     base = path.parent
@@ -381,5 +397,7 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         jobs=jobs,
         cache=base / cache if cache else None,
         events=base / events if events else None,
+        log_key=base / log_key if log_key else None,
+        log_origin=log_origin,
         origin=str(path),
     )

@@ -12,6 +12,7 @@ from pithgen.graph import GraphStore
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions
 from pithgen.merge import MergeResult
+from pithgen.mirrorlog.stage import MirrorLog
 from pithgen.progress import Progress
 from pithgen.render import Renderer
 from pithgen.report import summary
@@ -33,6 +34,8 @@ class BuildContext:
     graph: GraphStore
     jobs: int = 1
     progress: Progress = field(default_factory=Progress)
+    #: The mirror's log (None: no log key configured).
+    log: MirrorLog | None = None
 
     @property
     def counts(self) -> dict[str, int]:

@@ -36,6 +36,15 @@ class SiteOutput:
         known = self.store.file(relpath)
         return known is not None and known.sha == sha and known.size == size
 
+    def keep(self, relpath: str) -> bool:
+        """In an incremental build, keep a file the live site holds and that the caller
+        knows is unchanged (a full tile of a log: same path, same bytes) without producing
+        it again; ``False`` when it must be written."""
+        if not self.incremental or self.store is None or self.store.file(relpath) is None:
+            return False
+        self.generated.add(relpath)
+        return True
+
     def write(self, relpath: str, data: bytes) -> None:
         self.generated.add(relpath)
         if not self._unchanged(relpath, hashlib.sha256(data).digest(), len(data)):

@@ -53,8 +53,11 @@ class Plan:
     lagging: tuple[str, ...] = ()
 
 
-def plan(out: Path, store: SiteStore | None, digest: str, journal: SpareJournal) -> Plan:
-    """Decide the kind of build (see the module docstring)."""
+def plan(
+    out: Path, store: SiteStore | None, digest: str, journal: SpareJournal, *, force: bool = False
+) -> Plan:
+    """Decide the kind of build (see the module docstring); ``force``: never "up to date"
+    (a build asked to start a new log)."""
     if store is None:
         return Plan("full")
     state = store.state()
@@ -66,7 +69,7 @@ def plan(out: Path, store: SiteStore | None, digest: str, journal: SpareJournal)
         _drop_spares(out, keep=None)
         journal.clear()
         return Plan("full")
-    if state.digest == digest:
+    if state.digest == digest and not force:
         return Plan("up-to-date", state)
     spare = out.parent / state.spare if state.spare else None
     touched = journal.read()

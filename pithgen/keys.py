@@ -325,12 +325,17 @@ class SigningKey:
     def sign(self, message: bytes) -> bytes:
         return self.private.sign(message)
 
-    def private_document(self) -> dict[str, Any]:
-        seed = self.private.private_bytes(
+    @property
+    def seed(self) -> bytes:
+        """The 32-byte private seed (what a private key document holds)."""
+        return self.private.private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
+
+    def private_document(self) -> dict[str, Any]:
+        seed = self.seed
         return {
             "algorithm": "ed25519",
             "format": "raw",

@@ -53,6 +53,8 @@ RECORD_PAGE = "pith/{suffix}/index.html"
 BUNDLE = "pith/{suffix}/bundle.json"
 BADGE = "pith/{suffix}/badge.svg"
 STATE = "pith/{suffix}/state.json"
+RECORD_PROOF = "pith/{suffix}.json.tlog-proof"
+BUNDLE_PROOF = "pith/{suffix}/bundle.json.tlog-proof"
 EVENTS = "pith/{suffix}/events.json"
 WELL_KNOWN_BUNDLE = ".well-known/pith/{suffix}/bundle.json"
 SHORT_REDIRECT = "pith/{short}/index.html"
@@ -72,6 +74,10 @@ NOT_FOUND = "404.html"
 BROWSE = "browse/index.html"
 VERIFICATION_JSON = "verification.json"
 GRAPH = "graph.json"
+LOG = "log/"
+LOG_CHECKPOINT = "log/checkpoint"
+LOG_TILE = "log/tile/{tile}"
+LOG_KEY = "keys/log.vkey"
 MANIFEST = "pith-mirrors.json"
 SITEMAP = "sitemap.xml"
 SITEMAP_PART = "sitemaps/sitemap-{number}.xml"
@@ -116,6 +122,21 @@ def record_page(suffix: str) -> str:
 
 def bundle(suffix: str) -> str:
     return BUNDLE.format(suffix=suffix)
+
+
+def record_proof(suffix: str) -> str:
+    """The log's inclusion proof of the record document (c2sp.org/tlog-proof@v1)."""
+    return RECORD_PROOF.format(suffix=suffix)
+
+
+def bundle_proof(suffix: str) -> str:
+    return BUNDLE_PROOF.format(suffix=suffix)
+
+
+def log_file(path: str) -> str:
+    """A file of the log (``path`` relative to the log's folder: ``checkpoint``, or a tile
+    path of C2SP tlog-tiles, ``tile/0/x001/234``, which :mod:`pithgen.tlog.tiles` owns)."""
+    return LOG + path
 
 
 def state(suffix: str) -> str:

@@ -164,6 +164,7 @@ class ChosenRow:
     raw_sha256: str
     has_record: bool
     has_bundle: bool
+    canonical: str = ""
 
     @property
     def owns_page(self) -> bool:
@@ -216,15 +217,19 @@ class MergeResult:
     def iter_chosen_rows(self) -> Iterator[ChosenRow]:
         """:meth:`iter_chosen` without the verdicts (much cheaper to read)."""
         query = """
-            SELECT v.idx, v.kind, v.pith, v.suffix, v.arxiv, v.raw,
+            SELECT v.idx, v.kind, v.pith, v.suffix, v.arxiv, v.raw, v.canonical,
                    EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
                           AND w.kind = 'record'),
                    EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
                           AND w.kind = 'bundle')
             FROM verdicts v WHERE v.published = 1 ORDER BY v.idx
         """
-        for idx, kind, pith, suffix, arxiv, raw, record, bundle in self._db.execute(query):
-            yield ChosenRow(idx, kind, pith, suffix, arxiv, raw, bool(record), bool(bundle))
+        for idx, kind, pith, suffix, arxiv, raw, canonical, record, bundle in self._db.execute(
+            query
+        ):
+            yield ChosenRow(
+                idx, kind, pith, suffix, arxiv, raw, bool(record), bool(bundle), canonical
+            )
 
     def published_identities(self) -> dict[str, tuple[str, int]]:
         """Every published Pith Number with its arXiv id and version."""

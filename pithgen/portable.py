@@ -43,6 +43,8 @@ GRAMMARS = {
     "number": "[1-9][0-9]{0,8}",
     "shard": "[0-9a-f]{1,8}",
     "block": "(?:0|[1-9][0-9]{0,8})",
+    # A tile path of C2SP tlog-tiles (pithgen.tlog.tiles owns it): digits, x and .p only.
+    "tile": r"(?:entries|0|[1-9][0-9]?)/(?:x[0-9]{3}/){0,6}[0-9]{3}(?:\.p/[1-9][0-9]{0,2})?",
 }
 
 _SHARDS = (
@@ -62,6 +64,8 @@ FIXED_PATTERNS = (
     layout.BUNDLE,
     layout.BADGE,
     layout.STATE,
+    layout.RECORD_PROOF,
+    layout.BUNDLE_PROOF,
     layout.EVENTS,
     layout.WELL_KNOWN_BUNDLE,
     layout.SHORT_REDIRECT,
@@ -72,6 +76,8 @@ FIXED_PATTERNS = (
     layout.BROWSE,
     layout.VERIFICATION_PAGE,
     layout.SITEMAP_PART,
+    layout.LOG_CHECKPOINT,
+    layout.LOG_TILE,
     *(layout.shard_script(name) for name in _SHARDS),
     *(layout.shard_json(name) for name in _SHARDS),
 )

@@ -35,11 +35,13 @@ from pithgen.keys import KeyRing
 from pithgen.listing import Summary
 from pithgen.load import LoadOptions, parse, read_file
 from pithgen.mergestore import ChosenRow
+from pithgen.mirrorlog.stage import LogRef, MirrorLog, SignerSpec
 from pithgen.model import LoadedDoc, RawDoc, RecordDocument, Verdict
 from pithgen.parallel import Workers, batched
 from pithgen.render import Renderer, SiteInfo
 from pithgen.stagecheck import Tally
 from pithgen.theme import make_env
+from pithgen.tlog.note import NoteSigner
 from pithgen.write import FileSink, SinkSpec
 
 BATCH_PAGES = 64
@@ -62,6 +64,9 @@ class PageTask:
     #: state.json and events.json (None: no events), and who cites it.
     graph: tuple[dict[str, Any], bytes, bytes, str] | None = None
     cited_by: tuple[list[list[str]], int] = ([], 0)
+    #: Where the record's files are in the mirror's log, by kind (record, bundle): this
+    #: document's proof file, and what its page shows.
+    log: tuple[tuple[str, LogRef], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,8 @@ def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units
     ctx.progress.phase("rendering pages", len(render), "documents")
     if not render:
         return
-    setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec(), ctx.keys)
+    signer = ctx.log.signer_spec() if ctx.log is not None else None
+    setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec(), ctx.keys, signer)
     with Workers(jobs, _publish_batch, _publish_setup, setup, _publish_teardown) as workers:
         for done in workers.map(batched(_tasks(ctx, render), BATCH_PAGES)):
             ctx.writer.absorb(done.tally, done.files, done.nbytes)
@@ -131,6 +137,7 @@ class _Meta:
     versions: tuple[tuple[int, str], ...]
     key: bytes
     cited_by: tuple[list[list[str]], int] = ([], 0)
+    log: tuple[tuple[str, LogRef], ...] = ()
 
 
 def _published(ctx: BuildContext, units: Units) -> Iterator[tuple[ChosenRow, _Meta]]:
@@ -149,9 +156,27 @@ def _published(ctx: BuildContext, units: Units) -> Iterator[tuple[ChosenRow, _Me
             graph_digest = found[3] if found else ""
             if edges:
                 cited_by = graph.cited_by(row.pith)
-        key = _key(units.context, row, short, versions, [graph_digest, cited_by])
-        meta = _Meta(unit, row.has_record, row.has_bundle, short, versions, key, cited_by)
+        refs = _log_refs(ctx.log, row)
+        logged = [ctx.log.vkey, [[k, *r.key_parts()] for k, r in refs]] if ctx.log else None
+        key = _key(units.context, row, short, versions, [graph_digest, cited_by, logged])
+        meta = _Meta(unit, row.has_record, row.has_bundle, short, versions, key, cited_by, refs)
         yield row, meta
+
+
+def _log_refs(log: MirrorLog | None, row: ChosenRow) -> tuple[tuple[str, LogRef], ...]:
+    """Where this document's file is in the log and, for the document that writes the
+    record's page, the record's other logged file (the page shows both)."""
+    if log is None:
+        return ()
+    kinds = [row.kind]
+    if row.owns_page:
+        kinds = [k for k, has in (("record", row.has_record), ("bundle", row.has_bundle)) if has]
+    refs = []
+    for kind in kinds:
+        ref = log.ref(row.pith, kind)
+        if ref is not None:
+            refs.append((kind, ref))
+    return tuple(refs)
 
 
 def _unchanged_to_index(ctx: BuildContext, index: SiteIndex, units: Units) -> dict[int, _Meta]:
@@ -197,7 +222,7 @@ def _tasks(ctx: BuildContext, render: dict[int, _Meta]) -> Iterator[PageTask]:
             graph = ctx.graph.record(pub.verdict.pith_number or "")
             yield PageTask(
                 doc, pub.verdict, meta.has_record, meta.has_bundle, meta.short_shared,
-                meta.versions, meta.unit, meta.key, graph, meta.cited_by,
+                meta.versions, meta.unit, meta.key, graph, meta.cited_by, meta.log,
             )  # fmt: skip
 
 
@@ -232,15 +257,19 @@ class _Worker:
     options: LoadOptions
     sink: FileSink
     keys: KeyRing
+    signer: NoteSigner | None = None
 
 
 _worker: list[_Worker] = []
 
 
-def _publish_setup(config: BuildConfig, site: SiteInfo, spec: SinkSpec, keys: KeyRing) -> None:
+def _publish_setup(
+    config: BuildConfig, site: SiteInfo, spec: SinkSpec, keys: KeyRing, signer: SignerSpec | None
+) -> None:
     sink = spec.open(f"p{os.getpid()}")
     renderer = Renderer(make_env(config.templates), site)
-    _worker[:] = [_Worker(renderer, LoadOptions(), sink, keys)]
+    note_signer = signer.signer() if signer is not None else None
+    _worker[:] = [_Worker(renderer, LoadOptions(), sink, keys, note_signer)]
 
 
 def _publish_teardown() -> None:
@@ -292,11 +321,17 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | Non
         raise _changed(task.doc)
     doc = RecordDocument.from_dict(loaded.data)
     sink, renderer = worker.sink, worker.renderer
+    refs = dict(task.log)
+    own = refs.get(doc.kind)
     if doc.kind == "bundle":
         sink.write(layout.bundle(doc.suffix), raw, unit)
         sink.write(layout.well_known_bundle(doc.suffix), raw, unit)
+        if own is not None and worker.signer is not None:
+            sink.write(layout.bundle_proof(doc.suffix), own.proof(worker.signer), unit)
     else:
         sink.write(layout.record_json(doc.suffix), raw, unit)
+        if own is not None and worker.signer is not None:
+            sink.write(layout.record_proof(doc.suffix), own.proof(worker.signer), unit)
     # A record document and a bundle of one Pith Number share one page (the record's).
     if doc.kind != "record" and task.has_record:
         return None
@@ -315,6 +350,7 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | Non
         versions=list(task.versions),
         graph=task.graph[0] if task.graph else None,
         cited_by=task.cited_by,
+        log=_log_view(doc.suffix, refs),
     )
     target = layout.record_page(doc.suffix)
     sink.write(target, page, unit)
@@ -322,6 +358,20 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | Non
     summary, authors = Summary.of(doc)
     _write_redirects(sink, renderer, summary, target, task)
     return summary, index_tokens(summary, authors)
+
+
+def _log_view(suffix: str, refs: dict[str, LogRef]) -> dict[str, Any] | None:
+    """What the record page shows of the log: each logged file with its index and proof."""
+    if not refs:
+        return None
+    files = {"record": (layout.record_json, layout.record_proof),
+             "bundle": (layout.bundle, layout.bundle_proof)}  # fmt: skip
+    entries = [
+        {"kind": kind, "index": ref.index, "json": files[kind][0](suffix),
+         "proof": files[kind][1](suffix)}
+        for kind in ("record", "bundle") if (ref := refs.get(kind)) is not None
+    ]  # fmt: skip
+    return {"origin": next(iter(refs.values())).origin, "entries": entries}
 
 
 def _write_redirects(

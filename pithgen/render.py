@@ -210,6 +210,7 @@ class Renderer:
         versions: list[tuple[int, str]] | None = None,
         graph: dict[str, Any] | None = None,
         cited_by: tuple[list[list[str]], int] = ([], 0),
+        log: dict[str, Any] | None = None,
     ) -> bytes:
         relpath = layout.record_page(doc.suffix)
         page_url = self.site.url(layout.folder_url(relpath))
@@ -300,6 +301,7 @@ class Renderer:
             versions=versions or [],
             graph=graph,
             cited_by=cited_by,
+            log=log,
             abstract=paper.get("abstract") or paper.get("abstract_excerpt") or "",
             abstract_is_excerpt="abstract" not in paper and "abstract_excerpt" in paper,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
+from typing import Any
 
 from pithgen import layout
 from pithgen.canonical import canonical_bytes
@@ -41,6 +42,8 @@ def write_sitewide(ctx: BuildContext, index: SiteIndex) -> tuple[str, ...]:
     writer.write_chunks(layout.GRAPH, _graph_chunks(ctx))
     for key in ctx.keys:
         writer.write(layout.key_document(key.key_id), _json_bytes(key.to_dict()))
+    if ctx.log is not None:
+        writer.write(layout.LOG_KEY, (ctx.log.vkey + "\n").encode("ascii"))
     writer.write(layout.MANIFEST, manifest(ctx))
     for name in ASSET_FILES:
         writer.write(layout.ASSETS + name, asset_bytes(name, ctx.config.templates))
@@ -135,7 +138,7 @@ def manifest(ctx: BuildContext) -> bytes:
     """``pith-mirrors.json``: this mirror in the shape of Pith's mirror manifest; its URL
     patterns are :data:`pithgen.layout.PATTERNS`."""
     base = ctx.config.base_url or ""
-    mirror = {
+    mirror: dict[str, Any] = {
         "name": ctx.config.title,
         "mirror_type": "static",
         "status": "mirror",
@@ -151,6 +154,20 @@ def manifest(ctx: BuildContext) -> bytes:
         ],
         "records": ctx.counts["published"],
     }
+    if ctx.log is not None:
+        mirror["log"] = {
+            "origin": ctx.log.origin,
+            "checkpoint": base + layout.LOG_CHECKPOINT,
+            "tiles": base + layout.LOG,
+            "size": ctx.log.size,
+            "vkey": ctx.log.vkey,
+            "note_key_id": f"{ctx.log.signer.verifier.key_id:08x}",
+            "public_key_hex": ctx.log.settings.key.public_raw.hex(),
+            "key_document": base + layout.LOG_KEY,
+            "record_proof_pattern": base + layout.RECORD_PROOF,
+            "bundle_proof_pattern": base + layout.BUNDLE_PROOF,
+            "entry_format": "pithgen-log-entry/v1 (docs/log.md)",
+        }
     document = {
         "manifest_type": "pith_mirror_manifest",
         "manifest_version": "1.0",

@@ -27,7 +27,7 @@ from mergeviews import verdicts_of
 
 from pithgen.build import BuildOutcome, build_site
 from pithgen.config import BuildConfig
-from pithgen.keys import SigningKey
+from pithgen.keys import SigningKey, write_key_pair
 from pithgen.mint import mint_record
 
 HERE = Path(__file__).resolve().parent
@@ -62,6 +62,16 @@ def write_test_key(path: Path) -> Path:
     doc = fixture_key().public("test-fixture", "pithgen tests").to_dict()
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
+
+
+LOG_KEY_ID = "mirror-log"
+LOG_SEED = bytes(range(64, 96))
+
+
+def write_log_key(folder: Path) -> Path:
+    """A fixed private key for a mirror's log (what --log-key reads)."""
+    private, _ = write_key_pair(SigningKey.from_seed(LOG_KEY_ID, LOG_SEED), folder)
+    return private
 
 
 # --------------------------------------------------------------------------- building
@@ -395,7 +405,7 @@ def shared_minted_site(tmp_path_factory: Any) -> tuple[Archive, Path]:
     if "minted" not in _SHARED:
         root = tmp_path_factory.mktemp("minted")
         archive = mint_archive(root)
-        build_minted(archive, root / "site")
+        build_minted(archive, root / "site", log_key=write_log_key(root / "log-key"))
         _SHARED["minted"] = (archive, root / "site")
     return _SHARED["minted"]
 

@@ -77,7 +77,7 @@ def test_flags_win_over_the_file(tmp_path: Path) -> None:
     ("text", "fragment"),
     [
         ("[site]\ntitel = 'typo'\n", "[site] titel: unknown key; expected one of base_url,"),
-        ("[sight]\n", "[sight]: unknown table; expected [site] and [build]"),
+        ("[sight]\n", "[sight]: unknown table; expected [site], [build] and [log]"),
         ("site = 3\n", "site: expected a table [site], found an integer 3"),
         ("[site]\npage_size = 'ten'\n", "[site] page_size: expected an integer, found a string"),
         ("[site]\npage_size = true\n", "[site] page_size: expected an integer, found a boolean"),
@@ -122,7 +122,7 @@ to = "pages"
     assert lines[0] == f"{cfg}: 7 problems:"
     assert sorted(line.strip() for line in lines[1:]) == sorted(
         [
-            "[deploy]: unknown table; expected [site] and [build]",
+            "[deploy]: unknown table; expected [site], [build] and [log]",
             "[site] titel: unknown key; expected one of base_url, description, page_size, title",
             "[site] title: expected a string, found an integer 7",
             "[site] page_size: expected 10..10000, found 5",

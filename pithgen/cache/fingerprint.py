@@ -56,9 +56,11 @@ def keys_digest(keys: KeyRing) -> str:
     return hashlib.sha256(canonical_json(described).encode("utf-8")).hexdigest()
 
 
-def render_context(config: BuildConfig, keys: KeyRing) -> bytes:
-    """What every page depends on besides its own record (see the module docstring)."""
+def render_context(config: BuildConfig, keys: KeyRing, log: str | None = None) -> bytes:
+    """What every page depends on besides its own record (see the module docstring);
+    ``log`` describes the mirror's log (its first origin and public key), if any."""
     described = {
+        "log": log,
         "pithgen": __version__,
         "templates": templates_digest(config.templates),
         "title": config.title,

@@ -249,30 +249,34 @@ class HashTree:
     once; :meth:`node` is a :data:`NodeReader`."""
 
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
-        self._levels: list[list[bytes]] = [[]]
+        # One bytearray per level (32 bytes a hash): memory is 64 bytes a leaf.
+        self._levels: list[bytearray] = [bytearray()]
         for leaf in leaf_hashes:
             self.append(leaf)
 
     @property
     def size(self) -> int:
-        return len(self._levels[0])
+        return len(self._levels[0]) // HASH_SIZE
+
+    def _count(self, level: int) -> int:
+        return len(self._levels[level]) // HASH_SIZE
 
     def append(self, leaf: bytes) -> int:
         """Add one leaf hash; returns its index."""
         _check_hash(leaf, "leaf hash")
-        self._levels[0].append(leaf)
+        self._levels[0] += leaf
         level = 0
-        while len(self._levels[level]) % 2 == 0:
+        while self._count(level) % 2 == 0:
             if level + 1 == len(self._levels):
-                self._levels.append([])
-            left, right = self._levels[level][-2:]
-            self._levels[level + 1].append(node_hash(left, right))
+                self._levels.append(bytearray())
+            pair = bytes(self._levels[level][-2 * HASH_SIZE :])
+            self._levels[level + 1] += node_hash(pair[:HASH_SIZE], pair[HASH_SIZE:])
             level += 1
         return self.size - 1
 
     def node(self, level: int, index: int) -> bytes:
-        if 0 <= level < len(self._levels) and 0 <= index < len(self._levels[level]):
-            return self._levels[level][index]
+        if 0 <= level < len(self._levels) and 0 <= index < self._count(level):
+            return bytes(self._levels[level][index * HASH_SIZE : (index + 1) * HASH_SIZE])
         raise LogError(
             f"no complete subtree at level {level}, index {index} in a tree of size {self.size}"
         )

@@ -24,12 +24,12 @@ whole tile set against its entry bundles.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pithgen.errors import LogError
-from pithgen.tlog.merkle import HASH_SIZE, HashTree, leaf_hash, node_hash, tree_hash
+from pithgen.tlog.merkle import HASH_SIZE, HashTree, NodeReader, leaf_hash, node_hash, tree_hash
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -352,22 +352,33 @@ def _difference(expected: bytes, found: bytes) -> str:
     )
 
 
-def verify_tiles(size: int, fetch: Fetch) -> VerifiedTiles:
-    """Read every entry bundle of a log of ``size`` entries, rebuild its tree, and check that
-    every tile file holds exactly the hashes the entries imply (so proofs read from the
-    tiles are the entries' proofs). The caller compares :attr:`VerifiedTiles.root` with the
-    checkpoint's root."""
-    entries: list[bytes] = []
+def read_entries(size: int, fetch: Fetch) -> Iterator[bytes]:
+    """Every entry of a log of ``size`` entries, in order, read bundle by bundle (so memory
+    holds one bundle at a time)."""
     for bundle in bundles_for_size(size):
-        entries += decode_bundle(_fetch(fetch, bundle.path), bundle.width, bundle.path)
-    tree = HashTree(leaf_hash(e) for e in entries)
+        yield from decode_bundle(_fetch(fetch, bundle.path), bundle.width, bundle.path)
+
+
+def check_tiles(size: int, fetch: Fetch, read: NodeReader) -> None:
+    """Check that every tile file of a log of ``size`` entries holds exactly the hashes of
+    the tree ``read`` reads (the tree rebuilt from the log's entries)."""
     for tile in tiles_for_size(size):
-        expected, found = tile_data(tile, tree.node), _fetch(fetch, tile.path)
+        expected, found = tile_data(tile, read), _fetch(fetch, tile.path)
         if found != expected:
             raise LogError(
                 f"the tile does not match the log's entries: {_difference(expected, found)}",
                 where=tile.path,
             )
+
+
+def verify_tiles(size: int, fetch: Fetch) -> VerifiedTiles:
+    """Read every entry bundle of a log of ``size`` entries, rebuild its tree, and check that
+    every tile file holds exactly the hashes the entries imply (so proofs read from the
+    tiles are the entries' proofs). The caller compares :attr:`VerifiedTiles.root` with the
+    checkpoint's root."""
+    entries = list(read_entries(size, fetch))
+    tree = HashTree(leaf_hash(e) for e in entries)
+    check_tiles(size, fetch, tree.node)
     return VerifiedTiles(tuple(entries), tree)
 
 
@@ -383,12 +394,14 @@ __all__ = [
     "VerifiedTiles",
     "build",
     "bundles_for_size",
+    "check_tiles",
     "decode_bundle",
     "encode_bundle",
     "encode_index",
     "extend",
     "folder_fetch",
     "parse_tile_path",
+    "read_entries",
     "tile_data",
     "tiles_for_size",
     "verify_tiles",
