@@ -49,6 +49,7 @@ class BuildFlags:
     events: Path | None
     log_key: Path | None
     new_log: bool | None
+    log_from: str | None
 
     def config(self) -> BuildConfig:
         """``pithgen.toml`` (or ``--config``) with the flags that were given winning."""
@@ -66,6 +67,7 @@ class BuildFlags:
             events=self.events,
             log_key=self.log_key,
             new_log=self.new_log,
+            log_from=self.log_from,
         )
 
 
@@ -131,6 +133,12 @@ _BUILD_OPTIONS = [
         is_flag=True,
         default=None,
         help="Start a new log (a new origin) instead of extending the previous one.",
+    ),
+    click.option(
+        "--log-from",
+        metavar="URL_OR_DIR",
+        help="Where the previous log is when neither the site nor the build cache has it: "
+        "the published log folder (https://HOST/PATH/log/) or a copy (default: [log] from).",
     ),
 ]
 

@@ -22,6 +22,8 @@
     [log]                         # the mirror's transparency log (docs/log.md)
     key = "keys/mirror-log.private.json"  # signs its checkpoints (no key: no log)
     origin = "example.org/pith-mirror/log" # default: the base URL's log/, without scheme
+    from = "https://example.org/pith-mirror/log/"  # the previous log when the site and the
+                                  # build cache have none (a CI job after a cache miss)
 
 Relative paths in the file are relative to the file's folder. A file with problems is
 refused with one :class:`ConfigError` listing every problem (one per line, each naming
@@ -47,7 +49,7 @@ DEFAULT_TITLE = "Pith mirror"
 PAGE_SIZES = range(10, 10_001)
 KNOWN_KEYS: Mapping[str, frozenset[str]] = {
     "site": frozenset({"title", "base_url", "description", "page_size"}),
-    "log": frozenset({"key", "origin"}),
+    "log": frozenset({"key", "origin", "from"}),
     "build": frozenset(
         {
             "records",
@@ -90,6 +92,9 @@ class BuildConfig:
     log_key: Path | None = None
     log_origin: str | None = None
     new_log: bool = False
+    #: Where to read the previous log when neither the site nor the build cache has it:
+    #: the published site's log folder (an http(s) URL) or a local copy of it.
+    log_from: str | None = None
     origin: str = "defaults"
 
     @property
@@ -118,6 +123,7 @@ class BuildConfig:
         events: Path | None = None,
         log_key: Path | None = None,
         new_log: bool | None = None,
+        log_from: str | None = None,
     ) -> BuildConfig:
         """Flags win over the file; ``None`` means 'not given on the command line'.
         Trusted keys add up: the file's, then the command line's."""
@@ -138,6 +144,7 @@ class BuildConfig:
             events=self.events if events is None else events,
             log_key=self.log_key if log_key is None else log_key,
             new_log=self.new_log if new_log is None else new_log,
+            log_from=self.log_from if log_from is None else log_from,
         )
 
 
@@ -339,6 +346,13 @@ def _joined(problems: Sequence[str]) -> str:
     return f"{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems)
 
 
+def _source(base: Path, value: str | None) -> str | None:
+    """A URL as it is; a folder relative to the configuration file's folder."""
+    if value is None or value.lower().startswith(("http://", "https://")):
+        return value
+    return str(base / value)
+
+
 def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
     """Read ``path`` (or ``cwd/pithgen.toml`` if it exists); defaults otherwise.
 
@@ -377,6 +391,7 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
     cache = build.string("cache")
     events = build.string("events")
     log_key, log_origin = log.string("key"), log.string("origin")
+    log_from = log.string("from")
     if problems:
         raise ConfigError(_joined(problems), where=str(path))
     base = path.parent
@@ -399,5 +414,6 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         events=base / events if events else None,
         log_key=base / log_key if log_key else None,
         log_origin=log_origin,
+        log_from=_source(base, log_from),
         origin=str(path),
     )

@@ -368,3 +368,52 @@ def test_log_settings_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--new-log needs a log key"):
         mirror.build(log_key=None, new_log=True)
     assert not mirror.site.exists()
+
+
+def test_a_ci_job_after_a_cache_miss_extends_the_published_log(tmp_path: Path) -> None:
+    """No site, no cache: --log-from reads the log where it was published (a real HTTP
+    server on 127.0.0.1), so the log is extended, not forked."""
+    from pullhelpers import serving
+
+    mirror = Mirror(tmp_path)
+    for n in range(3):
+        mirror.mint(n)
+    mirror.build()
+    old, old_entries = read_log(mirror.site)
+    published = tmp_path / "published"
+    shutil.move(mirror.site, published)
+    shutil.rmtree(mirror.config.cache or tmp_path / "cache")
+    mirror.mint(4)
+    with serving(published) as server:
+        outcome = mirror.build(log_from=server.base + "log/")
+        assert server.asked("log/checkpoint") == 1
+    assert outcome.written
+    new, entries = read_log(mirror.site)
+    assert new.origin == old.origin and entries[: len(old_entries)] == old_entries
+    assert len(entries) == len(old_entries) + 2
+    # The same from a local copy of the published log.
+    shutil.rmtree(mirror.site)
+    shutil.rmtree(mirror.config.cache or tmp_path / "cache")
+    mirror.build(log_from=str(published / "log"))
+    assert read_log(mirror.site)[1] == entries
+
+
+def test_log_from_a_site_without_a_log_starts_one_and_a_broken_one_stops(
+    tmp_path: Path,
+) -> None:
+    from pullhelpers import serving
+
+    mirror = Mirror(tmp_path)
+    mirror.mint(1)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with serving(empty) as server:
+        outcome = mirror.build(log_from=server.base + "log/", use_cache=False)
+    assert any("a new log" in note for note in outcome.notes)
+    published = tmp_path / "published"
+    shutil.copytree(mirror.site, published)
+    next((published / "log" / "tile" / "entries").rglob("*/*")).unlink()
+    shutil.rmtree(mirror.site)
+    with serving(published) as server, pytest.raises(LogError, match="HTTP 404"):
+        mirror.build(log_from=server.base + "log/", use_cache=False)
+    assert not mirror.site.exists()

@@ -8,7 +8,8 @@ scheme (:func:`pithgen.tlog.checkpoint.origin_from_url`). Starting a new log
 
 **The previous log** is read from the live site's ``log/`` folder, or, when the site has
 none (a CI job that starts from an empty checkout), from the build cache's copy
-(:class:`pithgen.cache.logcopy.LogCopy`). Its checkpoint must be signed by this build's
+(:class:`pithgen.cache.logcopy.LogCopy`), or else from where it was published
+(``--log-from``, :mod:`pithgen.mirrorlog.remote`). Its checkpoint must be signed by this build's
 log key under an origin of this mirror; anything else is refused with what to do
 (``--new-log``), never silently replaced.
 """
@@ -16,6 +17,7 @@ log key under an origin of this mirror; anything else is refused with what to do
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from pithgen.cache.logcopy import LogCopy
 from pithgen.config import BuildConfig
 from pithgen.errors import ConfigError, LogError, UsageError
 from pithgen.keys import SigningKey, load_signing_key
+from pithgen.mirrorlog.remote import remote_source
 from pithgen.tlog.checkpoint import SignedCheckpoint, check_origin, open_checkpoint, origin_from_url
 from pithgen.tlog.note import NoteSigner, NoteVerifier, parse_note
 from pithgen.tlog.tiles import Fetch, folder_fetch
@@ -39,6 +42,7 @@ class LogSettings:
     key: SigningKey
     base_origin: str
     new_log: bool = False
+    log_from: str | None = None
 
     @classmethod
     def from_config(cls, config: BuildConfig) -> LogSettings | None:
@@ -62,7 +66,7 @@ class LogSettings:
                 "it from, found neither",
                 where=None if config.origin == "defaults" else config.origin,
             )
-        return cls(key, origin, config.new_log)
+        return cls(key, origin, config.new_log, config.log_from)
 
     def signer(self, origin: str) -> NoteSigner:
         return NoteSigner(origin, self.key)
@@ -91,6 +95,8 @@ class Previous:
     fetch: Fetch
     signed: SignedCheckpoint
     from_site: bool
+    #: Releases what reading the log holds (a remote source's connection).
+    close: Callable[[], None] = lambda: None
 
     @property
     def origin(self) -> str:
@@ -117,13 +123,42 @@ def start(out: Path, copy: LogCopy | None, settings: LogSettings) -> tuple[str, 
         )
     elif copy is not None and (cached := copy.checkpoint()) is not None:
         where, fetch, data, from_site = copy.where, copy.fetch, cached, False
+    elif settings.log_from is not None:
+        where, fetch, read, close = remote_source(settings.log_from)
+        try:
+            found = read()
+        except BaseException:
+            close()
+            raise
+        if found is None:
+            close()
+            return settings.base_origin, None
+        data, from_site = found, False
+        try:
+            return _extend(settings, where, fetch, data, from_site, close)
+        except BaseException:
+            close()
+            raise
     else:
         return settings.base_origin, None
+    return _extend(settings, where, fetch, data, from_site, lambda: None)
+
+
+def _extend(
+    settings: LogSettings,
+    where: str,
+    fetch: Fetch,
+    data: bytes,
+    from_site: bool,
+    close: Callable[[], None],
+) -> tuple[str, Previous | None]:
+    """The origin to sign and the previous log to extend, from its checkpoint ``data``."""
     origin = _origin(data, where)
     number = settings.number(origin) if origin is not None else None
     if settings.new_log:
         # A new log: the next number after the previous log of this mirror, whatever its
         # key (a new key is a new log); the first origin after another mirror's log.
+        close()
         return settings.numbered(number + 1 if number is not None else 1), None
     if origin is None:
         raise _refused("the previous log's checkpoint is not a readable signed note", where)
@@ -138,7 +173,7 @@ def start(out: Path, copy: LogCopy | None, settings: LogSettings) -> tuple[str, 
     except LogError as exc:
         raise _refused(f"the previous log is not signed by this build's log key: {exc.message}",
                        where) from None  # fmt: skip
-    return origin, Previous(where, fetch, signed, from_site)
+    return origin, Previous(where, fetch, signed, from_site, close)
 
 
 def _origin(data: bytes, where: str) -> str | None:

@@ -127,6 +127,8 @@ class MirrorLog:
 
     def close(self) -> None:
         self.ledger.close()
+        if self.previous is not None:
+            self.previous.close()
 
 
 def build_log(
@@ -160,6 +162,8 @@ def build_log(
         return MirrorLog(settings, origin, tree, ledger, previous, appended, checkpoint)
     except BaseException:
         ledger.close()
+        if previous is not None:
+            previous.close()
         raise
 
 
