@@ -13,6 +13,7 @@ import click
 
 from pithgen.config import BuildConfig, load_config
 from pithgen.parallel import check_jobs
+from pithgen.theme import check_overrides
 
 jobs_option = click.option(
     "--jobs",
@@ -49,8 +50,9 @@ class BuildFlags:
     events: Path | None
 
     def config(self) -> BuildConfig:
-        """``pithgen.toml`` (or ``--config``) with the flags that were given winning."""
-        return load_config(self.config_file, cwd=Path.cwd()).with_overrides(
+        """``pithgen.toml`` (or ``--config``) with the flags that were given winning; its
+        template overrides checked before anything is built."""
+        config = load_config(self.config_file, cwd=Path.cwd()).with_overrides(
             records=self.records,
             out=self.out,
             base_url=self.base_url,
@@ -63,6 +65,8 @@ class BuildFlags:
             use_cache=None if self.no_cache is None else not self.no_cache,
             events=self.events,
         )
+        check_overrides(config.templates)
+        return config
 
 
 _BUILD_OPTIONS = [

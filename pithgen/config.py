@@ -361,6 +361,11 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
         jobs = None
     cache = build.string("cache")
     events = build.string("events")
+    if templates and not (path.parent / templates).is_dir():
+        build.problem(
+            "templates",
+            f"expected a folder of template overrides, found none at {path.parent / templates}",
+        )
     if problems:
         raise ConfigError(_joined(problems), where=str(path))
     base = path.parent

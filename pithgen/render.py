@@ -7,8 +7,10 @@ A site may override any template file from its own ``templates/`` folder.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -165,6 +167,30 @@ def _aliases(doc: RecordDocument) -> list[dict[str, Any]]:
     return [a for a in value if isinstance(a, dict)] if isinstance(value, list) else []
 
 
+def template_error_at(env: jinja2.Environment, exc: BaseException) -> str | None:
+    """``FILE:LINE`` of the template where ``exc`` happened (or ``FILE``), or None when it
+    did not happen in a template.
+
+    A syntax error carries its file and line; an error while rendering (an undefined
+    name, a division by zero, a filter given the wrong type) does not, but Jinja2 gives
+    the traceback a frame for every template line it ran, named by the template's file:
+    the innermost of those is where it happened."""
+    folders = [str(Path(f)) + os.sep for f in getattr(env.loader, "searchpath", [])]
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if any(name.startswith(folder) for folder in folders):
+            found = f"{name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        file = exc.filename or exc.name or "template"
+        return f"{file}:{exc.lineno}" if exc.lineno else file
+    if found is None and isinstance(exc, jinja2.TemplateError):
+        return getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+    return found
+
+
 class Renderer:
     """Renders every page of a site; holds no per-record state."""
 
@@ -182,12 +208,13 @@ class Renderer:
             html = self.env.get_template(template).render(
                 site=self.site, relpath=relpath, **context
             )
-        except jinja2.TemplateError as exc:
-            where = getattr(exc, "filename", None) or template
-            line = getattr(exc, "lineno", None)
+        except Exception as exc:
+            where = template_error_at(self.env, exc)
+            if where is None:
+                raise  # not a template's error: a bug elsewhere stays a bug
             raise ConfigError(
                 f"template error while rendering {relpath}: {type(exc).__name__}: {exc}",
-                where=f"{where}:{line}" if line else where,
+                where=where,
             ) from None
         return html.encode("utf-8")
 

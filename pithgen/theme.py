@@ -12,6 +12,7 @@ Every template is rendered with autoescaping on: every record field is untrusted
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from pathlib import Path
@@ -57,8 +58,45 @@ def script_json(value: Any) -> Markup:
     return Markup(text)
 
 
+def _visible_files(folder: Path) -> list[str]:
+    """Every file below ``folder`` (relative, with ``/``), skipping dot-files and
+    dot-folders (editors' swap files, ``.git``)."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            found.append(rel.as_posix())
+    return found
+
+
+def check_overrides(overrides: Path | None) -> None:
+    """A site's overrides folder must exist and every file in it must have the relative
+    path of one of pithgen's templates or assets: a misspelt override (``recrod.html``)
+    would otherwise be silently ignored. :class:`ConfigError` naming the folder or every
+    such file (and the names it could have meant)."""
+    if overrides is None:
+        return
+    if not overrides.is_dir():
+        raise ConfigError("expected a folder of template overrides, found none", where=str(overrides))
+    known = _visible_files(default_templates_dir())
+    strays = [rel for rel in _visible_files(overrides) if rel not in known]
+    if not strays:
+        return
+    lines = []
+    for rel in strays:
+        close = difflib.get_close_matches(rel, known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        lines.append(f"{rel} matches no template of pithgen{hint}")
+    raise ConfigError(
+        "; ".join(lines) + f"; an override has the path of one of: {', '.join(known)}",
+        where=str(overrides),
+    )
+
+
 def make_env(overrides: Path | None) -> jinja2.Environment:
-    """A Jinja2 environment over the site's overrides (first) and the defaults."""
+    """A Jinja2 environment over the site's overrides (first) and the defaults; the
+    overrides are checked first (:func:`check_overrides`)."""
+    check_overrides(overrides)
     folders = [str(overrides)] if overrides is not None else []
     folders.append(str(default_templates_dir()))
     env = jinja2.Environment(

@@ -160,6 +160,7 @@ keep_going = true
 templates = "tpl"
 """,
     )
+    (tmp_path / "tpl").mkdir()
     config = load_config(cfg, cwd=tmp_path / "elsewhere")
     assert config == BuildConfig(
         records=tmp_path / "r",

@@ -35,7 +35,7 @@ from watchdog.events import (
 )
 
 from pithgen.keys import write_key_pair
-from pithgen.serve import _Rebuilder
+from pithgen.watch import Rebuilder as _Rebuilder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TIMEOUT = 30.0
@@ -292,7 +292,7 @@ def test_in_the_records_folder_only_record_files_trigger(
 
 def test_the_output_folder_is_never_watched(tmp_path: Path) -> None:
     """A folder holding the output folder is watched flat, its other subfolders fully."""
-    from pithgen.serve import schedule_tree
+    from pithgen.watch import schedule_tree
 
     for rel in ("site/pith", "more/deep", ".git/objects"):
         (tmp_path / rel).mkdir(parents=True)
