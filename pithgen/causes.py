@@ -11,9 +11,10 @@ fix. :func:`collect` reads the failed verdicts once and groups their problems by
 
 Each cause gets one sentence with its count and what to do (for an untrusted key: the
 ``--trust-key`` file to pass, found beside the records when it is there). A document
-with several problems counts once under each of its causes. Only the first
-:data:`LISTED` failed documents are kept for per-document lines; the report (``--json``,
-the site's verification pages) has them all.
+with several problems counts once under each of its causes. Only :data:`LISTED` failed
+documents are kept for per-document lines, those with a failed check of their own first
+(a document that only an untrusted key fails adds nothing to its cause's line); the report
+(``--json``, the site's verification pages) has them all.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ class Cause:
 @dataclass(frozen=True)
 class Failures:
     """The failed documents of a run: how many, grouped by cause (most frequent first),
-    and the first :data:`LISTED` of them."""
+    and :data:`LISTED` of them (those with a failed check of their own first, each group in
+    input order)."""
 
     total: int
     causes: tuple[Cause, ...]
@@ -153,15 +155,20 @@ def collect(result: MergeResult, advice: KeyAdvice, listed: int = LISTED) -> Fai
     """The failed documents of ``result`` grouped by cause (one pass over them)."""
     counts: dict[tuple[CauseKind, str], int] = {}
     firsts: dict[tuple[CauseKind, str], Source] = {}
-    kept: list[Verdict] = []
+    # Listed first: documents with a problem of their own (a check), then those that only
+    # a key explains (the cause's line already says all there is to say about them).
+    own: list[Verdict] = []
+    key_only: list[Verdict] = []
     total = 0
     for verdict in result.iter_verdicts(failed_first=True):
         if verdict.ok:
             break
         total += 1
+        found = causes_of(verdict)
+        kept = own if any(kind == "check" for kind, _ in found) else key_only
         if len(kept) < listed:
             kept.append(verdict)
-        for cause in causes_of(verdict):
+        for cause in found:
             counts[cause] = counts.get(cause, 0) + 1
             firsts.setdefault(cause, verdict.source)
     ranked = sorted(counts, key=lambda c: (-counts[c], _ORDER[c[0]], c[1]))
@@ -170,7 +177,7 @@ def collect(result: MergeResult, advice: KeyAdvice, listed: int = LISTED) -> Fai
               _text(kind, subject, counts[(kind, subject)], firsts[(kind, subject)], advice))
         for kind, subject in ranked
     )  # fmt: skip
-    return Failures(total, causes, tuple(kept))
+    return Failures(total, causes, tuple((own + key_only)[:listed]))
 
 
 def failure_lines(failures: Failures, where_all: str) -> Iterator[str]:

@@ -77,7 +77,9 @@ def check_overrides(overrides: Path | None) -> None:
     if overrides is None:
         return
     if not overrides.is_dir():
-        raise ConfigError("expected a folder of template overrides, found none", where=str(overrides))
+        raise ConfigError(
+            "expected a folder of template overrides, found none", where=str(overrides)
+        )
     known = _visible_files(default_templates_dir())
     strays = [rel for rel in _visible_files(overrides) if rel not in known]
     if not strays:
