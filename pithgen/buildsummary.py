@@ -11,6 +11,8 @@ site). The advice never suggests ``--keep-going`` when it would publish nothing.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,12 +35,15 @@ def site_is_current(outcome: BuildOutcome) -> bool:
     return outcome.written or outcome.mode == "up-to-date"
 
 
-def look_hint(config: BuildConfig) -> str:
-    """Where the site is and how to look at it."""
+def look_hint(config: BuildConfig, cwd: Path | None = None) -> str:
+    """Where the site is (relative to ``cwd`` when below it) and how to look at it."""
+    home = Path(os.path.abspath(config.out / layout.HOME))
+    with contextlib.suppress(ValueError):
+        home = home.relative_to(os.path.abspath(cwd or Path.cwd()))
     path = root_path(config.base_url) if config.base_url else "/"
     return (
-        f"Look at it: open {config.out / layout.HOME} in a browser, or run `pithgen serve` "
-        f"and visit http://127.0.0.1:{DEFAULT_PORT}{path}"
+        f"Look at it: open {home} in a browser, or run `pithgen serve` and visit "
+        f"http://127.0.0.1:{DEFAULT_PORT}{path}"
     )
 
 
@@ -70,7 +75,7 @@ def build_summary(
         )
         yield text + "".join(f" Note: {note}." for note in outcome.notes)
         if look:
-            yield look_hint(config)
+            yield look_hint(config, cwd)
         return
     if result.failed:
         if failures is None:
@@ -114,4 +119,4 @@ def build_summary(
         text += f" Note: {note}."
     yield text
     if look and outcome.written:
-        yield look_hint(config)
+        yield look_hint(config, cwd)

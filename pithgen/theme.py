@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -125,3 +126,27 @@ def asset_bytes(name: str, overrides: Path | None) -> bytes:
         if candidate.is_file():
             return candidate.read_bytes()
     return (default_templates_dir() / "assets" / name).read_bytes()
+
+
+def template_error_at(env: jinja2.Environment, exc: BaseException) -> str | None:
+    """``FILE:LINE`` of the template where ``exc`` happened (or ``FILE``), or None when it
+    did not happen in a template.
+
+    A syntax error carries its file and line; an error while rendering (an undefined
+    name, a division by zero, a filter given the wrong type) does not, but Jinja2 gives
+    the traceback a frame for every template line it ran, named by the template's file:
+    the innermost of those is where it happened."""
+    folders = [str(Path(f)) + os.sep for f in getattr(env.loader, "searchpath", [])]
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if any(name.startswith(folder) for folder in folders):
+            found = f"{name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        file = exc.filename or exc.name or "template"
+        return f"{file}:{exc.lineno}" if exc.lineno else file
+    if found is None and isinstance(exc, jinja2.TemplateError):
+        return getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+    return found

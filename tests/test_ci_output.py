@@ -142,7 +142,7 @@ def test_keep_going_is_advised_only_when_it_publishes_something(untrusted: Path)
     )
     # the quick start's end: where the site is and how to look at it
     assert kept.stdout.splitlines()[-1] == (
-        f"Look at it: open {untrusted / 'site' / 'index.html'} in a browser, or run "
+        "Look at it: open site/index.html in a browser, or run "
         "`pithgen serve` and visit http://127.0.0.1:8000/"
     )
 
@@ -293,3 +293,43 @@ def test_build_json_is_the_report_of_verify_json(
     assert list(report) == ["summary", "trusted_keys", "records", "events"]
     summary_line = {"failed": "Not built:", "written": "Built ", "up-to-date": "Up to date:"}
     assert summary_line[state] in proc.stderr
+
+
+# --- the README: the first command, where records come from, mint --from-json --------------
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_starts_with_a_pep_668_safe_command_and_the_test_command() -> None:
+    block = _readme().split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    first, second = (line.split("#", 1)[0].strip() for line in block[:2])
+    assert first == (
+        "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/pithgen build"
+    )
+    assert second == "bash .ci/setup && python3 -m pytest"  # what CI runs: keep it exactly
+
+
+def test_the_readme_documents_every_field_of_mint_from_json_and_its_example_mints(
+    tmp_path: Path, signing_key: SigningKey
+) -> None:
+    from pithgen.mint import _KNOWN
+
+    text = _readme()
+    section = text.split("### Minting your own records", 1)[1].split("\n## ", 1)[0]
+    for name in sorted(_KNOWN):
+        assert f"| `{name}` |" in section, name
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "papers.json").write_text(example, encoding="utf-8")
+    private, public = write_key_pair(signing_key, tmp_path / "keys")
+    (tmp_path / "records").mkdir()
+    minted = pithgen(
+        "mint", "--key", private, "--signed-at", SIGNED_AT, "--from-json", "papers.json",
+        "--out", "records/mine.jsonl", cwd=tmp_path,
+    )  # fmt: skip
+    assert minted.returncode == 0, minted.stderr
+    built = pithgen("build", "--trust-key", public, cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "1 record(s) published" in built.stdout
+    assert "pithgen pull https://pith.science" in text.split("## Where Pith records come from")[1]
