@@ -179,7 +179,9 @@ def _build(
             cache=VerdictCache(cache, keys) if cache is not None else None,
         )
         counts = summary(result)
-        if result.failed and not config.keep_going:
+        # --keep-going publishes the verified records; with none, it would publish an
+        # empty site: that is no build (exit 1, the old site stays).
+        if result.failed and (not config.keep_going or result.published_count == 0):
             writer.abort()
             return BuildOutcome(result, False, 0, 0, clock() - started, mode=chosen.mode)
         incremental = chosen.mode == "incremental" and store is not None

@@ -13,6 +13,7 @@ import click
 
 from pithgen.config import BuildConfig, load_config
 from pithgen.parallel import check_jobs
+from pithgen.theme import check_overrides
 
 jobs_option = click.option(
     "--jobs",
@@ -52,8 +53,9 @@ class BuildFlags:
     log_from: str | None
 
     def config(self) -> BuildConfig:
-        """``pithgen.toml`` (or ``--config``) with the flags that were given winning."""
-        return load_config(self.config_file, cwd=Path.cwd()).with_overrides(
+        """``pithgen.toml`` (or ``--config``) with the flags that were given winning; its
+        template overrides checked before anything is built."""
+        config = load_config(self.config_file, cwd=Path.cwd()).with_overrides(
             records=self.records,
             out=self.out,
             base_url=self.base_url,
@@ -69,6 +71,8 @@ class BuildFlags:
             new_log=self.new_log,
             log_from=self.log_from,
         )
+        check_overrides(config.templates)
+        return config
 
 
 _BUILD_OPTIONS = [

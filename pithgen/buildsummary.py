@@ -1,22 +1,69 @@
-"""The build summary the command line prints: the failed records (if any), then one
-paragraph saying what was built, from what, and how."""
+"""The build summary the command line prints: the failed documents (at most
+:data:`pithgen.causes.LISTED`, then how many more and where they all are), their causes
+with what to do, then one paragraph saying what was built, from what, and how, and where
+to look at the site.
+
+Exit status (see :func:`site_is_current`): a build exits 0 when the site is this build's
+(written, or already up to date) and 1 when a document failed and nothing was written:
+without ``--keep-going``, or with it when no document verified (it would publish an empty
+site). The advice never suggests ``--keep-going`` when it would publish nothing.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
+from pithgen import layout
 from pithgen.build import BuildOutcome
+from pithgen.causes import Failures, KeyAdvice, cause_lines, collect, count, failure_lines
 from pithgen.config import BuildConfig
-from pithgen.report import human_lines, summary
+from pithgen.render import root_path
+from pithgen.report import summary
 
 _MODES = {
     "full": "full build",
     "incremental": "incremental build: only what changed was written",
 }
+DEFAULT_PORT = 8000
 
 
-def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
-    """The lines to print after a build."""
+def site_is_current(outcome: BuildOutcome) -> bool:
+    """Whether the output folder now holds this build (exit status 0)."""
+    return outcome.written or outcome.mode == "up-to-date"
+
+
+def look_hint(config: BuildConfig, cwd: Path | None = None) -> str:
+    """Where the site is (relative to ``cwd`` when below it) and how to look at it."""
+    home = Path(os.path.abspath(config.out / layout.HOME))
+    with contextlib.suppress(ValueError):
+        home = home.relative_to(os.path.abspath(cwd or Path.cwd()))
+    path = root_path(config.base_url) if config.base_url else "/"
+    return (
+        f"Look at it: open {home} in a browser, or run `pithgen serve` and visit "
+        f"http://127.0.0.1:{DEFAULT_PORT}{path}"
+    )
+
+
+def _left(config: BuildConfig) -> str:
+    """What a build that wrote nothing did to the output folder."""
+    if config.out.exists():
+        return f"{config.out} was left exactly as it was"
+    return f"nothing was written ({config.out} does not exist)"
+
+
+def build_summary(
+    outcome: BuildOutcome,
+    config: BuildConfig,
+    *,
+    cwd: Path | None = None,
+    look: bool = True,
+    failures: Failures | None = None,
+) -> Iterator[str]:
+    """The lines to print after a build (``look``: end with :func:`look_hint`).
+    ``failures``: the grouped failures when the caller has collected them already."""
     result = outcome.result
     if result is None:  # up to date: nothing was verified or written again
         s = outcome.counts or {}
@@ -27,11 +74,19 @@ def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
             f"({outcome.seconds:.2f} s)."
         )
         yield text + "".join(f" Note: {note}." for note in outcome.notes)
+        if look:
+            yield look_hint(config, cwd)
         return
-    if not outcome.written or result.failed:
-        for line in human_lines(result):
-            if (not line.startswith("warning ") and line[0].isupper()) or line.startswith("  "):
-                yield line
+    if result.failed:
+        if failures is None:
+            failures = collect(result, KeyAdvice.for_build(config, cwd or Path.cwd()))
+        where_all = (
+            f"every one is listed in {config.out / layout.verification_page()}"
+            if outcome.written
+            else "`pithgen build --json` lists every one"
+        )
+        yield from failure_lines(failures, where_all)
+        yield from cause_lines(failures)
     s = summary(result)
     if outcome.written:
         text = (
@@ -42,13 +97,26 @@ def build_summary(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
             f"({_MODES.get(outcome.mode, outcome.mode)})."
         )
         if result.failed:
-            text += " Failed records are listed in verification/index.html and have no page."
+            text += f" Failed records are listed in {layout.verification_page()} and have no page."
+    elif config.keep_going and s["published"] == 0:
+        text = (
+            f"Not built: none of the {count(s['total'], 'input document')} verified, so "
+            f"--keep-going has nothing to publish; {_left(config)}."
+        )
+    elif s["published"] == 0:
+        text = (
+            f"Not built: {s['failed']} of {s['total']} input document(s) failed verification "
+            f"(every one); {_left(config)}. Fix the causes above."
+        )
     else:
         text = (
             f"Not built: {s['failed']} of {s['total']} input document(s) failed "
-            f"verification; {config.out} was left exactly as it was. Fix them, or pass "
-            "--keep-going to publish the verified records and list the failed ones."
+            f"verification; {_left(config)}. Fix them, or pass "
+            f"--keep-going to publish the {count(s['published'], 'verified record')} and list "
+            "the failed ones."
         )
     for note in outcome.notes:
         text += f" Note: {note}."
     yield text
+    if look and outcome.written:
+        yield look_hint(config, cwd)

@@ -4,22 +4,23 @@ messages and documented exit codes."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
-import threading
 from pathlib import Path
 
 import click
 
-from pithgen import __version__
+from pithgen import __version__, ghactions
 from pithgen.beside import spares_of
-from pithgen.build import BuildOutcome, build_site
 from pithgen.buildflags import BuildFlags, build_options, jobs_option, trust_key_option
-from pithgen.buildsummary import build_summary
+from pithgen.buildreport import build_with_progress, report_chunks, to_actions
+from pithgen.buildsummary import build_summary, site_is_current
 from pithgen.cache.store import remove_cache
-from pithgen.clierrors import PithgenGroup, interrupts
-from pithgen.config import BuildConfig, load_config
-from pithgen.errors import EXIT_OK, EXIT_VERIFICATION_FAILED, PithgenError
+from pithgen.causes import KeyAdvice, collect
+from pithgen.clierrors import PithgenGroup
+from pithgen.config import load_config
+from pithgen.errors import EXIT_OK, EXIT_VERIFICATION_FAILED
 from pithgen.events.command import event
 from pithgen.graph import build_graph
 from pithgen.keycommands import keys, mint
@@ -29,9 +30,9 @@ from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_paths
 from pithgen.progress import for_stream
 from pithgen.pull.command import pull
-from pithgen.report import human_lines, json_chunks
+from pithgen.report import human_lines, json_chunks, summary
 from pithgen.scaffold import scaffold
-from pithgen.serve import serve as serve_site
+from pithgen.servecommand import serve
 
 
 def _trusted_keys(trust_keys: tuple[Path, ...], default_keys: bool) -> KeyRing:
@@ -91,6 +92,19 @@ def verify(
             for line in human_lines(result, graph):
                 click.echo(line)
         bad_events = graph.counts["invalid"] > 0 or any(True for _ in graph.problems())
+        if ghactions.active(os.environ):
+            cwd = Path.cwd()
+            advice = KeyAdvice(cwd, (cwd / "keys", cwd), False, not no_default_keys)
+            failed = result.failed > 0
+            ghactions.emit(
+                os.environ,
+                sys.stderr,
+                heading=f"pithgen verify: {'failed' if failed else 'every document verified'}",
+                counts=summary(result),
+                failures=collect(result, advice) if failed else None,
+                base=None,
+                notes=["The full report: `pithgen verify --json`."] if failed else [],
+            )
     ok = result.failed == 0 and not bad_events
     sys.exit(EXIT_OK if ok else EXIT_VERIFICATION_FAILED)
 
@@ -103,82 +117,45 @@ main.add_command(keys)
 main.add_command(mint)
 
 
-def _run_build(config: BuildConfig) -> bool:
-    """Build; print the summary; whether the site is now the build's (written, or up to
-    date)."""
-    outcome = _build_and_report(config)
-    return outcome.written or outcome.mode == "up-to-date"
+@main.command()
+@build_options
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the verification report on stdout (the shape of verify --json); the "
+    "summary goes to stderr.",
+)
+def build(flags: BuildFlags, as_json: bool) -> None:
+    """Verify every record and build the static mirror.
 
-
-def _build_and_report(config: BuildConfig) -> BuildOutcome:
-    """Build and print the summary."""
-    progress = for_stream(sys.stderr)
+    Exit status: 0 the site is this build's (written, or up to date), 1 a record failed
+    and nothing was written (the old site is left as it was; --keep-going publishes the
+    verified records, and still exits 1 when none verified), 2 usage or I/O error.
+    Under GitHub Actions, failures are also annotations and a job summary.
+    """
+    config = flags.config()
+    outcome = build_with_progress(config)
+    ok = site_is_current(outcome)
+    cwd = Path.cwd()
     try:
-        outcome = build_site(config, progress=progress, cwd=Path.cwd())
-    finally:
-        progress.close()
-    ok = outcome.written or outcome.mode == "up-to-date"
-    try:
-        for line in build_summary(outcome, config):
-            click.echo(line, err=not ok)
+        result = outcome.result
+        failures = None
+        if result is not None and result.failed:
+            failures = collect(result, KeyAdvice.for_build(config, cwd))
+        for line in build_summary(outcome, config, cwd=cwd, failures=failures):
+            click.echo(line, err=as_json or not ok)
+        if as_json:
+            for chunk in report_chunks(outcome, config):
+                click.echo(chunk, nl=False)
+        to_actions(os.environ, sys.stderr, outcome, config, failures)
     finally:
         if outcome.result is not None:
             outcome.result.close()  # now, not whenever the garbage collector gets to it
-    return outcome
+    sys.exit(EXIT_OK if ok else EXIT_VERIFICATION_FAILED)
 
 
-@main.command()
-@build_options
-def build(flags: BuildFlags) -> None:
-    """Verify every record and build the static mirror.
-
-    Exit status: 0 site written, 1 a record failed (the old site is left as it was;
-    use --keep-going to publish the verified ones), 2 usage or I/O error.
-    """
-    config = flags.config()
-    sys.exit(EXIT_OK if _run_build(config) else EXIT_VERIFICATION_FAILED)
-
-
-@main.command()
-@build_options
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
-@click.option(
-    "--watch/--no-watch",
-    default=True,
-    show_default=True,
-    help="Rebuild when records, templates, keys or the configuration change.",
-)
-def serve(flags: BuildFlags, host: str, port: int, watch: bool) -> None:
-    """Build the site, serve it over HTTP and rebuild it when its inputs change.
-
-    A build or rebuild that fails verification keeps the last good site and says why.
-    Ctrl-C stops the server (exit status 0).
-    """
-    config = flags.config()
-    if not _run_build(config) and not config.out.is_dir():
-        sys.exit(EXIT_VERIFICATION_FAILED)
-
-    def rebuild() -> bool:
-        """Rebuild; whether a new site was written (open pages then reload)."""
-        try:
-            return _build_and_report(config).written
-        except (PithgenError, OSError) as exc:
-            click.echo(f"pithgen: rebuild failed: {exc}", err=True)
-            return False
-
-    stop = threading.Event()
-    with interrupts(stop):
-        serve_site(
-            config,
-            host=host,
-            port=port,
-            watch=watch,
-            rebuild=rebuild,
-            announce=lambda text: click.echo(text, err=True),
-            config_file=flags.config_file,
-            stop=stop,
-        )
+main.add_command(serve)
 
 
 @main.command()

@@ -392,6 +392,11 @@ def load_config(path: Path | None, *, cwd: Path) -> BuildConfig:
     events = build.string("events")
     log_key, log_origin = log.string("key"), log.string("origin")
     log_from = log.string("from")
+    if templates and not (path.parent / templates).is_dir():
+        build.problem(
+            "templates",
+            f"expected a folder of template overrides, found none at {path.parent / templates}",
+        )
     if problems:
         raise ConfigError(_joined(problems), where=str(path))
     base = path.parent

@@ -2,11 +2,12 @@
 
 Exit codes (the same table is in the README):
 
-- ``0`` (:data:`EXIT_OK`): success; every record verified (or, for ``build --keep-going``,
-  the site was written).
+- ``0`` (:data:`EXIT_OK`): success; every record verified (or, for ``build``, the site is
+  this build's: written, also by ``--keep-going`` with the verified records, or up to date).
 - ``1`` (:data:`EXIT_VERIFICATION_FAILED`): at least one record failed verification (for
-  ``pull``, also: conflicted with a record already held); the report names it. Nothing
-  else exits 1.
+  ``pull``, also: conflicted with a record already held); the report names it. A ``build``
+  that exits 1 wrote nothing, also with ``--keep-going`` when no record verified (a site
+  of zero records is never published). Nothing else exits 1.
 - ``2`` (:data:`EXIT_USAGE`): usage, configuration or I/O error: a missing path, a bad
   ``pithgen.toml``, an unusable key file, an output folder that cannot be written. Every
   :class:`PithgenError` and every ``OSError`` ends here, with one ``pithgen: error:`` line.

@@ -5,11 +5,17 @@ Only while serving: every HTML page the server sends gets one line before ``</bo
 changed, so what is published is exactly what was built. The script asks the server
 ``/__pithgen/reload?since=N`` (a long poll, over the same plain HTTP, nothing from another
 host) and reloads the page when the site's generation moves on: a rebuild that wrote a
-new site bumps it; a failed or unchanged rebuild does not.
+new site bumps it, and so does a change of the error shown; an unchanged rebuild does not.
+
+While the last rebuild failed (a bad ``pithgen.toml``, a template error, a record that
+fails verification), every page also gets a banner saying why (:func:`inject`'s
+``error``): the server keeps serving the last good site, and the reader sees that it is
+not the newest.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 
@@ -74,7 +80,25 @@ class LiveReload:
         return json.dumps({"generation": generation}).encode("ascii")
 
 
-def inject(html: bytes) -> bytes:
-    """``html`` with the reload script before its last ``</body>`` (or at the end)."""
-    at = html.lower().rfind(b"</body>")
-    return html + TAG if at < 0 else html[:at] + TAG + html[at:]
+BANNER_ID = "pithgen-serve-error"
+_BANNER = (
+    '<div id="' + BANNER_ID + '" role="alert" style="position:fixed;top:0;left:0;right:0;'
+    "z-index:2147483647;margin:0;padding:.75em 1em;max-height:50vh;overflow:auto;"
+    'background:#7a0000;color:#fff;font:15px/1.4 system-ui,sans-serif">'
+    "<strong>pithgen serve: the last rebuild failed, so this is the last good site.</strong>"
+    '<pre style="white-space:pre-wrap;margin:.5em 0 0;color:#fff;background:none;'
+    'font:13px/1.4 ui-monospace,monospace">{}</pre></div>\n'
+)
+
+
+def banner(error: str) -> bytes:
+    """The error banner: ``error`` escaped (it may quote a record's text)."""
+    return _BANNER.format(html.escape(error, quote=True)).encode("utf-8")
+
+
+def inject(page: bytes, error: str | None = None) -> bytes:
+    """``page`` with the reload script (and the error banner, when there is an ``error``)
+    before its last ``</body>`` (or at the end)."""
+    added = (banner(error) if error is not None else b"") + TAG
+    at = page.lower().rfind(b"</body>")
+    return page + added if at < 0 else page[:at] + added + page[at:]

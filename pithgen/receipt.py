@@ -14,6 +14,25 @@ from pithgen.checks import Checks, shown, type_name
 from pithgen.keys import KeyRing
 
 B64_RE = re.compile(r"[A-Za-z0-9+/]{86}==")
+# The two messages below that name a key, read back by the build's summary to group the
+# failures that share one cause (:mod:`pithgen.causes`). Only a key id that passes the
+# key-id grammar is read back: anything else stays a plain failure of its check.
+_KEY_ID = r"([A-Za-z0-9][A-Za-z0-9._-]{0,127})"
+_UNTRUSTED = re.compile(r"key_id: expected a trusted key id \([^)]*\), found '" + _KEY_ID + "'$")
+_OTHER_KEY = re.compile(r"public_key_fingerprint: expected [0-9a-f]+ \(key " + _KEY_ID + r"\)")
+
+
+def untrusted_key_id(message: str) -> str | None:
+    """The key id a ``receipt_key`` failure names as not trusted, or None."""
+    found = _UNTRUSTED.search(message)
+    return found.group(1) if found else None
+
+
+def mismatched_key_id(message: str) -> str | None:
+    """The trusted key id whose fingerprint a ``receipt_fingerprint`` failure contradicts,
+    or None."""
+    found = _OTHER_KEY.search(message)
+    return found.group(1) if found else None
 
 
 def check_receipt(

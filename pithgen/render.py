@@ -23,6 +23,7 @@ from pithgen.errors import ConfigError
 from pithgen.keys import TrustedKey
 from pithgen.listing import Page, Paper, Summary
 from pithgen.model import RecordDocument, Verdict
+from pithgen.theme import template_error_at
 
 BADGES = (
     ("attested", "author_attested"),
@@ -182,12 +183,13 @@ class Renderer:
             html = self.env.get_template(template).render(
                 site=self.site, relpath=relpath, **context
             )
-        except jinja2.TemplateError as exc:
-            where = getattr(exc, "filename", None) or template
-            line = getattr(exc, "lineno", None)
+        except Exception as exc:
+            where = template_error_at(self.env, exc)
+            if where is None:
+                raise  # not a template's error: a bug elsewhere stays a bug
             raise ConfigError(
                 f"template error while rendering {relpath}: {type(exc).__name__}: {exc}",
-                where=f"{where}:{line}" if line else where,
+                where=where,
             ) from None
         return html.encode("utf-8")
 

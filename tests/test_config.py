@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from pithgen.theme import make_env
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = FIXTURES / "seed-record-4FP6Z27B.json"
 SUFFIX = "4FP6Z27B6DFNJRYZBSXH3XON27"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def write(path: Path, text: str) -> Path:
@@ -160,6 +164,7 @@ keep_going = true
 templates = "tpl"
 """,
     )
+    (tmp_path / "tpl").mkdir()
     config = load_config(cfg, cwd=tmp_path / "elsewhere")
     assert config == BuildConfig(
         records=tmp_path / "r",
@@ -597,3 +602,69 @@ def test_the_404_root_has_one_leading_slash_whatever_the_base_url(base_url: str,
     assert f'data-root="{root}"' in page
     assert f'src="{root}assets/pithgen.js"' in page
     assert not [link for link in links if link.startswith("//")]
+
+
+# --- templates: what does not apply is an error, and errors say where ---------------------
+
+
+def _cli(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pithgen", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": ""},
+    )
+
+
+def test_a_missing_templates_folder_named_in_the_config_is_an_error(tmp_path: Path) -> None:
+    _records_with_seed(tmp_path / "records")
+    write(tmp_path / "pithgen.toml", '[build]\ntemplates = "my-templates"\n')
+    proc = _cli("build", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr == (
+        f"pithgen: error: {tmp_path / 'pithgen.toml'}: [build] templates: expected a folder "
+        f"of template overrides, found none at {tmp_path / 'my-templates'}\n"
+    )
+    assert not (tmp_path / "site").exists()
+
+
+def test_an_override_that_matches_no_template_is_an_error_naming_it(tmp_path: Path) -> None:
+    _records_with_seed(tmp_path / "records")
+    write(tmp_path / "templates" / "recrod.html", "{{ oops }}")
+    write(tmp_path / "templates" / "assets" / "pithgen.css", "body { color: red }")  # fine
+    write(tmp_path / "templates" / ".recrod.html.swp", "editor")  # ignored
+    proc = _cli("build", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(
+        f"pithgen: error: {tmp_path / 'templates'}: recrod.html matches no template of "
+        "pithgen (did you mean record.html?); an override has the path of one of: 404.html, "
+    )
+    assert "swp" not in line
+    assert not (tmp_path / "site").exists()  # said before anything was verified or built
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "error"),
+    [("record.html", 4, "ZeroDivisionError"), ("base.html", 3, "UndefinedError")],
+)
+def test_a_template_runtime_error_names_the_file_and_line(
+    tmp_path: Path, name: str, line: int, error: str
+) -> None:
+    """The error happened while rendering a page from another template (404.html extends
+    base.html; record pages render in worker processes): the file and line named are
+    those of the template line that failed."""
+    _records_with_seed(tmp_path / "records")
+    default = (ROOT / "templates" / name).read_text(encoding="utf-8").splitlines()
+    bad = "{{ 1 // 0 }}" if error == "ZeroDivisionError" else "{{ no_such_thing.attr }}"
+    default.insert(line - 1, bad)
+    write(tmp_path / "templates" / name, "\n".join(default) + "\n")
+    proc = _cli("build", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    [message] = proc.stderr.splitlines()
+    assert message.startswith(f"pithgen: error: {tmp_path / 'templates' / name}:{line}: ")
+    assert "template error while rendering " in message and error in message
+    assert "Traceback" not in proc.stderr
