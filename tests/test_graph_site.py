@@ -11,12 +11,17 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import make_paper
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sitehelpers import fixture_key, write_test_key
 
 from pithgen.build import build_site
 from pithgen.cli import main
 from pithgen.config import BuildConfig
-from pithgen.keys import write_key_pair
+from pithgen.errors import UsageError
+from pithgen.events.merge import EventSet, merge
+from pithgen.graph import empty_state
+from pithgen.keys import KeyRing, write_key_pair
 from pithgen.mint import mint_record
 
 SIGNED = "2026-03-04T05:06:07Z"
@@ -172,3 +177,22 @@ def test_events_past_the_bound_of_one_record_are_reported_not_dropped_silently(
     report = json.loads((site / "verification.json").read_text())
     (problem,) = report["events"]["unattached"]
     assert problem["source"] == a and "1 more event(s) than the 2 merged" in problem["message"]
+
+
+@settings(max_examples=60)
+@given(
+    year=st.integers(1991, 2099),
+    suffix=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", min_size=26, max_size=26),
+)
+def test_empty_state_is_the_merge_of_no_events(year: int, suffix: str) -> None:
+    """The shortcut for records without events gives exactly what merging no events
+    gives, for any Pith Number."""
+    pith = f"pith:{year}:{suffix}"
+    keys = KeyRing([])
+    merged = merge(pith, EventSet.of([]), keys)
+    assert empty_state(pith, keys) == (merged.state_bytes(), merged.events_bytes())
+
+
+def test_empty_state_refuses_what_merge_refuses() -> None:
+    with pytest.raises(UsageError, match="expected a Pith Number"):
+        empty_state('pith:2020:"X', KeyRing([]))

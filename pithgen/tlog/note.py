@@ -27,6 +27,7 @@ import binascii
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from pithgen import ed25519
 from pithgen.errors import LogError
@@ -155,13 +156,15 @@ class NoteSigner:
     def __post_init__(self) -> None:
         check_key_name(self.name)
 
-    @property
+    @cached_property
     def verifier(self) -> NoteVerifier:
+        """The verifier of this key (checked once per signer: a log signs one checkpoint
+        per proof file)."""
         return NoteVerifier.for_key(self.name, self.key.public_raw)
 
     def sign(self, text: str) -> NoteSignature:
         signature = self.key.sign(text.encode("utf-8"))
-        return NoteSignature(self.name, key_id(self.name, self.key.public_raw), signature)
+        return NoteSignature(self.name, self.verifier.key_id, signature)
 
 
 @dataclass(frozen=True)
