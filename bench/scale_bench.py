@@ -53,6 +53,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=None, help="pithgen --jobs (default: all)")
     parser.add_argument("--workdir", type=Path, required=True, help="corpora and sites live here")
+    parser.add_argument(
+        "--log", action="store_true",
+        help="also time full, no-op and add builds with a log key (the mirror's log)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     args.n = args.n or [10_000, 100_000]
     return args
@@ -81,7 +85,9 @@ def corpus(workdir: Path, n: int) -> tuple[Path, Path, Path]:
     return records, key, hugo
 
 
-def pithgen_build(records: Path, key: Path, out: Path, cache: Path, jobs: int | None) -> Run:
+def pithgen_build(
+    records: Path, key: Path, out: Path, cache: Path, jobs: int | None, log: Path | None = None
+) -> Run:
     cmd = [
         *pithgen_command(), "build", "--records", str(records), "--out", str(out),
         "--trust-key", str(key), "--no-default-keys", "--base-url", BASE_URL,
@@ -89,7 +95,18 @@ def pithgen_build(records: Path, key: Path, out: Path, cache: Path, jobs: int | 
     ]  # fmt: skip
     if jobs is not None:
         cmd += ["--jobs", str(jobs)]
+    if log is not None:
+        cmd += ["--log-key", str(log)]
     return run_ok(cmd)
+
+
+def log_key(workdir: Path) -> Path:
+    """The mirror's log key of the ``--log`` runs (made once)."""
+    path = workdir / "log-key" / "bench-log.private.json"
+    if not path.exists():
+        run_ok([*pithgen_command(), "keys", "generate", "--key-id", "bench-log",
+                "--out", str(path.parent)])  # fmt: skip
+    return path
 
 
 def clear(*paths: Path) -> None:
@@ -131,6 +148,9 @@ def measure(args: argparse.Namespace, n: int, hugo: str) -> dict[str, Any]:
     results: dict[str, list[Run]] = {
         k: [] for k in ("full", "hugo", "noop", "add", "change", "remove")
     }
+    if args.log:
+        results.update({k: [] for k in ("full+log", "noop+log", "add+log")})
+        logged, logged_cache = args.workdir / f"site-log-{n}", args.workdir / f"cache-log-{n}"
     sample = 16 if n > 20_000 else None
     extra, doc = extra_record(records, n)
     for rep in range(args.repeat):
@@ -157,6 +177,19 @@ def measure(args: argparse.Namespace, n: int, hugo: str) -> dict[str, Any]:
             clear(full_out)
         extra.unlink()
         results["remove"].append(pithgen_build(records, key, site, cache, args.jobs))
+        if args.log:  # changing or removing a logged record is refused: not timed
+            clear(logged, logged_cache)
+            lk = log_key(args.workdir)
+            for name in ("full+log", "noop+log"):
+                results[name].append(
+                    pithgen_build(records, key, logged, logged_cache, args.jobs, lk)
+                )
+            extra.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+            results["add+log"].append(
+                pithgen_build(records, key, logged, logged_cache, args.jobs, lk)
+            )
+            extra.unlink()
+            clear(logged, logged_cache)
         for name, runs in results.items():
             print(f"  N={n} run {rep + 1}: {name} {runs[-1].seconds:.2f} s", flush=True)
     files, _html, size = files_in(site)
@@ -175,10 +208,12 @@ def measure(args: argparse.Namespace, n: int, hugo: str) -> dict[str, Any]:
 def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     lines = [["N", "measure", "pithgen s", "Hugo full s", "ratio", "target"]]
     targets = {"full": "<= 0.6", "noop": "<= 0.02", "add": "<= 3 s", "change": "<= 3 s",
-               "remove": "<= 3 s"}  # fmt: skip
+               "remove": "<= 3 s", "full+log": "", "noop+log": "", "add+log": ""}  # fmt: skip
     for row in rows:
         hugo_s = median([r.seconds for r in row["runs"]["hugo"]])
-        for name in ("full", "noop", "add", "change", "remove"):
+        for name in targets:
+            if name not in row["runs"]:
+                continue
             sec = median([r.seconds for r in row["runs"][name]])
             lines.append([f"{row['n']:,}", name, f"{sec:.2f}", f"{hugo_s:.2f}",
                           f"{sec / hugo_s:.3f}", targets[name]])  # fmt: skip
@@ -195,6 +230,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     for line in table(lines):
         print(line)
     flags = [f"--n={n}" for n in args.n] + [f"--repeat={args.repeat}", f"--workdir={args.workdir}"]
+    flags += ["--log"] if args.log else []
     print("\nrerun: " + shlex.join(["python3", "bench/scale_bench.py", *flags]))
 
 
