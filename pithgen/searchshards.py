@@ -1,0 +1,127 @@
+"""The ``search/`` shards, written from the index stage's store (:class:`SiteIndex`).
+
+The format, the keys and the ranking are specified in :mod:`pithgen.index` ("Search");
+the pure functions are :mod:`pithgen.search`. Everything is produced by ordered queries,
+one shard at a time: memory holds one shard, one three-character group of the vocabulary
+and the split lists (a few per common prefix), never the archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from typing import Any
+
+from pithgen import layout, search
+from pithgen.index import DOC_BLOCK, POSTINGS_PER_SHARD, SiteIndex, shard_script
+from pithgen.listing import AUTHORS_CHARS, TITLE_CHARS, Paper
+from pithgen.tokens import shard_count, shard_of
+
+SEARCH_FORMAT = 2
+
+
+def search_files(
+    index: SiteIndex,
+    doc_block: int = DOC_BLOCK,
+    postings_per_shard: int = POSTINGS_PER_SHARD,
+    group_limit: int = search.GROUP_LIMIT,
+) -> Iterator[tuple[str, bytes]]:
+    """Every ``search/`` shard as ``(path, bytes)``: the meta, the token shards (in shard
+    order) and the document blocks."""
+    nshards = shard_count(index.postings, postings_per_shard)
+    n_tokens, splits = _plan(index, nshards, group_limit)
+    meta = {
+        "version": SEARCH_FORMAT,
+        "token_shards": nshards,
+        "doc_block": doc_block,
+        "docs": index.paper_count(),
+        "records": index.count,
+        "tokens": n_tokens,
+    }
+    yield layout.shard_script(layout.SEARCH_META), shard_script(layout.SEARCH_META, meta)
+    pending = iter(splits)
+    waiting = next(pending, None)
+    for shard, rows in groupby(index.postings_by_shard(), key=lambda r: r[0]):
+        while waiting is not None and waiting[0] < shard:
+            yield _token_shard(waiting[0], waiting[1], {})
+            waiting = next(pending, None)
+        lists: dict[str, list[str]] = {}
+        if waiting is not None and waiting[0] == shard:
+            lists = waiting[1]
+            waiting = next(pending, None)
+        table = {
+            token: search.encode_postings(_paper_bits(group))
+            for token, group in groupby(rows, key=lambda r: r[1])
+        }
+        yield _token_shard(shard, lists, table)
+    while waiting is not None:
+        yield _token_shard(waiting[0], waiting[1], {})
+        waiting = next(pending, None)
+    for n, block in enumerate(_blocks(index.papers_by_docid(), doc_block)):
+        name = layout.search_doc_block(n)
+        yield layout.shard_script(name), shard_script(name, [doc_row(p) for p in block])
+
+
+def _plan(
+    index: SiteIndex, nshards: int, limit: int
+) -> tuple[int, list[tuple[str, dict[str, list[str]]]]]:
+    """Store every token's shard (:func:`pithgen.search.plan_keys`); returns the number of
+    distinct tokens and the split lists by shard, in shard order (the split lists of a
+    three-character prefix go to that prefix's shard)."""
+    splits: dict[str, dict[str, list[str]]] = {}
+    count = 0
+
+    def keyed() -> Iterator[tuple[str, str]]:
+        nonlocal count
+        last: dict[str, list[str]] = {}
+        for token, key, lists in search.plan_keys(index.vocabulary(), limit):
+            count += 1
+            if lists and lists is not last:  # once per three-character group
+                splits.setdefault(shard_of(token[: search.PREFIX_MIN], nshards), {}).update(lists)
+                last = lists
+            yield token, shard_of(key, nshards)
+
+    index.set_token_shards(keyed())
+    return count, sorted(splits.items())
+
+
+def _paper_bits(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, int]]:
+    """``(docid, bits)`` of one token's postings ordered by docid, the records of one paper
+    merged (their bits or-ed)."""
+    for docid, group in groupby(rows, key=lambda r: r[2]):
+        bits = 0
+        for row in group:
+            bits |= row[3]
+        yield docid, bits
+
+
+def _token_shard(
+    shard: str, lists: dict[str, list[str]], table: dict[str, list[int]]
+) -> tuple[str, bytes]:
+    name = layout.search_token_shard(shard)
+    data: dict[str, Any] = {"t": table}
+    if lists:
+        data["s"] = lists
+    return layout.shard_script(name), shard_script(name, data)
+
+
+def doc_row(paper: Paper) -> list[Any]:
+    """A paper as a search result: its newest version's suffix, Pith Number, title,
+    authors, arXiv id with version, category and year, and ``[version, suffix]`` of its
+    other versions, newest first."""
+    s = paper.latest
+    return [
+        s.suffix, s.pith_number, s.title[:TITLE_CHARS], s.authors[:AUTHORS_CHARS],
+        s.arxiv_versioned, s.primary_cat, s.year, [[o.version, o.suffix] for o in paper.others],
+    ]  # fmt: skip
+
+
+def _blocks(items: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
+    block: list[Paper] = []
+    for item in items:
+        block.append(item)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
