@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pithgen.identifiers import OLD_ARCHIVES, parse_query
+from pithgen.search import FIELD_SPAN, PREFIX_MIN, decode_postings, token_key
+from pithgen.search import rank as search_rank
 from pithgen.tokens import fnv1a32, query_tokens, shard_of, tokenize
 
 HERE = Path(__file__).parent
@@ -228,3 +231,99 @@ def test_js_and_python_parse_query_agree_on_random_queries(queries: list[str]) -
     out = run_harness({"resolve": queries})
     for q, js in zip(queries, out["resolve"], strict=True):
         assert js == dataclasses.asdict(parse_query(q)), q
+
+
+# --- search: ranking, prefix matching, highlighting (pithgen/search.py) --------------------
+
+
+def _search_site(tmp_path: Path, **options: int) -> tuple[Path, dict[str, Any], list[str]]:
+    """The search fixture's shards written into a folder, parsed, and its index tokens."""
+    from test_search import fixture_records, write_site
+
+    records = fixture_records()
+    site = tmp_path / "site"
+    shards = write_site(site, records, **options)
+    return site, shards, sorted({t for _, tokens in records for t in tokens})
+
+
+def _queries(words: list[str], n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        picked = [rnd.choice(words) for _ in range(rnd.randint(1, 3))]
+        out.append(" ".join(w[: rnd.randint(1, len(w))] if rnd.random() < 0.6 else w for w in picked))
+    return out
+
+
+@pytest.mark.parametrize("options", [{}, {"group_limit": 2, "postings_per_shard": 8}])
+def test_js_ranks_exactly_like_python(tmp_path: Path, options: dict[str, int]) -> None:
+    """rankQuery (pithgen.js) and pithgen.search.rank on the same shards and queries: the
+    fixture's, prefixes and whole words of every token, and random combinations; with the
+    default sharding and with every key split as deep as it goes."""
+    site, shards, words = _search_site(tmp_path, **options)
+    fixed = [c["q"] for c in json.loads((FIXTURES / "search_papers.json").read_text("utf-8"))["queries"]]
+    queries = fixed + words + [w[:3] for w in words] + _queries(words, 200, 3)
+    out = run_harness({"rank": {"site": str(site), "queries": queries}})["rank"]
+    for q, js in zip(queries, out, strict=True):
+        words_, ranked = search_rank(q, shards.get)
+        assert (js["tokens"], js["ranked"]) == (words_, [list(r) for r in ranked]), q
+
+
+def test_js_loads_only_the_shards_a_word_needs(tmp_path: Path) -> None:
+    """With split keys a word loads its three-character prefix's shard and its key's; only
+    a word that is itself a split prefix loads its subtree's shards."""
+    site, shards, _ = _search_site(tmp_path, group_limit=2, postings_per_shard=8)
+    n = shards["search/meta"]["token_shards"]
+    splits: dict[str, list[str]] = {}
+    for name, data in shards.items():
+        if name.startswith("search/t/"):
+            splits.update(data.get("s", {}))
+
+    def shard(key: str) -> str:
+        return f"search/t/{shard_of(key, n)}"
+
+    assert "net" in splits and "network" in splits  # "networks": split down to its key
+    key = token_key("networks", splits)
+    assert key == "networks"
+    queries = ["networks", "gr", "cellular", "net"]
+    out = {q: r["shards"] for q, r in zip(queries, run_harness({"rank": {"site": str(site), "queries": queries}})["rank"], strict=True)}  # fmt: skip
+    assert out["networks"] == ["search/meta", shard("net"), shard(key)]
+    assert out["gr"] == ["search/meta", shard("gr")]  # a short word: exact, one shard
+    assert out["cellular"] == ["search/meta", shard("cel")]  # one token: never split
+
+    def leaves(node: str) -> set[str]:
+        found: set[str] = set()
+        for child in splits[node]:
+            found |= leaves(child) if child in splits else {child}
+        return found
+
+    assert leaves("net") == {"network ", "networks"}
+    assert out["net"][:2] == ["search/meta", shard("net")]
+    assert sorted(out["net"][2:]) == sorted(map(shard, leaves("net")))  # one load per leaf
+
+
+def test_js_search_constants_and_postings_decoding_match_python() -> None:
+    out = run_harness({"constants": True, "decode": [[0, 17, 33, 18], [5, "x", 7], [], [3.5]]})
+    assert out["constants"] == {"PREFIX_MIN": PREFIX_MIN, "FIELD_SPAN": FIELD_SPAN}
+    for values, js in zip([[0, 17, 33, 18], [5, "x", 7], [], [3.5]], out["decode"], strict=True):
+        assert [tuple(p) for p in js] == decode_postings(values), values
+
+
+HIGHLIGHTS = [
+    ("Solving the Schrödinger equation", ["schro"], [["Solving the ", False], ["Schrödinger", True], [" equation", False]]),
+    ("Graph neural networks on graphs", ["graph"], [["Graph", True], [" neural networks on ", False], ["graphs", True]]),
+    ("Self-supervised graphs", ["super"], [["Self-", False], ["supervised", True], [" graphs", False]]),
+    ("Published in astro-ph/9610094 today", ["astro-ph"], [["Published in ", False], ["astro-ph/9610094", True], [" today", False]]),
+    ("An AI for Aims", ["ai"], [["An ", False], ["AI", True], [" for Aims", False]]),
+    ("Bodnar, Di Giovanni", ["giovanni", "bod"], [["Bodnar", True], [", Di ", False], ["Giovanni", True]]),
+    ("</script><b>bold</b>", ["script", "bold"], [["</", False], ["script", True], ["><b>", False], ["bold", True], ["</b>", False]]),
+    ("Σ-models", ["σ-model"], [["Σ-models", True]]),
+    ("nothing here", ["zzz"], [["nothing here", False]]),
+]  # fmt: skip
+
+
+def test_js_highlights_the_words_a_query_matches() -> None:
+    out = run_harness({"highlight": [[text, words] for text, words, _ in HIGHLIGHTS]})["highlight"]
+    for (text, words, expected), js in zip(HIGHLIGHTS, out, strict=True):
+        assert js == expected, (text, words)
+        assert "".join(piece for piece, _ in js) == text  # the text itself, split
