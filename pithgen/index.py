@@ -29,30 +29,19 @@ which would make posting lists as long as the archive), abstract 1 (``paper.abst
 else ``paper.abstract_excerpt``, at most :data:`ABSTRACT_CHARS` characters). A paper's
 posting for a token has the bits of all its versions together.
 
-*Shards.* ``search/meta.js``: ``{"version": 2, "token_shards": N, "doc_block": B,
-"docs": papers, "records": R, "tokens": T}``. ``search/d/{n}.js``: papers ``n*B`` to
-``n*B+B-1``, each ``[suffix, pith, title, authors, arXiv id with version, category, year,
-[[version, suffix], ...]]`` of its newest version, then its other versions newest first.
-``search/t/{h}.js``: ``{"t": {token: postings}, "s": {key: [child keys]}}``, where
-``h = shardOf(key, N)`` of the token's *key* and a posting list is ascending docids as
-``(docid - previous docid) * 16 + field bits`` (the first against 0).
-
-*Keys* (prefix matching loads only the shards a word needs): a token shorter than
-PREFIX_MIN (3) characters is its own key; a longer one is keyed by its first 3
-characters, or, when that key is *split*, by the shortest longer prefix that is not (up
-to KEY_MAX, 8), or by itself and a space when the token is a split key itself. A key is
-split when its tokens hold more than GROUP_LIMIT postings (and more than one token). The
-split lists of the tokens under a 3-character prefix P are all in P's shard. A query
-word therefore loads one token shard (P's), or two (P's and its key's), and only a word
-that is itself a split prefix (a common one, like ``con``) loads its subtree's shards.
+*Shards and keys* (:mod:`pithgen.searchshards`): token shards hold whole *keys*, a
+token's first 3 (PREFIX_MIN) characters, one character longer where a key's tokens hold
+too many postings, so that a query word loads one token shard, or two; postings carry
+the field bits.
 
 *Matching and ranking.* The query's words are :func:`pithgen.tokens.query_tokens`. A word
 matches the token equal to it and, when it is at least PREFIX_MIN characters long, every
 token it starts. A paper is found when every word matches one of its tokens. A word's
 score in a paper is the highest, over the tokens it matches there, of ``2 * field bits +
-(1 if the token is the word itself)``, so a title hit (16) outranks an authors hit (8),
-an identifier hit (4) and an abstract hit (2), whatever else, and the whole word outranks
-a longer word it starts in the same fields; a paper's score is the sum over the words.
+(1 if the token is the word itself)``: a hit in a title (16 to 31) outranks any hit
+without it (15 at most), one in the authors (8 to 15) any in identifiers (4 to 7) or
+only the abstract (2 or 3), and the whole word outranks a longer word it starts in the
+same fields. A paper's score is the sum over the words.
 Results are best score first, then lowest docid (newest paper). :func:`pithgen.search.rank`
 is the reference; ``rankQuery`` in ``assets/pithgen.js`` does exactly the same.
 """
@@ -71,8 +60,6 @@ from typing import Any
 
 from pithgen import layout, search
 from pithgen.listing import (
-    AUTHORS_CHARS,
-    TITLE_CHARS,
     Page,
     Paper,
     Summary,
@@ -122,9 +109,9 @@ def abstract_text(paper: Mapping[str, Any]) -> str:
     return ""
 
 
-def search_fields(s: Summary, authors: str | None = None, abstract: str = "") -> list[
-    tuple[int, str]
-]:
+def search_fields(
+    s: Summary, authors: str | None = None, abstract: str = ""
+) -> list[tuple[int, str]]:
     """``(field bits, text)`` of everything search finds a record by (module docstring)."""
     ids = (s.arxiv_id, s.arxiv_versioned, s.suffix, s.suffix[:8], s.primary_cat, *s.cross_cats)
     return [
@@ -232,7 +219,7 @@ class SiteIndex:
 
     def finish(self) -> None:
         self.db.executescript(
-            f"""
+            """
             CREATE INDEX summaries_by_listing ON summaries (submitted_at, arxiv, version, suffix);
             CREATE INDEX summaries_by_id ON summaries (arxiv, version, suffix);
             CREATE INDEX summaries_by_cat ON summaries (cat);

@@ -212,9 +212,7 @@ def word_postings(word: str, read: Reader, nshards: int) -> dict[int, int]:
 
 def _child_of(child: Any, key: str) -> bool:
     """A well-formed child key: one more character than ``key``, or ``key`` and EXACT."""
-    return (
-        isinstance(child, str) and child.startswith(key) and len(child) == len(key) + 1
-    )
+    return isinstance(child, str) and child.startswith(key) and len(child) == len(key) + 1
 
 
 def rank(query: str, read: Reader) -> tuple[list[str], list[tuple[int, int]]]:

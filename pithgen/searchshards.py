@@ -1,9 +1,29 @@
 """The ``search/`` shards, written from the index stage's store (:class:`SiteIndex`).
 
-The format, the keys and the ranking are specified in :mod:`pithgen.index` ("Search");
-the pure functions are :mod:`pithgen.search`. Everything is produced by ordered queries,
-one shard at a time: memory holds one shard, one three-character group of the vocabulary
-and the split lists (a few per common prefix), never the archive.
+What is indexed and how results are ranked is specified in :mod:`pithgen.index`
+("Search"); the pure functions are :mod:`pithgen.search`. Everything is produced by
+ordered queries, one shard at a time: memory holds one shard, one three-character group
+of the vocabulary and the split lists (a few per common prefix), never the archive.
+
+*Shards.* ``search/meta.js``: ``{"version": 2, "token_shards": N, "doc_block": B,
+"docs": papers, "records": R, "tokens": T}``. ``search/d/{n}.js``: papers ``n*B`` to
+``n*B+B-1``, each ``[suffix, pith, title, authors, arXiv id with version, category, year,
+[[version, suffix], ...]]`` of its newest version, then its other versions newest first.
+``search/t/{h}.js``: ``{"t": {token: postings}, "s": {key: [child keys]}}``, where
+``h = shardOf(key, N)`` of the token's *key* and a posting list is ascending docids as
+``(docid - previous docid) * 16 + field bits`` (the first against 0). N is the smallest
+power of two (at least 16) of about POSTINGS_PER_SHARD postings a shard.
+
+*Keys* (prefix matching loads only the shards a word needs): a token shorter than
+PREFIX_MIN (3) characters is its own key; a longer one is keyed by its first 3
+characters, or, when that key is *split*, by the shortest longer prefix that is not (up
+to KEY_MAX, 8), or by itself and a space when the token is a split key itself. A key is
+split when its tokens hold more than GROUP_LIMIT postings (and more than one token). The
+split lists of the tokens under a 3-character prefix P are all in P's shard. A query
+word therefore loads one token shard (P's), or two (P's and its key's); only a word that
+is itself a split prefix (a common one, like ``con``) loads its subtree's shards, all of
+which hold tokens it matches. Prefix matching adds no postings: the index is as large
+as with whole words only, plus the split lists.
 """
 
 from __future__ import annotations

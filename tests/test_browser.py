@@ -283,7 +283,9 @@ def test_search_lists_one_entry_per_paper_with_highlights(minted, doms, origin) 
         if e.page in expected
     }
     assert [d.text for d in find(dom, "div", "result-versions")] == ["also v1"]
-    links = [a.attrs["href"] for a in find(dom, "a") if a.attrs.get("title", "").startswith("arXiv:")]
+    links = [
+        a.attrs["href"] for a in find(dom, "a") if a.attrs.get("title", "").startswith("arXiv:")
+    ]
     assert links == [p for pages in older.values() for p in pages] and links
     two = _search_hits(doms[(origin, "search", f"{SEARCH_WORD} stochastic")])
     assert set(two) == _expected(archive, SEARCH_WORD, "stochastic")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 from typing import Any
 
 from pithgen.index import DOC_BLOCK, SiteIndex, Summary, index_tokens, shard_script

@@ -209,7 +209,9 @@ def test_search_loads_only_the_shards_it_needs_and_pages_results(site: Path) -> 
     assert len(shown) == 20
     # Equal scores: newest first (same submission time: highest arXiv id first).
     assert shown == [f"Filler paper number {59 - i} on topology" for i in range(20)]
-    assert "60 papers (showing 1\u201320, best matches first) for \u201cTopology\u201d" in texts(out)
+    assert "60 papers (showing 1\u201320, best matches first) for \u201cTopology\u201d" in texts(
+        out
+    )
     [nxt] = [n for n in out["nodes"] if n["text"] == "next \u2192"]
     assert nxt["href"] == "search.html?q=Topology&page=2"
     # The meta, the one token shard of "top" and the blocks of docids 0..19 (2 a block).
@@ -277,7 +279,9 @@ def test_search_ands_words_and_matches_prefixes_and_sub_compounds(site: Path) ->
 
 
 def test_search_offers_the_resolver_only_for_identifiers(site: Path) -> None:
-    out = run(site, [page("search", "topology"), page("search", "M4NI2KXA"), page("search", "1810.06877")])
+    out = run(
+        site, [page("search", "topology"), page("search", "M4NI2KXA"), page("search", "1810.06877")]
+    )
     assert "This looks like an identifier" not in texts(out[0])  # 8 base32 letters, a word
     links = [n for n in out[1]["nodes"] if n["text"] == "resolve M4NI2KXA"]
     assert [n["href"] for n in links] == ["resolve.html?q=M4NI2KXA"]

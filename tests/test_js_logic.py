@@ -251,7 +251,9 @@ def _queries(words: list[str], n: int, seed: int) -> list[str]:
     out = []
     for _ in range(n):
         picked = [rnd.choice(words) for _ in range(rnd.randint(1, 3))]
-        out.append(" ".join(w[: rnd.randint(1, len(w))] if rnd.random() < 0.6 else w for w in picked))
+        out.append(
+            " ".join(w[: rnd.randint(1, len(w))] if rnd.random() < 0.6 else w for w in picked)
+        )
     return out
 
 
@@ -261,7 +263,9 @@ def test_js_ranks_exactly_like_python(tmp_path: Path, options: dict[str, int]) -
     fixture's, prefixes and whole words of every token, and random combinations; with the
     default sharding and with every key split as deep as it goes."""
     site, shards, words = _search_site(tmp_path, **options)
-    fixed = [c["q"] for c in json.loads((FIXTURES / "search_papers.json").read_text("utf-8"))["queries"]]
+    fixed = [
+        c["q"] for c in json.loads((FIXTURES / "search_papers.json").read_text("utf-8"))["queries"]
+    ]
     queries = fixed + words + [w[:3] for w in words] + _queries(words, 200, 3)
     out = run_harness({"rank": {"site": str(site), "queries": queries}})["rank"]
     for q, js in zip(queries, out, strict=True):
@@ -286,7 +290,8 @@ def test_js_loads_only_the_shards_a_word_needs(tmp_path: Path) -> None:
     key = token_key("networks", splits)
     assert key == "networks"
     queries = ["networks", "gr", "cellular", "net"]
-    out = {q: r["shards"] for q, r in zip(queries, run_harness({"rank": {"site": str(site), "queries": queries}})["rank"], strict=True)}  # fmt: skip
+    loads = run_harness({"rank": {"site": str(site), "queries": queries}})["rank"]
+    out = {q: r["shards"] for q, r in zip(queries, loads, strict=True)}
     assert out["networks"] == ["search/meta", shard("net"), shard(key)]
     assert out["gr"] == ["search/meta", shard("gr")]  # a short word: exact, one shard
     assert out["cellular"] == ["search/meta", shard("cel")]  # one token: never split
@@ -309,16 +314,23 @@ def test_js_search_constants_and_postings_decoding_match_python() -> None:
         assert [tuple(p) for p in js] == decode_postings(values), values
 
 
-HIGHLIGHTS = [
-    ("Solving the Schrödinger equation", ["schro"], [["Solving the ", False], ["Schrödinger", True], [" equation", False]]),
-    ("Graph neural networks on graphs", ["graph"], [["Graph", True], [" neural networks on ", False], ["graphs", True]]),
-    ("Self-supervised graphs", ["super"], [["Self-", False], ["supervised", True], [" graphs", False]]),
-    ("Published in astro-ph/9610094 today", ["astro-ph"], [["Published in ", False], ["astro-ph/9610094", True], [" today", False]]),
-    ("An AI for Aims", ["ai"], [["An ", False], ["AI", True], [" for Aims", False]]),
-    ("Bodnar, Di Giovanni", ["giovanni", "bod"], [["Bodnar", True], [", Di ", False], ["Giovanni", True]]),
-    ("</script><b>bold</b>", ["script", "bold"], [["</", False], ["script", True], ["><b>", False], ["bold", True], ["</b>", False]]),
-    ("Σ-models", ["σ-model"], [["Σ-models", True]]),
-    ("nothing here", ["zzz"], [["nothing here", False]]),
+F, T = False, True
+#: (text, query words, [piece, marked] pieces pithgen.js must split the text into)
+HIGHLIGHTS: list[tuple[str, list[str], list[list[Any]]]] = [
+    ("Solving the Schrödinger equation", ["schro"],
+     [["Solving the ", F], ["Schrödinger", T], [" equation", F]]),
+    ("Graph neural networks on graphs", ["graph"],
+     [["Graph", T], [" neural networks on ", F], ["graphs", T]]),
+    ("Self-supervised graphs", ["super"], [["Self-", F], ["supervised", T], [" graphs", F]]),
+    ("Published in astro-ph/9610094 today", ["astro-ph"],
+     [["Published in ", F], ["astro-ph/9610094", T], [" today", F]]),
+    ("An AI for Aims", ["ai"], [["An ", F], ["AI", T], [" for Aims", F]]),
+    ("Bodnar, Di Giovanni", ["giovanni", "bod"],
+     [["Bodnar", T], [", Di ", F], ["Giovanni", T]]),
+    ("</script><b>bold</b>", ["script", "bold"],
+     [["</", F], ["script", T], ["><b>", F], ["bold", T], ["</b>", F]]),
+    ("\u03a3-models", ["\u03c3-model"], [["\u03a3-models", T]]),
+    ("nothing here", ["zzz"], [["nothing here", F]]),
 ]  # fmt: skip
 
 

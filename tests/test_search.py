@@ -122,7 +122,11 @@ def test_versions_of_a_paper_are_one_result_newest_version_shown(
     papers = load_fixture()["papers"]
     assert meta["docs"] == len(papers)
     assert meta["records"] == sum(len(p["versions"]) for p in papers)
-    rows = [r for n in range(-(-meta["docs"] // meta["doc_block"])) for r in fixture_site[f"search/d/{n}"]]
+    rows = [
+        r
+        for n in range(-(-meta["docs"] // meta["doc_block"]))
+        for r in fixture_site[f"search/d/{n}"]
+    ]
     [row] = [r for r in rows if r[4].startswith("1810.06877v")]
     assert row[2] == "Neural sheaf diffusion, revised" and row[4] == "1810.06877v3"
     assert [v for v, _ in row[7]] == [2, 1]  # the other versions, newest first
@@ -131,29 +135,22 @@ def test_versions_of_a_paper_are_one_result_newest_version_shown(
     assert ids(fixture_site, "cellular") == ["1810.06877v3"]
 
 
-def test_ranking_orders_fields_then_whole_words_then_newest() -> None:
+def test_ranking_orders_fields_then_whole_words_then_newest(tmp_path: Path) -> None:
     """Title above authors above identifiers above abstract; the whole word above a word it
     starts in the same field; equal scores newest first; the scores add up over words."""
     base = {"submitted_at": "2020-01-01T00:00:00Z", "authors": "Ann Other"}
     papers = [
         {**base, "arxiv_id": "2001.00001", "versions": [{"title": "x", "abstract": "lattice"}]},
         {**base, "arxiv_id": "2001.00002", "versions": [{"title": "Lattice"}]},
-        {**base, "arxiv_id": "2001.00003", "authors": "Lattice Smith", "versions": [{"title": "x"}]},
+        {**base, "arxiv_id": "2001.00003", "authors": "Lattice Smith",
+         "versions": [{"title": "x"}]},
         {**base, "arxiv_id": "2001.00004", "primary_cat": "hep-lat", "versions": [{"title": "x"}]},
         {**base, "arxiv_id": "2001.00005", "versions": [{"title": "Lattices"}]},
         {**base, "arxiv_id": "2001.00006", "submitted_at": "2021-01-01T00:00:00Z",
          "versions": [{"title": "Lattice", "abstract": "lattice"}]},
     ]  # fmt: skip
     records = [r for n, p in enumerate(papers) for r in paper_records(p, n)]
-    with SiteIndex() as index:
-        for s, tokens in records:
-            index.add(s, tokens)
-        index.finish()
-        shards = {}
-        for path, data in search_files(index):
-            text = data.decode("ascii")
-            name, _, payload = text[len("pithgenShard(") : -3].partition(", ")
-            shards[json.loads(name)] = json.loads(payload)
+    shards = write_site(tmp_path, records)
     assert ids(shards, "lattice") == [
         "2001.00006v1",  # title and abstract: 2 * 9 + 1
         "2001.00002v1",  # title, whole word: 17
@@ -178,7 +175,9 @@ def test_abstracts_are_indexed_full_else_the_excerpt_and_bounded() -> None:
     assert abstract_text({"abstract": long}) == long[:ABSTRACT_CHARS]
     s = Summary("A" * 26, "pith:2020:" + "A" * 26, "T", "", "2001.00001", 1,
                 "2020-01-01T00:00:00Z", "cs.LG", ())  # fmt: skip
-    tokens = index_tokens(s, "z " * SEARCH_TEXT_LIMIT + "lateauthor", abstract_text({"abstract": long}))
+    tokens = index_tokens(
+        s, "z " * SEARCH_TEXT_LIMIT + "lateauthor", abstract_text({"abstract": long})
+    )
     assert "beyondtheend" not in tokens and "lateauthor" not in tokens
     assert tokens["word"] == search.ABSTRACT
     # Identifiers are indexed however long the authors text is.
@@ -264,8 +263,12 @@ def test_random_vocabulary_matches_a_brute_force_search(tmp_path: Path) -> None:
             {"title": " ".join(rnd.sample(vocab, 3)), "abstract": " ".join(rnd.sample(vocab, 8))}
             for _ in range(rnd.randint(1, 3))
         ]
-        papers.append({"arxiv_id": f"2002.{n:05d}", "authors": " ".join(rnd.sample(vocab, 2)),
-                       "submitted_at": f"2020-02-{1 + n % 28:02d}T00:00:00Z", "versions": versions})  # fmt: skip
+        authors = " ".join(rnd.sample(vocab, 2))
+        submitted = f"2020-02-{1 + n % 28:02d}T00:00:00Z"
+        papers.append(
+            {"arxiv_id": f"2002.{n:05d}", "authors": authors, "submitted_at": submitted,
+             "versions": versions}
+        )  # fmt: skip
     records = [r for n, p in enumerate(papers) for r in paper_records(p, n)]
     shards = write_site(tmp_path, records, group_limit=3, postings_per_shard=16)
     by_paper: dict[str, dict[str, int]] = {}

@@ -6,9 +6,9 @@
  * loaded on demand with a <script> tag.  The page gives the relative path to the site
  * root in <body data-root="../../">.
  *
- * The pure logic (parseQuery, tokenize, queryTokens, fnv1a32, shardOf) mirrors
- * pithgen/identifiers.py and pithgen/tokens.py exactly; tests/test_js_logic.py runs both
- * on the same fixtures.  Change them together.
+ * The pure logic (parseQuery, tokenize, queryTokens, fnv1a32, shardOf, rankQuery) mirrors
+ * pithgen/identifiers.py, pithgen/tokens.py and pithgen/search.py exactly;
+ * tests/test_js_logic.py runs both on the same fixtures.  Change them together.
  *
  * Everything read from shards is untrusted text: it is only ever put into the page with
  * textContent / createElement, never innerHTML.
@@ -720,7 +720,7 @@
     if (!words.length) return Promise.resolve({ tokens: words, ranked: [] });
     return loadShard(LAYOUT.searchMeta).then(function (meta) {
       var n = meta && meta.token_shards;
-      if (!isPowerOfTwo(n)) throw new Error("search/meta has no token_shards");
+      if (!isPowerOfTwo(n)) throw new Error("the search index has no token_shards");
       return Promise.all(
         words.map(function (w) {
           return wordPostings(w, loadShard, n);
