@@ -224,17 +224,16 @@ class SiteIndex:
             CREATE INDEX summaries_by_id ON summaries (arxiv, version, suffix);
             CREATE INDEX summaries_by_cat ON summaries (cat);
             CREATE INDEX summaries_by_year ON summaries (year);
-            CREATE INDEX postings_by_token ON postings (token);
+            CREATE INDEX postings_by_token ON postings (token, rid, bits);
             CREATE TABLE papers AS
                 SELECT arxiv, row_number() OVER (
                     ORDER BY max(submitted_at) DESC, arxiv DESC
                 ) - 1 AS docid
                 FROM summaries GROUP BY arxiv;
             CREATE UNIQUE INDEX papers_by_arxiv ON papers (arxiv);
-            CREATE TABLE docmap AS
-                SELECT s.rid AS rid, p.docid AS docid
-                FROM summaries s JOIN papers p ON p.arxiv = s.arxiv;
-            CREATE UNIQUE INDEX docmap_by_rid ON docmap (rid);
+            CREATE TABLE docmap (rid INTEGER PRIMARY KEY, docid INTEGER NOT NULL);
+            INSERT INTO docmap
+                SELECT s.rid, p.docid FROM summaries s JOIN papers p ON p.arxiv = s.arxiv;
             """
         )
         self.db.commit()
@@ -389,18 +388,23 @@ class SiteIndex:
 
     def set_token_shards(self, rows: Iterable[tuple[str, str]]) -> None:
         """Store the token shard of every token (``(token, shard)``)."""
-        self.db.execute("CREATE TABLE tokkey (token TEXT PRIMARY KEY, shard TEXT NOT NULL)")
+        self.db.execute(
+            "CREATE TABLE tokkey (shard TEXT NOT NULL, token TEXT NOT NULL, "
+            "PRIMARY KEY (shard, token)) WITHOUT ROWID"
+        )
         rows = iter(rows)
         while batch := list(islice(rows, 10_000)):
             self.db.executemany("INSERT INTO tokkey (token, shard) VALUES (?, ?)", batch)
 
-    def postings_by_shard(self) -> Iterator[tuple[str, str, int, int]]:
-        """``(shard, token, docid, bits)`` of every record's postings, in that order (the
-        records of one paper share its docid)."""
+    def postings_by_shard(self) -> Iterator[tuple[str, str, int]]:
+        """``(shard, token, docid * FIELD_SPAN + bits)`` of every record's postings, by
+        shard and token (docids in no order; the records of one paper share its docid).
+        No sort: tokkey is read in key order, each token's postings from the covering
+        index, each docid by its record's rowid."""
         return self.db.execute(
-            """
-            SELECT k.shard, p.token, m.docid, p.bits FROM postings p
-            JOIN tokkey k ON k.token = p.token JOIN docmap m ON m.rid = p.rid
-            ORDER BY k.shard, p.token, m.docid
+            f"""
+            SELECT k.shard, k.token, m.docid * {search.FIELD_SPAN} + p.bits
+            FROM tokkey k JOIN postings p ON p.token = k.token JOIN docmap m ON m.rid = p.rid
+            ORDER BY k.shard, k.token
             """
         )

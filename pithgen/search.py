@@ -52,12 +52,22 @@ def field_tokens(fields: Iterable[tuple[int, str]]) -> Weighted:
 
 
 def encode_postings(postings: Iterable[tuple[int, int]]) -> list[int]:
-    """``(docid, bits)`` in ascending docid order -> gap * FIELD_SPAN + bits each."""
+    """``(docid, bits)`` -> gap * FIELD_SPAN + bits each, in ascending docid order; the
+    postings of one docid are merged (their bits or-ed)."""
+    return encode_packed(sorted(docid * FIELD_SPAN + bits for docid, bits in postings))
+
+
+def encode_packed(values: Iterable[int]) -> list[int]:
+    """:func:`encode_postings` of ``docid * FIELD_SPAN + bits`` values in ascending order."""
     out: list[int] = []
-    previous = 0
-    for docid, bits in postings:
-        out.append((docid - previous) * FIELD_SPAN + bits)
-        previous = docid
+    previous = last = -1
+    for value in values:
+        docid, bits = divmod(value, FIELD_SPAN)
+        if docid == last:
+            out[-1] |= bits
+            continue
+        out.append((docid - max(previous, 0)) * FIELD_SPAN + bits)
+        previous = last = docid
     return out
 
 

@@ -70,7 +70,7 @@ def search_files(
             lists = waiting[1]
             waiting = next(pending, None)
         table = {
-            token: search.encode_postings(_paper_bits(group))
+            token: search.encode_packed(sorted(row[2] for row in group))
             for token, group in groupby(rows, key=lambda r: r[1])
         }
         yield _token_shard(shard, lists, table)
@@ -103,16 +103,6 @@ def _plan(
 
     index.set_token_shards(keyed())
     return count, sorted(splits.items())
-
-
-def _paper_bits(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, int]]:
-    """``(docid, bits)`` of one token's postings ordered by docid, the records of one paper
-    merged (their bits or-ed)."""
-    for docid, group in groupby(rows, key=lambda r: r[2]):
-        bits = 0
-        for row in group:
-            bits |= row[3]
-        yield docid, bits
 
 
 def _token_shard(

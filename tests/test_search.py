@@ -194,6 +194,15 @@ def test_postings_encoding_round_trips(raw: list[tuple[int, int]]) -> None:
     assert decode_postings([*encoded, "x", 5]) == postings  # stops at what is not a posting
 
 
+def test_postings_of_one_paper_are_merged() -> None:
+    """The records of a paper share its docid: one posting, with their bits together."""
+    assert encode_postings([(3, search.ABSTRACT), (1, search.IDS), (3, search.TITLE)]) == [
+        1 * 16 + search.IDS,
+        (3 - 1) * 16 + search.TITLE + search.ABSTRACT,
+    ]
+    assert encode_postings([(0, 1), (0, 4)]) == [5]
+
+
 _TOKENS = st.lists(
     st.text(alphabet="abc\u00e9\u6df1.-", min_size=1, max_size=KEY_MAX + 3), max_size=80
 )
