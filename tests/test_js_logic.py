@@ -1,4 +1,4 @@
-"""pithgen.js must agree with the Python identifiers and tokens modules.
+"""pithgen.js must agree with the Python identifiers, tokens and search modules.
 
 Node runs ``tests/js/harness.js`` (pure logic) and ``tests/js/dom_harness.js`` (shard
 loading, resolver and search against a fake DOM).  Node is required: without it these
@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sitehelpers
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sitehelpers import read_shard
 
 from pithgen.identifiers import OLD_ARCHIVES, parse_query
 from pithgen.search import FIELD_SPAN, PREFIX_MIN, decode_postings, token_key
@@ -339,3 +341,99 @@ def test_js_highlights_the_words_a_query_matches() -> None:
     for (text, words, expected), js in zip(HIGHLIGHTS, out, strict=True):
         assert js == expected, (text, words)
         assert "".join(piece for piece, _ in js) == text  # the text itself, split
+
+
+# --- search on a built site: pithgen.js against the Python reference ---------------------
+
+
+def _matches(token: str, word: str) -> bool:
+    """The definition (pithgen.index, "Matching"): the token itself, or a token the word
+    starts when the word has at least PREFIX_MIN characters."""
+    return token == word or (len(word) >= PREFIX_MIN and token.startswith(word))
+
+
+def _site_queries(site: Path, rnd: random.Random) -> list[str]:
+    """Whole words, prefixes of every length, names, identifiers and random combinations
+    of the built site's own index tokens."""
+    vocabulary: set[str] = set()
+    for path in (site / "search" / "t").glob("*.js"):
+        vocabulary |= set(read_shard(path)[1].get("t", {}))
+    words = sorted(t for t in vocabulary if "." not in t and "/" not in t)
+    ids = sorted(t for t in vocabulary if t not in words)
+    fixed = [*sitehelpers.WORDS, *sitehelpers.FIRST, *sitehelpers.LAST, sitehelpers.SEARCH_WORD]
+    prefixes = [w[:k] for w in (*sitehelpers.WORDS, sitehelpers.SEARCH_WORD) for k in range(1, 8)]
+    combos = [
+        " ".join(w[: rnd.randint(1, len(w))] for w in rnd.sample(words, rnd.randint(2, 3)))
+        for _ in range(150)
+    ]
+    extra = ["abstract", "study 12", "revised", "Kaleidoscopic stochastic", "zzzznotaword", ""]
+    return fixed + prefixes + rnd.sample(ids, 40) + rnd.sample(words, 60) + combos + extra
+
+
+def test_js_search_agrees_with_python_on_a_built_site(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A site built by ``pithgen build`` (the shared minted archive: abstracts, old and new
+    ids, papers in two and three versions): for every query, pithgen.js's searchQuery finds
+    the papers :func:`pithgen.search.rank` ranks, in the same order, shows the same paper
+    rows (a paper's newest version and its other versions, newest first) on each page of
+    results, and loads exactly the shards the reference reads plus the document blocks of
+    the page it shows."""
+    _, site = sitehelpers.shared_minted_site(tmp_path_factory)
+    read = sitehelpers.shard_reader(site)
+    block = read("search/meta")["doc_block"]
+    queries = _site_queries(site, random.Random(17))
+    pages = [(q, 20, 0) for q in queries] + [(q, 20, 20) for q in queries[:40]]
+    out = run_harness({"search": {"site": str(site), "queries": pages}})["search"]
+    grouped = 0
+    for (q, limit, offset), js in zip(pages, out, strict=True):
+        names: set[str] = set()
+
+        def recording(name: str, names: set[str] = names) -> Any:
+            names.add(name)
+            return read(name)
+
+        words, ranked = search_rank(q, recording)
+        shown = ranked[offset : offset + limit]
+        rows = [read(f"search/d/{d // block}")[d % block] for d, _ in shown]
+        assert js["tokens"] == words, q
+        assert js["total"] == len(ranked), q
+        assert js["docs"] == rows, q
+        if shown:
+            names |= {f"search/d/{d // block}" for d, _ in shown}
+        assert set(js["shards"]) == names, q
+        grouped += sum(1 for row in rows if row[7])
+    assert grouped > 50  # many results were papers with several versions
+
+
+def test_js_highlights_on_a_built_site_mark_exactly_the_matched_words(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The titles and authors of real results, highlighted by pithgen.js for their query
+    (and for it with the first 1 to PREFIX_MIN + 1 characters of one of their words added):
+    every marked piece holds a token (Python's tokenizer) that a query word matches, and no
+    unmarked piece holds one; the pieces put together are the text itself."""
+    _, site = sitehelpers.shared_minted_site(tmp_path_factory)
+    read = sitehelpers.shard_reader(site)
+    block = read("search/meta")["doc_block"]
+    rnd = random.Random(23)
+    cases: list[tuple[str, list[str]]] = []
+    for q in _site_queries(site, rnd):
+        words, ranked = search_rank(q, read)
+        for d, _ in ranked[:5]:
+            row = read(f"search/d/{d // block}")[d % block]
+            cases += [(row[2], words), (row[3], words)]
+            # And the beginning of one of its words, around PREFIX_MIN characters long.
+            for text in row[2:4]:
+                word = rnd.choice(query_tokens(text) or [""])
+                cases.append((text, [*words, word[: rnd.randint(1, PREFIX_MIN + 1)]]))
+    assert len(cases) > 500
+    out = run_harness({"highlight": cases})["highlight"]
+    marked = 0
+    for (text, words), pieces in zip(cases, out, strict=True):
+        assert "".join(p for p, _ in pieces) == text
+        for piece, mark in pieces:
+            hit = any(_matches(t, w) for t in tokenize(piece) for w in words)
+            assert hit == mark, (text, words, piece)
+        marked += any(mark for _, mark in pieces)
+    assert marked > len(cases) // 3  # titles and authors with a highlight

@@ -4,14 +4,16 @@
 // INPUT: {"resolve": [query, ...], "tokens": [text, ...], "hash": [[key, nshards], ...],
 //         "layout": true, "archives": true, "constants": true,
 //         "rank": {"site": "/abs/site/dir", "queries": [query, ...]},
+//         "search": {"site": "/abs/site/dir", "queries": [[query, limit, offset], ...]},
 //         "highlight": [[text, [word, ...]], ...], "decode": [[posting, ...], ...]}
 // prints {"resolve": [{kind, value, version, prefix}, ...],
 //         "tokens": [{tokens, query_tokens}, ...],
 //         "hash": [{fnv1a32, shard}, ...], "layout": {the script's LAYOUT object},
 //         "archives": [the script's OLD_ARCHIVES], "constants": {PREFIX_MIN, FIELD_SPAN},
 //         "rank": [{tokens, ranked: [[docid, score], ...], shards: [names loaded]}, ...],
+//         "search": [{tokens, total, offset, docs: [paper row, ...], shards: [...]}, ...],
 //         "highlight": [[[piece, marked], ...], ...], "decode": [[[docid, bits], ...], ...]}
-// Shards of "rank" are read from the site's files (search/meta.js ...) by evaluating them
+// Shards of "rank" and "search" are read from the site's files (search/meta.js ...) by evaluating them
 // with a local pithgenShard, as a page would load them; a missing file is a failed load.
 "use strict";
 const fs = require("fs");
@@ -73,6 +75,14 @@ async function main() {
       const loaded = [];
       const res = await pithgen.rankQuery(q, shardLoader(input.rank.site, loaded));
       out.rank.push({ tokens: res.tokens, ranked: res.ranked, shards: loaded });
+    }
+  }
+  if (input.search) {
+    out.search = [];
+    for (const [q, limit, offset] of input.search.queries) {
+      const loaded = [];
+      const res = await pithgen.searchQuery(q, shardLoader(input.search.site, loaded), limit, offset);
+      out.search.push({ ...res, shards: loaded });
     }
   }
   process.stdout.write(JSON.stringify(out));
