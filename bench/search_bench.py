@@ -17,7 +17,7 @@ per 10,000 records, the same without abstracts (what abstracts cost), the number
 shards and split keys, the largest token shard, and for one-word queries (whole words and
 3-character prefixes, drawn from the index's tokens by how often they occur) the shards
 and bytes a search loads before it shows results (meta, token shards, document blocks of
-the first page).
+the first page of 20 results), the token shards also on their own.
 
     python3 bench/search_bench.py [--n 10000] [--corpus bench --corpus zipf]
 """
@@ -39,10 +39,11 @@ from _common import SIGNED_AT, bench_key, make_paper, median, table
 
 from pithgen import search
 from pithgen.canonical import suffix_for
-from pithgen.index import DOC_BLOCK, SiteIndex, abstract_text, index_tokens
+from pithgen.index import DOC_BLOCK, SiteIndex
 from pithgen.listing import Summary
 from pithgen.mint import mint_record
 from pithgen.model import RecordDocument
+from pithgen.search import abstract_text, index_tokens
 from pithgen.searchshards import search_files
 
 RESULTS_SHOWN = 20  # assets/pithgen.js: results a page shows
@@ -147,8 +148,8 @@ def shard_data(files: dict[str, bytes]) -> dict[str, Any]:
 
 def query_loads(
     files: dict[str, bytes], shards: dict[str, Any], queries: list[str]
-) -> Iterator[tuple[int, int]]:
-    """(shards loaded, bytes loaded) of each query, up to its first page of results."""
+) -> Iterator[tuple[int, int, int]]:
+    """(token shards, all shards, bytes) a query loads, up to its first page of results."""
     for q in queries:
         loaded: dict[str, None] = {}
 
@@ -160,7 +161,8 @@ def query_loads(
         block = shards["search/meta"]["doc_block"]
         for docid, _ in ranked[:RESULTS_SHOWN]:
             loaded.setdefault(f"search/d/{docid // block}", None)
-        yield len(loaded), sum(len(files.get(f"{name}.js", b"")) for name in loaded)
+        tokens = sum(1 for name in loaded if name.startswith("search/t/"))
+        yield tokens, len(loaded), sum(len(files.get(f"{name}.js", b"")) for name in loaded)
 
 
 def sample_queries(records: Records, count: int) -> tuple[list[str], list[str]]:
@@ -187,9 +189,11 @@ def report(name: str, records: Records, count: int) -> list[list[str]]:
     rows = []
     for label, queries in (("whole word", whole), ("3-char prefix", prefixes)):
         loads = list(query_loads(files, shards, queries))
-        counts, sizes = [n for n, _ in loads], [b / 1e3 for _, b in loads]
+        token_loads, counts = [t for t, _, _ in loads], [n for _, n, _ in loads]
+        sizes = [b / 1e3 for _, _, b in loads]
         rows.append([
-            f"{name}: {label}", f"{median(counts):.0f}", f"{max(counts)}",
+            f"{name}: {label}", f"{median(token_loads):.0f}", f"{max(token_loads)}",
+            f"{median(counts):.0f}", f"{max(counts)}",
             f"{median(sizes):,.0f}", f"{max(sizes):,.0f}",
         ])  # fmt: skip
     total = sum(map(len, files.values()))
@@ -217,7 +221,10 @@ def report(name: str, records: Records, count: int) -> list[list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    rows = [["one-word queries", "shards (median)", "max", "kB loaded (median)", "max kB"]]
+    rows = [[
+        "one-word queries", "token shards (median)", "max", "all shards (median)", "max",
+        "kB loaded (median)", "max kB",
+    ]]  # fmt: skip
     for name in args.corpus:
         started = time.perf_counter()
         records = bench_corpus(args.n) if name == "bench" else zipf_corpus(args.n)

@@ -20,14 +20,14 @@ Search finds *papers*: the versions of a paper are one document, shown as its ne
 version with the others linked ("also v1"). Document ids (docids) number the papers
 newest first (by their newest record's submission time, then arXiv id, descending).
 
-*What is indexed* (:func:`index_tokens`, tokenized by :mod:`pithgen.tokens`), each token
-with the bits of the fields it was found in (:mod:`pithgen.search`): title 8, authors 4
-(the full authors text, at most :data:`SEARCH_TEXT_LIMIT` characters), identifiers and
-categories 2 (arXiv id with and without version, Pith suffix and its first 8 characters,
-primary and cross-list categories; not the constant ``pith:`` or ``10.48550/arxiv.``,
-which would make posting lists as long as the archive), abstract 1 (``paper.abstract``,
-else ``paper.abstract_excerpt``, at most :data:`ABSTRACT_CHARS` characters). A paper's
-posting for a token has the bits of all its versions together.
+*What is indexed* (:func:`pithgen.search.index_tokens`, tokenized by
+:mod:`pithgen.tokens`), each token with the bits of the fields it was found in: title 8,
+authors 4 (the full authors text, at most ``search.SEARCH_TEXT_LIMIT`` characters),
+identifiers and categories 2 (arXiv id with and without version, Pith suffix and its
+first 8 characters, primary and cross-list categories; not the constant ``pith:`` or
+``10.48550/arxiv.``, which would make posting lists as long as the archive), abstract 1
+(``paper.abstract``, else ``paper.abstract_excerpt``, at most ``search.ABSTRACT_CHARS``
+characters). A paper's posting for a token has the bits of all its versions together.
 
 *Shards and keys* (:mod:`pithgen.searchshards`): token shards hold whole *keys*, a
 token's first 3 (PREFIX_MIN) characters, one character longer where a key's tokens hold
@@ -66,7 +66,6 @@ from pithgen.listing import (
     group_papers,
     paginate,
 )
-from pithgen.search import Weighted
 from pithgen.tokens import shard_count, shard_of
 
 RESOLVE_TITLE_CHARS = 120
@@ -75,8 +74,6 @@ IDS_PER_SHARD = 256
 POSTINGS_PER_SHARD = 8192
 #: Papers per document block: a page of results loads at most one block per result.
 DOC_BLOCK = 32
-SEARCH_TEXT_LIMIT = 20_000  # of the authors text: a 10 MB authors line cannot flood the index
-ABSTRACT_CHARS = 5_000  # arXiv's abstracts have at most 1,920
 NEWEST = 20
 
 
@@ -97,34 +94,6 @@ def _both(name: str, data: Any) -> Iterator[tuple[str, bytes]]:
     """A shard as a script for pages and as JSON for other programs."""
     yield layout.shard_script(name), shard_script(name, data)
     yield layout.shard_json(name), shard_json(data)
-
-
-def abstract_text(paper: Mapping[str, Any]) -> str:
-    """What search indexes of a paper's abstract: ``paper.abstract``, else
-    ``paper.abstract_excerpt``, at most :data:`ABSTRACT_CHARS` characters."""
-    for name in ("abstract", "abstract_excerpt"):
-        value = paper.get(name)
-        if isinstance(value, str) and value:
-            return value[:ABSTRACT_CHARS]
-    return ""
-
-
-def search_fields(
-    s: Summary, authors: str | None = None, abstract: str = ""
-) -> list[tuple[int, str]]:
-    """``(field bits, text)`` of everything search finds a record by (module docstring)."""
-    ids = (s.arxiv_id, s.arxiv_versioned, s.suffix, s.suffix[:8], s.primary_cat, *s.cross_cats)
-    return [
-        (search.TITLE, s.title),
-        (search.AUTHORS, (s.authors if authors is None else authors)[:SEARCH_TEXT_LIMIT]),
-        (search.IDS, " ".join(ids)),
-        (search.ABSTRACT, abstract[:ABSTRACT_CHARS]),
-    ]
-
-
-def index_tokens(s: Summary, authors: str | None = None, abstract: str = "") -> Weighted:
-    """The search tokens of a record, each with its field bits (:func:`search_fields`)."""
-    return search.field_tokens(search_fields(s, authors, abstract))
 
 
 _SCHEMA = """
@@ -173,7 +142,7 @@ class SiteIndex:
 
     def add(self, summary: Summary, tokens: Mapping[str, int]) -> None:
         """One published record and the search tokens it is found by, with their field
-        bits (:func:`index_tokens`)."""
+        bits (:func:`pithgen.search.index_tokens`)."""
         self.add_many([(summary, tokens)])
 
     def add_many(self, items: Sequence[tuple[Summary, Mapping[str, int]]]) -> None:

@@ -30,7 +30,7 @@ from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.errors import OutputError
 from pithgen.graph import empty_state
-from pithgen.index import SiteIndex, abstract_text, index_tokens
+from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
 from pithgen.listing import Summary
 from pithgen.load import LoadOptions, parse, read_file
@@ -38,7 +38,7 @@ from pithgen.mergestore import ChosenRow
 from pithgen.model import LoadedDoc, RawDoc, RecordDocument, Verdict
 from pithgen.parallel import Workers, batched
 from pithgen.render import Renderer, SiteInfo
-from pithgen.search import Weighted
+from pithgen.search import Weighted, abstract_text, index_tokens
 from pithgen.stagecheck import Tally
 from pithgen.theme import make_env
 from pithgen.write import FileSink, SinkSpec

@@ -2,7 +2,8 @@
 ``search/`` and what ``assets/pithgen.js`` (``rankQuery``) does with it.
 
 The rules are specified in :mod:`pithgen.index` (section "Search"); this module holds the
-pure functions both sides share: which fields a token was found in (:func:`field_tokens`),
+pure functions both sides share: the tokens a record is found by, with the fields each was
+found in (:func:`index_tokens`, :func:`field_tokens`),
 the shard key of a token (:func:`plan_keys`, :func:`token_key`), the postings encoding
 (:func:`encode_postings`, :func:`decode_postings`) and :func:`rank`, the reference
 implementation of a search over the written shards. ``tests/test_js_logic.py`` runs
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pithgen import layout
+from pithgen.listing import Summary
 from pithgen.tokens import query_tokens, shard_of, tokenize
 
 #: Field bits of a posting: where in the paper its token was found.
@@ -37,6 +39,10 @@ GROUP_LIMIT = 8192
 #: list that a query for a longer word does not need.
 EXACT = " "
 
+#: Of the authors text: a 10 MB authors line cannot flood the index.
+SEARCH_TEXT_LIMIT = 20_000
+ABSTRACT_CHARS = 5_000  # arXiv's abstracts have at most 1,920
+
 Weighted = dict[str, int]
 """Search tokens of a paper: token -> field bits."""
 
@@ -49,6 +55,35 @@ def field_tokens(fields: Iterable[tuple[int, str]]) -> Weighted:
         for token in tokenize(text):
             out[token] = out.get(token, 0) | bits
     return out
+
+
+def abstract_text(paper: Mapping[str, Any]) -> str:
+    """What search indexes of a paper's abstract: ``paper.abstract``, else
+    ``paper.abstract_excerpt``, at most :data:`ABSTRACT_CHARS` characters."""
+    for name in ("abstract", "abstract_excerpt"):
+        value = paper.get(name)
+        if isinstance(value, str) and value:
+            return value[:ABSTRACT_CHARS]
+    return ""
+
+
+def search_fields(
+    s: Summary, authors: str | None = None, abstract: str = ""
+) -> list[tuple[int, str]]:
+    """``(field bits, text)`` of everything search finds a record by (:mod:`pithgen.index`,
+    "What is indexed")."""
+    ids = (s.arxiv_id, s.arxiv_versioned, s.suffix, s.suffix[:8], s.primary_cat, *s.cross_cats)
+    return [
+        (TITLE, s.title),
+        (AUTHORS, (s.authors if authors is None else authors)[:SEARCH_TEXT_LIMIT]),
+        (IDS, " ".join(ids)),
+        (ABSTRACT, abstract[:ABSTRACT_CHARS]),
+    ]
+
+
+def index_tokens(s: Summary, authors: str | None = None, abstract: str = "") -> Weighted:
+    """The search tokens of a record, each with its field bits (:func:`search_fields`)."""
+    return field_tokens(search_fields(s, authors, abstract))
 
 
 def encode_postings(postings: Iterable[tuple[int, int]]) -> list[int]:

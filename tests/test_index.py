@@ -6,8 +6,8 @@ import json
 import random
 from typing import Any
 
-from pithgen.index import DOC_BLOCK, SiteIndex, Summary, index_tokens, shard_script
-from pithgen.search import Weighted, rank
+from pithgen.index import DOC_BLOCK, SiteIndex, Summary, shard_script
+from pithgen.search import Weighted, index_tokens, rank
 from pithgen.searchshards import search_files
 from pithgen.tokens import shard_of
 

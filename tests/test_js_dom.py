@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from test_js_logic import run_harness
 
-from pithgen.index import SiteIndex, Summary, index_tokens
+from pithgen.index import SiteIndex, Summary
+from pithgen.search import index_tokens
 from pithgen.searchshards import search_files
 from pithgen.tokens import shard_of
 

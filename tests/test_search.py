@@ -15,20 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pithgen import search
-from pithgen.index import (
-    ABSTRACT_CHARS,
-    SEARCH_TEXT_LIMIT,
-    SiteIndex,
-    Summary,
-    abstract_text,
-    index_tokens,
-)
+from pithgen.index import SiteIndex, Summary
 from pithgen.search import (
+    ABSTRACT_CHARS,
     EXACT,
     KEY_MAX,
     PREFIX_MIN,
+    SEARCH_TEXT_LIMIT,
+    abstract_text,
     decode_postings,
     encode_postings,
+    index_tokens,
     plan_keys,
     rank,
     token_key,
