@@ -299,6 +299,18 @@ def test_missing_token_shard_means_no_results(site: Path, tmp_path: Path) -> Non
     assert "No papers match \u201cwhitepaper\u201d" in texts(out)
 
 
+@pytest.mark.parametrize("meta", [{"token_shards": 12, "doc_block": 2}, {"token_shards": 16}])
+def test_a_broken_search_meta_is_an_error_not_a_wrong_result(
+    site: Path, tmp_path: Path, meta: dict[str, Any]
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(site, broken)
+    (broken / "search" / "meta.js").write_text(f'pithgenShard("search/meta", {json.dumps(meta)});')
+    (out,) = run(broken, [page("search", "whitepaper")])
+    assert "The search index could not be loaded" in texts(out)
+    assert not [s for s in out["scripts"] if "/d/" in s]
+
+
 def test_search_without_words_and_by_submit(site: Path) -> None:
     out = run(site, [page("search", "a ?"), page("search", "whitepaper", via="submit")])
     assert "Type at least one word" in texts(out[0])

@@ -754,7 +754,8 @@
     return rankQuery(q, loadShard).then(function (res) {
       if (!res.ranked.length) return { tokens: res.tokens, total: 0, docs: [], offset: start };
       return loadShard(LAYOUT.searchMeta).then(function (meta) {
-        var block = meta.doc_block;
+        var block = meta && meta.doc_block;
+        if (!Number.isInteger(block) || block < 1) throw new Error("the search index has no doc_block");
         var shown = res.ranked.slice(start, start + max).map(function (r) {
           return r[0];
         });
