@@ -1,9 +1,9 @@
 """Stage 4, index: small per-record summaries -> listings, resolve and search shards.
 
 It receives one :class:`Summary` per published record (a few hundred bytes, never a
-rendered page) and its search text, and keeps them in a temporary on-disk SQLite store, so
-memory stays flat however large the archive; listings, redirects, sitemaps and shards are
-then produced by ordered queries, one page or shard at a time.
+rendered page) and its search tokens, and keeps them in a temporary on-disk SQLite store,
+so memory stays flat however large the archive; listings, redirects, sitemaps and shards
+are then produced by ordered queries, one page or shard at a time.
 
 Listings show one entry per paper (:mod:`pithgen.listing`): their queries return the
 records of a paper together, newest version first. A category listing also holds the
@@ -13,6 +13,37 @@ category), flagged as such.
 Shard formats are a contract with ``assets/pithgen.js`` (offline resolver and search):
 each shard is a script ``pithgenShard("<name>", <json>);`` loadable from ``file://``, with
 a JSON twin for scripts (resolve shards).
+
+Search
+------
+Search finds *papers*: the versions of a paper are one document, shown as its newest
+version with the others linked ("also v1"). Document ids (docids) number the papers
+newest first (by their newest record's submission time, then arXiv id, descending).
+
+*What is indexed* (:func:`pithgen.search.index_tokens`, tokenized by
+:mod:`pithgen.tokens`), each token with the bits of the fields it was found in: title 8,
+authors 4 (the full authors text, at most ``search.SEARCH_TEXT_LIMIT`` characters),
+identifiers and categories 2 (arXiv id with and without version, Pith suffix and its
+first 8 characters, primary and cross-list categories; not the constant ``pith:`` or
+``10.48550/arxiv.``, which would make posting lists as long as the archive), abstract 1
+(``paper.abstract``, else ``paper.abstract_excerpt``, at most ``search.ABSTRACT_CHARS``
+characters). A paper's posting for a token has the bits of all its versions together.
+
+*Shards and keys* (:mod:`pithgen.searchshards`): token shards hold whole *keys*, a
+token's first 3 (PREFIX_MIN) characters, one character longer where a key's tokens hold
+too many postings, so that a query word loads one token shard, or two; postings carry
+the field bits.
+
+*Matching and ranking.* The query's words are :func:`pithgen.tokens.query_tokens`. A word
+matches the token equal to it and, when it is at least PREFIX_MIN characters long, every
+token it starts. A paper is found when every word matches one of its tokens. A word's
+score in a paper is the highest, over the tokens it matches there, of ``2 * field bits +
+(1 if the token is the word itself)``: a hit in a title (16 to 31) outranks any hit
+without it (15 at most), one in the authors (8 to 15) any in identifiers (4 to 7) or
+only the abstract (2 or 3), and the whole word outranks a longer word it starts in the
+same fields. A paper's score is the sum over the words.
+Results are best score first, then lowest docid (newest paper). :func:`pithgen.search.rank`
+is the reference; ``rankQuery`` in ``assets/pithgen.js`` does exactly the same.
 """
 
 from __future__ import annotations
@@ -22,28 +53,27 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import groupby
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import groupby, islice
 from pathlib import Path
 from typing import Any
 
-from pithgen import layout
+from pithgen import layout, search
 from pithgen.listing import (
-    AUTHORS_CHARS,
-    TITLE_CHARS,
     Page,
     Paper,
     Summary,
     group_papers,
     paginate,
 )
-from pithgen.tokens import shard_count, shard_of, tokenize
+from pithgen.tokens import shard_count, shard_of
 
 RESOLVE_TITLE_CHARS = 120
 IDS_PER_SHARD = 256
-TOKENS_PER_SHARD = 512
-DOC_BLOCK = 500
-SEARCH_TEXT_LIMIT = 20_000  # per record: a 10 MB authors line cannot flood the index
+#: Postings per token shard, on average (a shard holds whole keys).
+POSTINGS_PER_SHARD = 8192
+#: Papers per document block: a page of results loads at most one block per result.
+DOC_BLOCK = 32
 NEWEST = 20
 
 
@@ -66,40 +96,13 @@ def _both(name: str, data: Any) -> Iterator[tuple[str, bytes]]:
     yield layout.shard_json(name), shard_json(data)
 
 
-def search_text(s: Summary, authors: str | None = None) -> str:
-    """What search finds a record by: title, authors, identifiers, categories.
-
-    Identifiers go in without their constant parts (``pith:``, ``10.48550/arxiv.``), which
-    every record shares and would only make posting lists as long as the archive; DOIs and
-    full Pith Numbers are the resolver's job."""
-    return " ".join(
-        (
-            s.title,
-            s.authors if authors is None else authors,
-            s.arxiv_id,
-            s.arxiv_versioned,
-            s.suffix,
-            s.suffix[:8],
-            s.primary_cat,
-            *s.cross_cats,
-        )
-    )
-
-
-def index_tokens(s: Summary, authors: str | None = None) -> list[str]:
-    """The search tokens of a record: those of its :func:`search_text`, at most
-    :data:`SEARCH_TEXT_LIMIT` characters of it (a 10 MB authors line cannot flood the
-    index)."""
-    return tokenize(search_text(s, authors)[:SEARCH_TEXT_LIMIT])
-
-
 _SCHEMA = """
 CREATE TABLE summaries (
     rid INTEGER PRIMARY KEY, suffix TEXT NOT NULL UNIQUE, pith TEXT NOT NULL,
     title TEXT NOT NULL, authors TEXT NOT NULL, arxiv TEXT NOT NULL, version INTEGER NOT NULL,
     submitted_at TEXT NOT NULL, year TEXT NOT NULL, cat TEXT NOT NULL, cross TEXT NOT NULL
 );
-CREATE TABLE postings (token TEXT NOT NULL, rid INTEGER NOT NULL);
+CREATE TABLE postings (token TEXT NOT NULL, rid INTEGER NOT NULL, bits INTEGER NOT NULL);
 CREATE TABLE crosslists (cat TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (cat, rid));
 """
 _COLUMNS = "suffix, pith, title, authors, arxiv, version, submitted_at, cat, cross"
@@ -118,8 +121,8 @@ class SiteIndex:
     """The index stage's store: summaries and search postings in a temporary SQLite file.
 
     Add every published record with :meth:`add`, call :meth:`finish`, then read listings,
-    redirects and shards as streams. Search document ids are the records' ranks newest
-    first (so results come newest first). :meth:`close` removes the file.
+    redirects and shards as streams. Search document ids are the papers' ranks newest
+    first (module docstring). :meth:`close` removes the file.
     """
 
     def __init__(self, directory: Path | None = None) -> None:
@@ -135,13 +138,14 @@ class SiteIndex:
             self.db.execute(f"PRAGMA {pragma}")
         self.db.executescript(_SCHEMA)
         self.count = 0
+        self.postings = 0
 
-    def add(self, summary: Summary, tokens: Iterable[str]) -> None:
-        """One published record and the search tokens it is found by
-        (:func:`index_tokens`)."""
+    def add(self, summary: Summary, tokens: Mapping[str, int]) -> None:
+        """One published record and the search tokens it is found by, with their field
+        bits (:func:`pithgen.search.index_tokens`)."""
         self.add_many([(summary, tokens)])
 
-    def add_many(self, items: Sequence[tuple[Summary, Iterable[str]]]) -> None:
+    def add_many(self, items: Sequence[tuple[Summary, Mapping[str, int]]]) -> None:
         """Several records at once (three statements for the lot: much faster)."""
         first = self.count + 1
         rows = [
@@ -173,24 +177,32 @@ class SiteIndex:
                 if cat != s.primary_cat
             ),
         )
-        self.db.executemany(
-            "INSERT INTO postings (token, rid) VALUES (?, ?)",
-            ((token, first + n) for n, (_, tokens) in enumerate(items) for token in tokens),
-        )
+        postings = [
+            (token, first + n, bits)
+            for n, (_, tokens) in enumerate(items)
+            for token, bits in tokens.items()
+        ]
+        self.db.executemany("INSERT INTO postings (token, rid, bits) VALUES (?, ?, ?)", postings)
         self.count += len(items)
+        self.postings += len(postings)
 
     def finish(self) -> None:
         self.db.executescript(
-            f"""
+            """
             CREATE INDEX summaries_by_listing ON summaries (submitted_at, arxiv, version, suffix);
             CREATE INDEX summaries_by_id ON summaries (arxiv, version, suffix);
             CREATE INDEX summaries_by_cat ON summaries (cat);
             CREATE INDEX summaries_by_year ON summaries (year);
-            CREATE INDEX postings_by_token ON postings (token, rid);
-            CREATE TABLE docmap AS
-                SELECT rid, row_number() OVER (ORDER BY {_NEWEST_FIRST}) - 1 AS docid
-                FROM summaries;
-            CREATE UNIQUE INDEX docmap_by_rid ON docmap (rid);
+            CREATE INDEX postings_by_token ON postings (token, rid, bits);
+            CREATE TABLE papers AS
+                SELECT arxiv, row_number() OVER (
+                    ORDER BY max(submitted_at) DESC, arxiv DESC
+                ) - 1 AS docid
+                FROM summaries GROUP BY arxiv;
+            CREATE UNIQUE INDEX papers_by_arxiv ON papers (arxiv);
+            CREATE TABLE docmap (rid INTEGER PRIMARY KEY, docid INTEGER NOT NULL);
+            INSERT INTO docmap
+                SELECT s.rid, p.docid FROM summaries s JOIN papers p ON p.arxiv = s.arxiv;
             """
         )
         self.db.commit()
@@ -324,53 +336,44 @@ class SiteIndex:
                 )
             yield from _both(layout.resolve_id_shard(shard), table)
 
-    def search_files(self) -> Iterator[tuple[str, bytes]]:
-        """``search/`` shards: an inverted index by token hash, and document blocks."""
-        n_tokens = self.db.execute("SELECT count(DISTINCT token) FROM postings").fetchone()[0]
-        nshards = shard_count(n_tokens, TOKENS_PER_SHARD)
-        meta = {
-            "version": 1,
-            "token_shards": nshards,
-            "doc_block": DOC_BLOCK,
-            "docs": self.count,
-            "tokens": n_tokens,
-        }
-        yield layout.shard_script(layout.SEARCH_META), shard_script(layout.SEARCH_META, meta)
-        self._shard_table("tokshard", "SELECT DISTINCT token FROM postings", nshards)
-        query = """
-            SELECT t.shard, p.token, m.docid FROM postings p
-            JOIN tokshard t ON t.value = p.token JOIN docmap m ON m.rid = p.rid
-            ORDER BY t.shard, p.token, m.docid
+    # --- the search index (written by :mod:`pithgen.searchshards`) ----------------------
+
+    def papers_by_docid(self) -> Iterator[Paper]:
+        """Every paper, in search docid order (newest first), its versions newest first."""
+        query = f"""
+            SELECT {", ".join(f"s.{c}" for c in _COLUMNS.split(", "))}
+            FROM summaries s JOIN papers p ON p.arxiv = s.arxiv
+            ORDER BY p.docid, s.version DESC, s.suffix
         """
-        for shard, rows in groupby(self.db.execute(query), key=lambda r: r[0]):
-            table: dict[str, list[int]] = {}
-            for _, token, docid in rows:
-                table.setdefault(token, []).append(docid)
-            name = layout.search_token_shard(shard)
-            yield layout.shard_script(name), shard_script(name, table)
-        for n, block in enumerate(_blocks(self._summaries(order=_NEWEST_FIRST), DOC_BLOCK)):
-            docs = [
-                [
-                    s.suffix,
-                    s.pith_number,
-                    s.title[:TITLE_CHARS],
-                    s.authors[:AUTHORS_CHARS],
-                    s.arxiv_versioned,
-                    s.primary_cat,
-                    s.year,
-                ]
-                for s in block
-            ]
-            name = layout.search_doc_block(n)
-            yield layout.shard_script(name), shard_script(name, docs)
+        return group_papers((_summary(row), False) for row in self.db.execute(query))
 
+    def paper_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM papers").fetchone()[0])
 
-def _blocks(items: Iterable[Summary], size: int) -> Iterator[list[Summary]]:
-    block: list[Summary] = []
-    for item in items:
-        block.append(item)
-        if len(block) == size:
-            yield block
-            block = []
-    if block:
-        yield block
+    def vocabulary(self) -> Iterator[tuple[str, int]]:
+        """Every search token and its number of postings (records), in code-point order
+        (SQLite compares UTF-8 bytes, which orders like code points)."""
+        return self.db.execute("SELECT token, count(*) FROM postings GROUP BY token ORDER BY token")
+
+    def set_token_shards(self, rows: Iterable[tuple[str, str]]) -> None:
+        """Store the token shard of every token (``(token, shard)``)."""
+        self.db.execute(
+            "CREATE TABLE tokkey (shard TEXT NOT NULL, token TEXT NOT NULL, "
+            "PRIMARY KEY (shard, token)) WITHOUT ROWID"
+        )
+        rows = iter(rows)
+        while batch := list(islice(rows, 10_000)):
+            self.db.executemany("INSERT INTO tokkey (token, shard) VALUES (?, ?)", batch)
+
+    def postings_by_shard(self) -> Iterator[tuple[str, str, int]]:
+        """``(shard, token, docid * FIELD_SPAN + bits)`` of every record's postings, by
+        shard and token (docids in no order; the records of one paper share its docid).
+        No sort: tokkey is read in key order, each token's postings from the covering
+        index, each docid by its record's rowid."""
+        return self.db.execute(
+            f"""
+            SELECT k.shard, k.token, m.docid * {search.FIELD_SPAN} + p.bits
+            FROM tokkey k JOIN postings p ON p.token = k.token JOIN docmap m ON m.rid = p.rid
+            ORDER BY k.shard, k.token
+            """
+        )

@@ -30,7 +30,7 @@ from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.errors import OutputError
 from pithgen.graph import empty_state
-from pithgen.index import SiteIndex, index_tokens
+from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
 from pithgen.listing import Summary
 from pithgen.load import LoadOptions, parse, read_file
@@ -39,6 +39,7 @@ from pithgen.mirrorlog.stage import LogRef, MirrorLog, SignerSpec
 from pithgen.model import LoadedDoc, RawDoc, RecordDocument, Verdict
 from pithgen.parallel import Workers, batched
 from pithgen.render import Renderer, SiteInfo
+from pithgen.search import Weighted, abstract_text, index_tokens
 from pithgen.stagecheck import Tally
 from pithgen.theme import make_env
 from pithgen.tlog.note import NoteSigner
@@ -75,7 +76,7 @@ class BatchDone:
     batch order), the units it rendered with what to remember of them, and what it wrote
     (for the staging proof and the build cache's manifest)."""
 
-    indexed: list[tuple[Summary, list[str]]]
+    indexed: list[tuple[Summary, Weighted]]
     units: list[tuple[str, bytes, bytes]]
     entries: list[FileEntry]
     tally: Tally
@@ -281,7 +282,7 @@ def _publish_batch(batch: list[PageTask]) -> BatchDone:
     worker = _worker[0]
     sink = worker.sink
     before = (sink.tally.count, sink.tally.digest, sink.files, sink.bytes)
-    indexed: list[tuple[Summary, list[str]]] = []
+    indexed: list[tuple[Summary, Weighted]] = []
     units: list[tuple[str, bytes, bytes]] = []
     for task in batch:
         item = _publish(worker, task)
@@ -294,22 +295,23 @@ def _publish_batch(batch: list[PageTask]) -> BatchDone:
     return BatchDone(indexed, units, entries, delta, sink.files - before[2], sink.bytes - before[3])
 
 
-def _pack(item: tuple[Summary, list[str]] | None) -> bytes:
-    """What a unit remembers: its summary and search tokens (null: no page of its own)."""
+def _pack(item: tuple[Summary, Weighted] | None) -> bytes:
+    """What a unit remembers: its summary and search tokens with their field bits (null:
+    no page of its own)."""
     if item is None:
         return b"null"
     summary, tokens = item
     return json.dumps([summary.to_list(), tokens], ensure_ascii=False).encode("utf-8")
 
 
-def _unpack(data: bytes) -> tuple[Summary, list[str]] | None:
+def _unpack(data: bytes) -> tuple[Summary, Weighted] | None:
     stored = json.loads(data)
     if stored is None:
         return None
-    return Summary.from_list(stored[0]), [str(t) for t in stored[1]]
+    return Summary.from_list(stored[0]), {str(t): int(b) for t, b in stored[1].items()}
 
 
-def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | None:
+def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, Weighted] | None:
     """Write one published document and its pages; its summary and tokens, if it has a
     page of its own."""
     raw = task.doc.raw
@@ -357,7 +359,7 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, list[str]] | Non
     sink.write(layout.badge(doc.suffix), badge_for(doc).svg, unit)
     summary, authors = Summary.of(doc)
     _write_redirects(sink, renderer, summary, target, task)
-    return summary, index_tokens(summary, authors)
+    return summary, index_tokens(summary, authors, abstract_text(doc.paper))
 
 
 def _log_view(suffix: str, refs: dict[str, LogRef]) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from pithgen.context import BuildContext
 from pithgen.index import SiteIndex
 from pithgen.pagejobs import PageJob, render_pages
 from pithgen.report import json_chunks
+from pithgen.searchshards import search_files
 from pithgen.theme import ASSET_FILES, asset_bytes
 
 SITEMAP_LIMIT = 50_000
@@ -29,7 +30,7 @@ MERGE_VERSION = "pith-open-graph-merge-v1"
 def write_sitewide(ctx: BuildContext, index: SiteIndex) -> tuple[str, ...]:
     """Write every cross-record output; returns notes for the build summary."""
     writer, renderer = ctx.output, ctx.renderer
-    for path, data in chain(index.resolve_files(), index.search_files()):
+    for path, data in chain(index.resolve_files(), search_files(index)):
         writer.write(path, data)
     _write_redirects(ctx, index)
     pages = _write_listings(ctx, index)

@@ -84,8 +84,8 @@ def _ranges(codepoints: list[int]) -> str:
 
 
 @functools.cache
-def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Build (nonspacing-mark regex, compound regex) from Python's Unicode database.
+def _regexes() -> tuple[dict[int, None], re.Pattern[str]]:
+    """Build (nonspacing-mark deletion table, compound regex) from Python's Unicode database.
 
     Built once on first use (about 0.1 s) so that the classes are exactly the general
     categories ``\\p{Mn}``, ``\\p{L}``, ``\\p{N}``, ``\\p{M}`` that the JavaScript uses.
@@ -107,13 +107,13 @@ def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
     wm = "[" + _ranges(word + mark) + "]"
     part = w + wm + "*"
     compound = re.compile(part + "(?:[./:-]" + part + ")*")
-    return re.compile("[" + _ranges(mn) + "]+"), compound
+    return dict.fromkeys(mn), compound
 
 
 def _fold(text: str) -> str:
-    mn_re, _ = _regexes()
+    mn_table, _ = _regexes()
     s = unicodedata.normalize("NFKC", text).lower().replace("\u03c2", "\u03c3")
-    s = mn_re.sub("", unicodedata.normalize("NFKD", s))
+    s = unicodedata.normalize("NFKD", s).translate(mn_table)
     return unicodedata.normalize("NFC", s)
 
 
@@ -121,9 +121,24 @@ def _keep(token: str) -> bool:
     return not (len(token) == 1 and ord(token) < 128)
 
 
+#: The compound regex on ASCII text, which folds to ``lower()`` alone (no ASCII character
+#: changes under NFKC or NFKD, none is a mark, and the letters and digits are exactly
+#: ``[a-z0-9]`` after ``lower()``): about ten times faster for the usual English abstract.
+_ASCII_COMPOUND_RE = re.compile(r"[a-z0-9]+(?:[./:-][a-z0-9]+)*")
+
+
 def _compounds(text: str) -> list[str]:
+    """The compounds of ``text``, in order. Folding never reaches across a space (U+0020
+    is a starter that composes with nothing, and not case-ignorable for the final sigma),
+    so each space-separated chunk is folded alone: an ASCII one by the fast path."""
     _, compound_re = _regexes()
-    return compound_re.findall(_fold(text))
+    out: list[str] = []
+    for chunk in text.split(" "):
+        if chunk.isascii():
+            out.extend(_ASCII_COMPOUND_RE.findall(chunk.lower()))
+        else:
+            out.extend(compound_re.findall(_fold(chunk)))
+    return out
 
 
 def _expand(compound: str) -> list[str]:

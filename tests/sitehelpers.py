@@ -29,6 +29,7 @@ from pithgen.build import BuildOutcome, build_site
 from pithgen.config import BuildConfig
 from pithgen.keys import SigningKey, write_key_pair
 from pithgen.mint import mint_record
+from pithgen.search import rank
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -651,3 +652,22 @@ def read_shard(path: Path) -> tuple[str, Any]:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_bytes())
+
+
+def shard_reader(site: Path) -> Callable[[str], Any]:
+    """A :data:`pithgen.search.Reader` over a built site's shard scripts (None: missing)."""
+
+    def read(name: str) -> Any:
+        path = site / f"{name}.js"
+        return read_shard(path)[1] if path.is_file() else None
+
+    return read
+
+
+def search_rows(site: Path, query: str) -> list[list[Any]]:
+    """The paper rows a search for ``query`` shows, best first (the reference ranking,
+    :func:`pithgen.search.rank`, which pithgen.js mirrors)."""
+    read = shard_reader(site)
+    _, ranked = rank(query, read)
+    block = read("search/meta")["doc_block"]
+    return [read(f"search/d/{docid // block}")[docid % block] for docid, _ in ranked]

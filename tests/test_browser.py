@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -29,7 +31,6 @@ from sitehelpers import (
     MINTED_BASE_URL,
     SEARCH_WORD,
     Archive,
-    Entry,
     find,
     shared_minted_site,
 )
@@ -139,7 +140,13 @@ NOTHING = {
     "pith:2018:" + "A" * 26: "no record in this mirror",
     "9912.99999": "no record in this mirror",
 }
-SEARCHES = (SEARCH_WORD.lower(), f"{SEARCH_WORD} stochastic", "zzzznotaword")
+SEARCHES = (
+    SEARCH_WORD.lower(),
+    SEARCH_WORD[:6].lower(),  # a prefix
+    f"{SEARCH_WORD} abstract",  # "abstract" is in the abstracts only
+    f"{SEARCH_WORD} stochastic",
+    "zzzznotaword",
+)
 
 
 @pytest.fixture(scope="module")
@@ -240,25 +247,52 @@ def _search_hits(dom: str) -> list[str]:
 
 
 def _expected(archive: Archive, *words: str) -> set[str]:
-    def has(e: Entry, w: str) -> bool:
-        return w.lower() in e.title.lower().replace(",", " ").split()
-
-    return {e.page for e in archive.published.values() if all(has(e, w) for w in words)}
+    """The pages of the newest version of every paper whose titles and abstracts (any of
+    its versions) hold all ``words``."""
+    held: dict[str, set[str]] = {}
+    for e in archive.published.values():
+        paper = json.loads(e.raw).get("paper", {}) if e.kind == "record" else {}
+        text = f"{e.title} {paper.get('abstract', '')}".lower()
+        held.setdefault(e.arxiv_id, set()).update(re.findall(r"[a-z0-9]+", text))
+    versions = archive.versions()
+    return {
+        versions[arxiv_id][-1].page
+        for arxiv_id, found in held.items()
+        if all(w.lower() in found for w in words)
+    }
 
 
 @pytest.mark.parametrize("origin", ORIGINS)
-def test_search_lists_the_matching_records_as_links(minted, doms, origin) -> None:
+def test_search_lists_one_entry_per_paper_with_highlights(minted, doms, origin) -> None:
     archive, site = minted
-    hits = _search_hits(doms[(origin, "search", SEARCH_WORD.lower())])
-    assert set(hits) == _expected(archive, SEARCH_WORD)
-    assert len(hits) == len(set(hits)) == 4
-    assert all((site / h).is_file() for h in hits)
+    expected = _expected(archive, SEARCH_WORD)
+    assert len(expected) == 3  # papers; one of them in two versions
+    for q in (SEARCH_WORD.lower(), SEARCH_WORD[:6].lower(), f"{SEARCH_WORD} abstract"):
+        hits = _search_hits(doms[(origin, "search", q)])
+        assert set(hits) == expected and len(hits) == 3, q
+        assert all((site / h).is_file() for h in hits)
+    dom = doms[(origin, "search", SEARCH_WORD[:6].lower())]
+    assert "3 papers for" in dom
+    # Each title shows the matched word marked (as an element, from text).
+    assert [m.text for m in find(dom, "mark")] == [SEARCH_WORD] * 3
+    assert dom.count(f"<mark>{SEARCH_WORD}</mark>") == 3
+    # The paper in two versions: its newest shown, the other linked beside it.
+    older = {
+        e.page: [o.page for o in archive.versions()[e.arxiv_id][:-1]]
+        for e in archive.published.values()
+        if e.page in expected
+    }
+    assert [d.text for d in find(dom, "div", "result-versions")] == ["also v1"]
+    links = [
+        a.attrs["href"] for a in find(dom, "a") if a.attrs.get("title", "").startswith("arXiv:")
+    ]
+    assert links == [p for pages in older.values() for p in pages] and links
     two = _search_hits(doms[(origin, "search", f"{SEARCH_WORD} stochastic")])
     assert set(two) == _expected(archive, SEARCH_WORD, "stochastic")
-    assert len(two) == 1
+    assert len(two) == 2
     dom = doms[(origin, "search", "zzzznotaword")]
     assert _search_hits(dom) == []
-    assert "No records match" in dom
+    assert "No papers match" in dom
 
 
 class _PagesHandler(_QuietHandler):

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 from typing import Any
 
-from pithgen.index import (
-    DOC_BLOCK,
-    SEARCH_TEXT_LIMIT,
-    SiteIndex,
-    Summary,
-    index_tokens,
-    search_text,
-    shard_script,
-)
-from pithgen.tokens import query_tokens, shard_of, tokenize
+from pithgen.index import DOC_BLOCK, SiteIndex, Summary, shard_script
+from pithgen.search import Weighted, index_tokens, rank
+from pithgen.searchshards import search_files
+from pithgen.tokens import shard_of
 
 
 def listing_key(s: Summary) -> tuple[str, str, int, str]:
@@ -55,22 +48,31 @@ def test_shard_script_cannot_break_out_of_a_script_element() -> None:
     assert parse_shard(data) == ("x", {"t": "</script><script>alert(1)</script> & <!--"})
 
 
-def built(items: list[tuple[Summary, str]]) -> dict[str, bytes]:
+def built(items: list[tuple[Summary, Weighted]], **options: int) -> dict[str, bytes]:
     with SiteIndex() as index:
-        for summary_, text in items:
-            index.add(summary_, tokenize(text[:SEARCH_TEXT_LIMIT]))
+        for summary_, tokens in items:
+            index.add(summary_, tokens)
         index.finish()
-        return {**dict(index.resolve_files()), **dict(index.search_files())}
+        return {**dict(index.resolve_files()), **dict(search_files(index, **options))}
 
 
-def test_search_index_finds_authors_beyond_the_displayed_part(tmp_path: Path) -> None:
+def found(files: dict[str, bytes], query: str) -> list[str]:
+    """The suffixes of the papers a search finds, best first (pithgen.search.rank)."""
+
+    def read(name: str) -> Any:
+        data = files.get(f"{name}.js")
+        return parse_shard(data)[1] if data is not None else None
+
+    _, ranked = rank(query, read)
+    block = read("search/meta")["doc_block"]
+    return [read(f"search/d/{d // block}")[d % block][0] for d, _ in ranked]
+
+
+def test_search_index_finds_authors_beyond_the_displayed_part() -> None:
     long_authors = ", ".join(f"Author{i} Person" for i in range(80)) + ", Zelda Lastauthor"
     s = summary(1, authors=long_authors[:50])
-    files = built([(s, search_text(s, long_authors))])
-    _, meta = parse_shard(files["search/meta.js"])
-    (token,) = query_tokens("Lastauthor")
-    _, table = parse_shard(files[f"search/t/{shard_of(token, meta['token_shards'])}.js"])
-    assert table[token] == [0]
+    files = built([(s, index_tokens(s, long_authors))])
+    assert found(files, "Lastauthor") == [s.suffix]
     _, docs = parse_shard(files["search/d/0.js"])
     assert docs[0][3] == long_authors[:50]  # the document block shows the short form
 
@@ -79,12 +81,11 @@ def test_document_ids_are_newest_first_whatever_the_insertion_order() -> None:
     ordered = [summary(n, title="shared words") for n in range(DOC_BLOCK + 5)]
     shuffled = list(ordered)
     random.Random(7).shuffle(shuffled)
-    files = built([(s, search_text(s)) for s in shuffled])
-    assert files == built([(s, search_text(s)) for s in ordered])  # same bytes
-    _, meta = parse_shard(files["search/meta.js"])
-    _, table = parse_shard(files[f"search/t/{shard_of('shared', meta['token_shards'])}.js"])
-    assert table["shared"] == list(range(len(ordered)))
+    files = built([(s, index_tokens(s)) for s in shuffled])
+    assert files == built([(s, index_tokens(s)) for s in ordered])  # same bytes
     newest_first = sorted(ordered, key=listing_key, reverse=True)
+    # Equal scores: newest first.
+    assert found(files, "shared") == [s.suffix for s in newest_first]
     _, first = parse_shard(files["search/d/0.js"])
     assert [row[0] for row in first] == [s.suffix for s in newest_first[:DOC_BLOCK]]
     assert "search/d/1.js" in files and "search/d/2.js" not in files
@@ -124,7 +125,7 @@ def test_pagination_is_stable_and_names_files() -> None:
 
 def test_resolve_shards_group_versions_by_id() -> None:
     items = [summary(1, version=2), summary(2, arxiv_id="2101.00001", version=1)]
-    files = built([(s, search_text(s)) for s in items])
+    files = built([(s, index_tokens(s)) for s in items])
     meta = json.loads(files["resolve/meta.json"])
     assert (meta["records"], meta["ids"]) == (2, 1)
     shard = shard_of("2101.00001", meta["id_shards"])
@@ -136,7 +137,7 @@ def test_resolve_shards_group_versions_by_id() -> None:
 def _index(items: list[Summary]) -> SiteIndex:
     index = SiteIndex()
     for s in items:
-        index.add(s, search_text(s))
+        index.add(s, index_tokens(s))
     index.finish()
     return index
 

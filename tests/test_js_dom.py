@@ -1,18 +1,22 @@
 """pithgen.js resolver and search, run by node against a fake DOM and a site directory of
-shard files written exactly as the shard contract says (see templates/assets/pithgen.js)."""
+shard files written by the index stage (pithgen.index, pithgen.searchshards)."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_js_logic import run_harness
 
-from pithgen.tokens import shard_of, tokenize
+from pithgen.index import SiteIndex, Summary
+from pithgen.search import index_tokens
+from pithgen.searchshards import search_files
+from pithgen.tokens import shard_of
 
 DOM_HARNESS = Path(__file__).parent / "js" / "dom_harness.js"
 
@@ -43,56 +47,28 @@ RECORDS: list[tuple[str, str, str, str, str, int, str, int]] = [
     )
     for i in range(60)
 ]
-ID_SHARDS = 16
-TOKEN_SHARDS = 16
 DOC_BLOCK = 2
-
-
-def write_shard(site: Path, name: str, data: Any) -> None:
-    text = json.dumps(data, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    path = site / (name + ".js")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'pithgenShard("{name}", {text});\n', encoding="utf-8")
+TOKEN_SHARDS = 16
 
 
 def build_site(site: Path) -> None:
-    """A minimal index stage following the shard contract."""
-    write_shard(
-        site,
-        "resolve/meta",
-        {"version": 1, "pith_prefix_len": 2, "id_shards": ID_SHARDS, "records": len(RECORDS)},
-    )
-    by_prefix: dict[str, list[list[Any]]] = {}
-    by_id: dict[str, dict[str, list[list[Any]]]] = {}
-    for suffix, pith, title, _a, arxiv_id, version, _c, _y in RECORDS:
-        by_prefix.setdefault(suffix[:2], []).append([suffix, pith, title])
-        shard = by_id.setdefault(shard_of(arxiv_id, ID_SHARDS), {})
-        shard.setdefault(arxiv_id, []).append([version, suffix, pith, title])
-    for prefix, rows in by_prefix.items():
-        write_shard(site, "resolve/p/" + prefix, sorted(rows))
-    for h, table in by_id.items():
-        write_shard(site, "resolve/a/" + h, {k: sorted(v) for k, v in table.items()})
-
-    write_shard(
-        site,
-        "search/meta",
-        {"version": 1, "token_shards": TOKEN_SHARDS, "doc_block": DOC_BLOCK, "docs": len(RECORDS)},
-    )
-    postings: dict[str, list[int]] = {}
-    docs: list[list[Any]] = []
-    for docid, (suffix, pith, title, authors, arxiv_id, version, cat, year) in enumerate(RECORDS):
-        with_v = f"{arxiv_id}v{version}"
-        for token in tokenize(" ".join([title, authors, arxiv_id, with_v, cat])):
-            postings.setdefault(token, []).append(docid)
-        docs.append([suffix, pith, title, authors, with_v, cat, year])
-    token_shards: dict[str, dict[str, list[int]]] = {}
-    for token, ids in postings.items():
-        token_shards.setdefault(shard_of(token, TOKEN_SHARDS), {})[token] = ids
-    for h, postings_table in token_shards.items():
-        write_shard(site, "search/t/" + h, postings_table)
-    for start in range(0, len(docs), DOC_BLOCK):
-        write_shard(site, f"search/d/{start // DOC_BLOCK}", docs[start : start + DOC_BLOCK])
+    """The resolve and search shards of RECORDS, written by the index stage itself with
+    document blocks of DOC_BLOCK papers (every filler paper is submitted at the same time:
+    the newest first are the fillers, highest arXiv id first)."""
+    with SiteIndex() as index:
+        for suffix, pith, title, authors, arxiv_id, version, cat, year in RECORDS:
+            submitted = f"{year}-06-01T00:00:00Z"
+            index.add(
+                s := Summary(suffix, pith, title, authors, arxiv_id, version, submitted, cat, ()),
+                index_tokens(s),
+            )
+        index.finish()
+        for path, data in chain(index.resolve_files(), search_files(index, doc_block=DOC_BLOCK)):
+            target = site / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    meta = json.loads((site / "search/meta.js").read_text().split(", ", 1)[1][:-3])
+    assert meta["token_shards"] == TOKEN_SHARDS
 
 
 @pytest.fixture(scope="module")
@@ -194,79 +170,145 @@ def test_resolver_form_submit_runs_in_page_from_a_nested_page(site: Path) -> Non
     assert out["scripts"] == ["../../resolve/meta.js", "../../resolve/p/4F.js"]
 
 
-def test_search_renders_results_as_text(site: Path) -> None:
-    out = run(site, [page("search", "ARPA whitepaper"), page("search", "script img onerror")])
+def titles(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """(text, href) of the result titles, their text whole (highlights are child nodes)."""
+    return [(n["full"], n["href"]) for n in result["nodes"] if n["cls"] == "result-title"]
+
+
+def marks(result: dict[str, Any], cls: str) -> list[str]:
+    """The highlighted words under the nodes of class ``cls``, in order."""
+    out: list[str] = []
+    inside = False
+    for n in result["nodes"]:
+        if n["cls"] == cls:
+            inside = True
+        elif n["tag"] not in ("mark", "#text"):
+            inside = False
+        elif inside and n["tag"] == "mark":
+            out.append(n["text"])
+    return out
+
+
+def test_search_renders_results_as_text_with_highlights(site: Path) -> None:
+    out = run(site, [page("search", "ARPA whitepa"), page("search", "script img onerror")])
     first = out[0]
-    assert "1 record for \u201cARPA whitepaper\u201d" in texts(first)
-    titles = [n for n in first["nodes"] if n["cls"] == "result-title"]
-    assert [(t["text"], t["href"]) for t in titles] == [("ARPA Whitepaper", href(R1[0]))]
+    assert "1 paper for \u201cARPA whitepa\u201d" in texts(first)
+    assert titles(first) == [("ARPA Whitepaper", href(R1[0]))]
+    assert marks(first, "result-title") == ["ARPA", "Whitepaper"]
     assert {"Alice Example", "arXiv:1812.05820v1", "cs.CR", "2018", R1[1]} <= {
-        n["text"] for n in first["nodes"]
+        n["full"] for n in first["nodes"]
     }
-    evil = [n for n in out[1]["nodes"] if n["cls"] == "result-title"]
-    assert [t["text"] for t in evil] == [EVIL]  # rendered as text, never as markup
+    evil = out[1]
+    assert [t for t, _ in titles(evil)] == [EVIL]  # rendered as text, never as markup
+    assert marks(evil, "result-title") == ["script", "img", "onerror"]
+    assert not [n for n in evil["nodes"] if n["tag"] in ("img", "b", "script")]
 
 
-def test_search_loads_only_needed_doc_blocks_and_caps_results(site: Path) -> None:
+def test_search_loads_only_the_shards_it_needs_and_pages_results(site: Path) -> None:
     (out,) = run(site, [page("search", "Topology")])
-    titles = [n["text"] for n in out["nodes"] if n["cls"] == "result-title"]
-    assert len(titles) == 50
-    assert titles[0] == "Filler paper number 0 on topology"
-    assert "60 records (showing 1\u201350, newest first) for \u201cTopology\u201d" in texts(out)
+    shown = [t for t, _ in titles(out)]
+    assert len(shown) == 20
+    # Equal scores: newest first (same submission time: highest arXiv id first).
+    assert shown == [f"Filler paper number {59 - i} on topology" for i in range(20)]
+    assert "60 papers (showing 1\u201320, best matches first) for \u201cTopology\u201d" in texts(
+        out
+    )
     [nxt] = [n for n in out["nodes"] if n["text"] == "next \u2192"]
     assert nxt["href"] == "search.html?q=Topology&page=2"
-    blocks = sorted(int(s.split("/")[-1][:-3]) for s in out["scripts"] if "/d/" in s)
-    # docids 5..54 are shown; with blocks of 2 that is blocks 2..27 and nothing after.
-    assert blocks == list(range(2, 28))
+    # The meta, the one token shard of "top" and the blocks of docids 0..19 (2 a block).
+    assert out["scripts"] == [
+        "search/meta.js",
+        f"search/t/{shard_of('top', TOKEN_SHARDS)}.js",
+        *(f"search/d/{b}.js" for b in range(10)),
+    ]
 
 
-def test_search_second_page_shows_the_rest(site: Path) -> None:
-    (out,) = run(site, [dict(page("search", "Topology"), extra="&page=2")])
-    titles = [n["text"] for n in out["nodes"] if n["cls"] == "result-title"]
-    assert len(titles) == 10
-    assert "60 records (showing 51\u201360, newest first)" in texts(out)
+def test_search_last_page_shows_the_rest(site: Path) -> None:
+    (out,) = run(site, [dict(page("search", "Topology"), extra="&page=3")])
+    shown = [t for t, _ in titles(out)]
+    assert shown == [f"Filler paper number {19 - i} on topology" for i in range(20)]
+    assert "60 papers (showing 41\u201360, best matches first)" in texts(out)
     [prev] = [n for n in out["nodes"] if n["text"] == "\u2190 previous"]
-    assert prev["href"] == "search.html?q=Topology"
+    assert prev["href"] == "search.html?q=Topology&page=2"
     assert not [n for n in out["nodes"] if n["text"] == "next \u2192"]
+    assert sorted(s for s in out["scripts"] if "/d/" in s) == sorted(
+        f"search/d/{b}.js" for b in range(20, 30)
+    )
 
 
-def test_search_ands_tokens_and_matches_sub_compounds(site: Path) -> None:
+def test_search_shows_one_entry_per_paper_with_its_other_versions(site: Path) -> None:
     out = run(
         site,
         [
             page("search", "version paper"),
-            page("search", "old version"),
-            page("search", "astro-ph"),
-            page("search", "1810.06877"),
-            page("search", "topology Carol"),
+            page("search", "old version"),  # only v1's title says "old"
+            page("search", "1810.06877v1"),
         ],
     )
-    found = [[n["href"] for n in r["nodes"] if n["cls"] == "result-title"] for r in out]
-    assert found[0] == [href(R3[0]), href(R4[0])]
-    assert found[1] == [href(R3[0])]
-    assert found[2] == [href(R5[0])]
-    assert found[3] == [href(R3[0]), href(R4[0])]
+    for result in out:
+        assert titles(result) == [("New version of a paper", href(R4[0]))]
+        assert "1 paper for" in texts(result)
+        links = [n for n in result["nodes"] if n["tag"] == "a" and n["text"] == "v1"]
+        assert [(a["href"], a["title"]) for a in links] == [
+            (href(R3[0]), "arXiv:1810.06877v1 \u00b7 pith:4FP6Z27B")
+        ]
+        [versions] = [n for n in result["nodes"] if n["cls"] == "result-versions"]
+        assert versions["full"] == "also v1"
+    assert marks(out[0], "result-title") == ["version", "paper"]
+    assert marks(out[1], "result-title") == ["version"]  # "Old" is in v1's title only
+
+
+def test_search_ands_words_and_matches_prefixes_and_sub_compounds(site: Path) -> None:
+    out = run(
+        site,
+        [
+            page("search", "anoth pap"),
+            page("search", "astro-ph"),
+            page("search", "1810.068"),
+            page("search", "topology Carol"),
+            page("search", "ex"),  # two letters: the whole word only
+        ],
+    )
+    found = [[h for _, h in titles(r)] for r in out]
+    assert found[0] == [href(R2[0])]
+    assert found[1] == [href(R5[0])]
+    assert found[2] == [href(R4[0])]
+    assert found[3] == []
     assert found[4] == []
-    assert "No records match \u201ctopology Carol\u201d" in texts(out[4])
-    assert "This looks like an identifier" in texts(out[3])
+    assert "No papers match \u201ctopology Carol\u201d" in texts(out[3])
     assert "This looks like an identifier" not in texts(out[0])
 
 
 def test_search_offers_the_resolver_only_for_identifiers(site: Path) -> None:
-    out = run(site, [page("search", "topology"), page("search", "M4NI2KXA")])
+    out = run(
+        site, [page("search", "topology"), page("search", "M4NI2KXA"), page("search", "1810.06877")]
+    )
     assert "This looks like an identifier" not in texts(out[0])  # 8 base32 letters, a word
     links = [n for n in out[1]["nodes"] if n["text"] == "resolve M4NI2KXA"]
     assert [n["href"] for n in links] == ["resolve.html?q=M4NI2KXA"]
+    assert "This looks like an identifier" in texts(out[2])
 
 
 def test_missing_token_shard_means_no_results(site: Path, tmp_path: Path) -> None:
     sparse = tmp_path / "sparse"
     shutil.copytree(site, sparse)
-    h = shard_of("whitepaper", TOKEN_SHARDS)
+    h = shard_of("whi", TOKEN_SHARDS)
     (sparse / "search" / "t" / f"{h}.js").unlink()
     (out,) = run(sparse, [page("search", "whitepaper")])
     assert f"search/t/{h}.js" in out["scripts"]
-    assert "No records match \u201cwhitepaper\u201d" in texts(out)
+    assert "No papers match \u201cwhitepaper\u201d" in texts(out)
+
+
+@pytest.mark.parametrize("meta", [{"token_shards": 12, "doc_block": 2}, {"token_shards": 16}])
+def test_a_broken_search_meta_is_an_error_not_a_wrong_result(
+    site: Path, tmp_path: Path, meta: dict[str, Any]
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(site, broken)
+    (broken / "search" / "meta.js").write_text(f'pithgenShard("search/meta", {json.dumps(meta)});')
+    (out,) = run(broken, [page("search", "whitepaper")])
+    assert "The search index could not be loaded" in texts(out)
+    assert not [s for s in out["scripts"] if "/d/" in s]
 
 
 def test_search_without_words_and_by_submit(site: Path) -> None:
@@ -274,7 +316,7 @@ def test_search_without_words_and_by_submit(site: Path) -> None:
     assert "Type at least one word" in texts(out[0])
     assert not [s for s in out[0]["scripts"] if s.startswith("search/")]
     assert out[1]["prevented"] is True
-    assert [n["text"] for n in out[1]["nodes"] if n["cls"] == "result-title"] == ["ARPA Whitepaper"]
+    assert [t for t, _ in titles(out[1])] == ["ARPA Whitepaper"]
 
 
 def test_resolve_page_like_the_template(site: Path) -> None:
@@ -361,5 +403,7 @@ def test_real_chromium_from_file_urls(site: Path, tmp_path: Path) -> None:
 
     assert "RECORD-PAGE-R4" in dump((real / "resolve.html").as_uri() + "?q=arXiv%3A1810.06877")
     dom = dump((real / "search.html").as_uri() + "?q=script+onerror")
-    assert "1 record for" in dom
-    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in dom  # text, not markup
+    assert "1 paper for" in dom
+    # Text, not markup; the matched words marked.
+    assert "&lt;/<mark>script</mark>&gt;&lt;img src=x <mark>onerror</mark>=alert(1)&gt;" in dom
+    assert "<img" not in dom

@@ -5,6 +5,7 @@ build's failure policy through the command line."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from sitehelpers import (
     MINTED_BASE_URL,
+    SEARCH_WORD,
     Archive,
     Entry,
     find,
@@ -25,13 +27,16 @@ from sitehelpers import (
     read_json,
     read_shard,
     redirect_target,
+    search_rows,
+    shard_reader,
     shared_minted_site,
     tree,
     tree_digest,
     tree_paths,
 )
 
-from pithgen.tokens import query_tokens, shard_of, tokenize
+from pithgen.search import rank
+from pithgen.tokens import shard_of
 
 PAGE_SIZE = 10
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -183,61 +188,63 @@ def test_resolve_shards_hold_nothing_else_and_have_matching_script_twins(minted)
     assert sorted(suffixes) == sorted(archive.published)
 
 
-def test_search_shards_contain_every_records_tokens(minted) -> None:
+def test_search_shards_hold_one_row_per_paper_and_find_every_record(minted) -> None:
+    """One document per paper (its newest version, the others listed), and every record's
+    paper found by its title, authors, identifiers, category and abstract."""
     archive, site = minted
-    _, meta = read_shard(site / "search/meta.js")
-    assert meta["docs"] == len(archive.published)
-    rows = []
-    for n in range(math.ceil(meta["docs"] / meta["doc_block"])):
-        name, block = read_shard(site / f"search/d/{n}.js")
-        assert name == f"search/d/{n}"
-        rows.extend(block)
-    docids = {row[0]: i for i, row in enumerate(rows)}
-    assert sorted(docids) == sorted(archive.published)
-    shards: dict[str, dict[str, list[int]]] = {}
-    for suffix, e in archive.published.items():
-        row = rows[docids[suffix]]
-        assert row == [
-            suffix,
-            e.pith_number,
-            e.title,
-            e.authors,
-            f"{e.arxiv_id}v{e.version}",
-            e.primary_cat,
-            e.year,
+    read = functools.lru_cache(maxsize=None)(shard_reader(site))
+    meta = read("search/meta")
+    versions = archive.versions()
+    assert (meta["docs"], meta["records"]) == (len(versions), len(archive.published))
+    rows = [
+        row
+        for n in range(math.ceil(meta["docs"] / meta["doc_block"]))
+        for row in read(f"search/d/{n}")
+    ]
+    by_id = {row[4].rsplit("v", 1)[0]: row for row in rows}
+    assert len(by_id) == len(rows) and sorted(by_id) == sorted(versions)
+    for arxiv_id, entries in versions.items():
+        latest, *older = reversed(entries)
+        assert by_id[arxiv_id] == [
+            latest.suffix,
+            latest.pith_number,
+            latest.title,
+            latest.authors,
+            f"{arxiv_id}v{latest.version}",
+            latest.primary_cat,
+            latest.year,
+            [[e.version, e.suffix] for e in older],
         ]
-        wanted = {
-            *query_tokens(e.title),
-            *query_tokens(e.authors),
-            *tokenize(f"{e.arxiv_id}v{e.version}"),
-            e.suffix.lower(),
-            e.suffix[:8].lower(),
-            e.primary_cat.lower(),
-        }
-        for token in wanted:
-            shard = shard_of(token, meta["token_shards"])
-            if shard not in shards:
-                shards[shard] = read_shard(site / f"search/t/{shard}.js")[1]
-            assert docids[suffix] in shards[shard].get(token, []), (token, e.source)
+    docids = {row[0]: n for n, row in enumerate(rows)}
+    abstracts: set[int] = set()
+    for e in archive.published.values():
+        docid = docids[versions[e.arxiv_id][-1].suffix]
+        queries = [e.title, e.authors, f"{e.arxiv_id}v{e.version}", e.suffix, e.suffix[:8]]
+        queries.append(e.primary_cat)
+        paper = json.loads(e.raw).get("paper", {}) if e.kind == "record" else {}
+        if paper.get("abstract"):  # "Abstract of study N version V. ..."
+            queries.append(" ".join(paper["abstract"].split()[:6]))
+            abstracts.add(docid)
+        for q in queries:
+            words, ranked = rank(q, read)
+            assert docid in [d for d, _ in ranked] or not words, (q, e.source)
+    assert len(abstracts) > 100
+    # "abstract" is in every abstract and in no title: an abstract hit (2 * 1 + 1) each.
+    assert rank("abstract", read)[1] == [(d, 3) for d in sorted(abstracts)]
     # Parts every record shares would make posting lists as long as the archive.
     for constant in ("pith", "10.48550", "48550", "10.48550/arxiv"):
-        table = read_shard(site / f"search/t/{shard_of(constant, meta['token_shards'])}.js")[1]
-        assert constant not in table
+        assert rank(constant, read)[1] == [], constant
 
 
-def test_a_search_word_finds_exactly_the_records_with_it(minted) -> None:
+def test_a_search_word_finds_exactly_the_papers_with_it(minted) -> None:
     archive, site = minted
-    _, meta = read_shard(site / "search/meta.js")
-    token = "kaleidoscopic"
-    _, table = read_shard(site / f"search/t/{shard_of(token, meta['token_shards'])}.js")
-    rows = [
-        r
-        for n in range(math.ceil(meta["docs"] / meta["doc_block"]))
-        for r in read_shard(site / f"search/d/{n}.js")[1]
-    ]
-    found = {rows[d][0] for d in table[token]}
-    assert found == {s for s, e in archive.published.items() if "Kaleidoscopic" in e.title}
-    assert len(found) == 4
+    rows = search_rows(site, SEARCH_WORD.lower())
+    wanted = {e.arxiv_id for e in archive.published.values() if SEARCH_WORD in e.title}
+    assert {row[4].rsplit("v", 1)[0] for row in rows} == wanted
+    assert len(rows) == len(wanted) == 3
+    # All title hits of the whole word: newest paper first.
+    submitted = [archive.versions()[row[4].rsplit("v", 1)[0]][-1].submitted_at for row in rows]
+    assert submitted == sorted(submitted, reverse=True)
 
 
 # --------------------------------------------------------------------------- listings

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pithgen import tokens as tokens_module
 from pithgen.tokens import MAX_SPAN_PARTS, fnv1a32, query_tokens, shard_count, shard_of, tokenize
 
 CASES: list[dict[str, Any]] = json.loads(
@@ -134,3 +135,23 @@ def test_tokenizer_properties(text: str) -> None:
         assert t[0] not in "./:-" and t[-1] not in "./:-"
     for t in qt:
         assert query_tokens(t) == [t]  # a query token is stable under re-tokenization
+
+
+_SPACED = st.one_of(
+    st.text(max_size=60),
+    st.text(
+        st.sampled_from(
+            "aZ9 \u0301\u0308\u03a3\u03c3\u03c2\u0130\ufb01\u00e9\u00c9\u00a0"
+            "\u2003.-/:\u6df1\u00a8 \tA"
+        ),
+        max_size=60,
+    ),
+)
+
+
+@given(_SPACED)
+def test_folding_space_separated_chunks_equals_folding_the_whole_text(text: str) -> None:
+    """_compounds folds each space-separated chunk alone (ASCII ones by the fast path):
+    the same compounds as folding the whole text, which is what pithgen.js does."""
+    _, compound_re = tokens_module._regexes()
+    assert tokens_module._compounds(text) == compound_re.findall(tokens_module._fold(text))

@@ -6,8 +6,9 @@
 // INPUT: {"site": "/abs/site/dir", "page_dir": "sub/dir" (page location inside the site),
 //         "root": "../../" (the page's data-root), "runs": [{"page": "resolve"|"resolve-header"|
 //         "resolve-page"|"search", "q": "...", "via": "url"|"submit"|"header-submit"}, ...]}
-// prints [{"replaced": url-or-null, "nodes": [{tag, cls, text, href}, ...],
-//          "scripts": [src, ...]}, ...] : one entry per run.
+// prints [{"replaced": url-or-null, "nodes": [{tag, cls, text, full, href, title}, ...],
+//          "scripts": [src, ...]}, ...] : one entry per run ("text" is a node's own text,
+//          "full" its text with its children's; text nodes have the tag "#text").
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -95,6 +96,23 @@ class FakeElement {
   }
 }
 
+class FakeText {
+  constructor(text) {
+    this.tagName = "#TEXT";
+    this.parentNode = null;
+    this.childNodes = [];
+    this._text = String(text);
+    this.className = "";
+  }
+  get textContent() {
+    return this._text;
+  }
+  walk(out) {
+    out.push(this);
+    return out;
+  }
+}
+
 class FakeDocument {
   constructor(siteDir, pageDir, root) {
     this.siteDir = siteDir;
@@ -109,6 +127,9 @@ class FakeDocument {
   }
   createElement(tag) {
     return new FakeElement(this, tag);
+  }
+  createTextNode(text) {
+    return new FakeText(text);
   }
   getElementById(id) {
     return this.documentElement.walk([]).find((e) => e.id === id) || null;
@@ -201,7 +222,14 @@ async function main() {
     const nodes = doc.body
       .walk([])
       .filter((e) => e !== doc.body && e.tagName !== "FORM" && e.tagName !== "INPUT")
-      .map((e) => ({ tag: e.tagName.toLowerCase(), cls: e.className, text: e._text, href: e.href || null }));
+      .map((e) => ({
+        tag: e.tagName.toLowerCase(),
+        cls: e.className,
+        text: e._text,
+        full: e.textContent,
+        href: e.href || null,
+        title: e.attributes ? e.attributes.title || null : null,
+      }));
     out.push({ replaced: loc.replaced, nodes, scripts: doc.scripts, prevented, input: page.input.value });
   }
   process.stdout.write(JSON.stringify(out));

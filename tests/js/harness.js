@@ -2,11 +2,19 @@
 //
 // usage: node harness.js INPUT.json
 // INPUT: {"resolve": [query, ...], "tokens": [text, ...], "hash": [[key, nshards], ...],
-//         "layout": true, "archives": true}
+//         "layout": true, "archives": true, "constants": true,
+//         "rank": {"site": "/abs/site/dir", "queries": [query, ...]},
+//         "search": {"site": "/abs/site/dir", "queries": [[query, limit, offset], ...]},
+//         "highlight": [[text, [word, ...]], ...], "decode": [[posting, ...], ...]}
 // prints {"resolve": [{kind, value, version, prefix}, ...],
 //         "tokens": [{tokens, query_tokens}, ...],
 //         "hash": [{fnv1a32, shard}, ...], "layout": {the script's LAYOUT object},
-//         "archives": [the script's OLD_ARCHIVES]}
+//         "archives": [the script's OLD_ARCHIVES], "constants": {PREFIX_MIN, FIELD_SPAN},
+//         "rank": [{tokens, ranked: [[docid, score], ...], shards: [names loaded]}, ...],
+//         "search": [{tokens, total, offset, docs: [paper row, ...], shards: [...]}, ...],
+//         "highlight": [[[piece, marked], ...], ...], "decode": [[[docid, bits], ...], ...]}
+// Shards of "rank" and "search" are read from the site's files (search/meta.js ...) by evaluating them
+// with a local pithgenShard, as a page would load them; a missing file is a failed load.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -33,4 +41,54 @@ if (input.archives) {
 if (input.hash) {
   out.hash = input.hash.map(([key, n]) => ({ fnv1a32: pithgen.fnv1a32(key), shard: pithgen.shardOf(key, n) }));
 }
-process.stdout.write(JSON.stringify(out));
+if (input.constants) {
+  out.constants = { PREFIX_MIN: pithgen.PREFIX_MIN, FIELD_SPAN: pithgen.FIELD_SPAN };
+}
+if (input.highlight) {
+  out.highlight = input.highlight.map(([text, words]) => pithgen.highlightParts(text, words));
+}
+if (input.decode) {
+  out.decode = input.decode.map((values) => pithgen.decodePostings(values));
+}
+
+function shardLoader(site, loaded) {
+  return function loadShard(name) {
+    loaded.push(name);
+    let code;
+    try {
+      code = fs.readFileSync(path.join(site, name + ".js"), "utf8");
+    } catch (e) {
+      return Promise.reject(new Error("could not load " + name));
+    }
+    let data;
+    new Function("pithgenShard", code)((_, d) => {
+      data = d;
+    });
+    return Promise.resolve(data);
+  };
+}
+
+async function main() {
+  if (input.rank) {
+    out.rank = [];
+    for (const q of input.rank.queries) {
+      const loaded = [];
+      const res = await pithgen.rankQuery(q, shardLoader(input.rank.site, loaded));
+      out.rank.push({ tokens: res.tokens, ranked: res.ranked, shards: loaded });
+    }
+  }
+  if (input.search) {
+    out.search = [];
+    for (const [q, limit, offset] of input.search.queries) {
+      const loaded = [];
+      const res = await pithgen.searchQuery(q, shardLoader(input.search.site, loaded), limit, offset);
+      out.search.push({ ...res, shards: loaded });
+    }
+  }
+  process.stdout.write(JSON.stringify(out));
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e && e.stack ? e.stack : e));
+  process.exit(1);
+});

@@ -6,9 +6,9 @@
  * loaded on demand with a <script> tag.  The page gives the relative path to the site
  * root in <body data-root="../../">.
  *
- * The pure logic (parseQuery, tokenize, queryTokens, fnv1a32, shardOf) mirrors
- * pithgen/identifiers.py and pithgen/tokens.py exactly; tests/test_js_logic.py runs both
- * on the same fixtures.  Change them together.
+ * The pure logic (parseQuery, tokenize, queryTokens, fnv1a32, shardOf, rankQuery) mirrors
+ * pithgen/identifiers.py, pithgen/tokens.py and pithgen/search.py exactly;
+ * tests/test_js_logic.py runs both on the same fixtures.  Change them together.
  *
  * Everything read from shards is untrusted text: it is only ever put into the page with
  * textContent / createElement, never innerHTML.
@@ -260,31 +260,6 @@
 
   function hasOwn(obj, key) {
     return obj !== null && typeof obj === "object" && Object.prototype.hasOwnProperty.call(obj, key);
-  }
-
-  /* Sorted-array intersection of docid lists (AND), smallest list first. */
-  function intersect(lists) {
-    if (lists.length === 0) return [];
-    var sorted = lists.slice().sort(function (a, b) {
-      return a.length - b.length;
-    });
-    var result = sorted[0];
-    for (var k = 1; k < sorted.length && result.length; k++) {
-      var other = sorted[k];
-      var next = [];
-      var i = 0;
-      var j = 0;
-      while (i < result.length && j < other.length) {
-        if (result[i] === other[j]) {
-          next.push(result[i]);
-          i++;
-          j++;
-        } else if (result[i] < other[j]) i++;
-        else j++;
-      }
-      result = next;
-    }
-    return result;
   }
 
   /* --------------------------------------------------------------- shard loading */
@@ -615,38 +590,177 @@
 
   /* --------------------------------------------------------------- search */
 
-  var RESULTS_SHOWN = 50;
+  /*
+   * The search index (pithgen/index.py, section "Search", specifies it; pithgen/search.py
+   * is the Python reference of rankQuery and tests/test_js_logic.py compares the two).
+   * Token shards are {"t": {token: postings}, "s": {key: [child keys]}}; a posting is
+   * (docid - previous docid) * FIELD_SPAN + field bits.
+   */
+  var RESULTS_SHOWN = 20;
+  var FIELD_SPAN = 16;
+  var PREFIX_MIN = 3;
+  var EXACT = " ";
+
+  function decodePostings(values) {
+    var out = [];
+    var docid = 0;
+    if (!Array.isArray(values)) return out;
+    for (var i = 0; i < values.length; i++) {
+      var v = values[i];
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) break;
+      docid += Math.floor(v / FIELD_SPAN);
+      out.push([docid, v % FIELD_SPAN]);
+    }
+    return out;
+  }
+
+  function startsWith(s, prefix) {
+    return s.slice(0, prefix.length) === prefix;
+  }
+
+  /* An object part of a shard ("t" or "s"), or an empty one. */
+  function part(data, name) {
+    var found = hasOwn(data, name) ? data[name] : null;
+    return found !== null && typeof found === "object" && !Array.isArray(found) ? found : {};
+  }
+
+  /* A well-formed child key: one more character (code point) than its parent. */
+  function childOf(child, key) {
+    return typeof child === "string" && startsWith(child, key) &&
+      Array.from(child).length === Array.from(key).length + 1;
+  }
 
   /*
-   * Run a search.  Returns a promise of {tokens, total, docs} where docs are the first
-   * RESULTS_SHOWN matching doc rows (as arrays from the doc shards).
+   * Mirror of pithgen.search.word_postings: a promise of a Map docid -> the best score of
+   * the word in that paper (2 * field bits, + 1 for the whole word) over the tokens it
+   * matches, loading only the shards of the word's key (or of its subtree).
+   */
+  function wordPostings(word, loadShard, nshards) {
+    var found = Object.create(null);
+    function shard(key) {
+      return loadShard(fill(LAYOUT.searchTokenShard, { shard: shardOf(key, nshards) })).then(
+        null,
+        function () {
+          return null; /* a missing shard: no token hashed there */
+        }
+      );
+    }
+    function take(key, data) {
+      var tokens = part(data, "t");
+      if (key.slice(-EXACT.length) === EXACT) {
+        var exact = key.slice(0, -EXACT.length);
+        if (hasOwn(tokens, exact) && startsWith(exact, word)) found[exact] = tokens[exact];
+        return;
+      }
+      Object.keys(tokens).forEach(function (token) {
+        if (startsWith(token, word) && startsWith(token, key)) found[token] = tokens[token];
+      });
+    }
+    var chars = Array.from(word);
+    var done;
+    if (chars.length < PREFIX_MIN) {
+      done = shard(word).then(function (data) {
+        var tokens = part(data, "t");
+        if (hasOwn(tokens, word)) found[word] = tokens[word];
+      });
+    } else {
+      var first = chars.slice(0, PREFIX_MIN).join("");
+      done = shard(first).then(function (data) {
+        var splits = part(data, "s");
+        var length = PREFIX_MIN;
+        var key = first;
+        while (hasOwn(splits, key) && length < chars.length) {
+          length++;
+          key = chars.slice(0, length).join("");
+        }
+        if (!hasOwn(splits, key)) {
+          if (length === PREFIX_MIN) return take(key, data);
+          return shard(key).then(function (leaf) {
+            take(key, leaf);
+          });
+        }
+        var loads = [];
+        var todo = [key];
+        while (todo.length) {
+          var node = todo.pop();
+          var children = Array.isArray(splits[node]) ? splits[node] : [];
+          children.forEach(function (child) {
+            if (!childOf(child, node)) return;
+            if (hasOwn(splits, child)) todo.push(child);
+            else {
+              loads.push(shard(child).then(function (leaf) {
+                take(child, leaf);
+              }));
+            }
+          });
+        }
+        return Promise.all(loads);
+      });
+    }
+    return done.then(function () {
+      var best = new Map();
+      Object.keys(found).forEach(function (token) {
+        var exact = token === word ? 1 : 0;
+        decodePostings(found[token]).forEach(function (posting) {
+          var score = 2 * posting[1] + exact;
+          var had = best.get(posting[0]);
+          if (had === undefined || score > had) best.set(posting[0], score);
+        });
+      });
+      return best;
+    });
+  }
+
+  /*
+   * Mirror of pithgen.search.rank: a promise of {tokens, ranked} where ranked lists
+   * [docid, score] of the papers matching every word, best score first, then newest.
+   */
+  function rankQuery(q, loadShard) {
+    var words = queryTokens(q);
+    if (!words.length) return Promise.resolve({ tokens: words, ranked: [] });
+    return loadShard(LAYOUT.searchMeta).then(function (meta) {
+      var n = meta && meta.token_shards;
+      if (!isPowerOfTwo(n)) throw new Error("the search index has no token_shards");
+      return Promise.all(
+        words.map(function (w) {
+          return wordPostings(w, loadShard, n);
+        })
+      ).then(function (maps) {
+        var total = maps[0];
+        for (var k = 1; k < maps.length; k++) {
+          var next = new Map();
+          var other = maps[k];
+          total.forEach(function (score, docid) {
+            if (other.has(docid)) next.set(docid, score + other.get(docid));
+          });
+          total = next;
+        }
+        var ranked = Array.from(total.entries()).sort(function (a, b) {
+          return b[1] - a[1] || a[0] - b[0];
+        });
+        return { tokens: words, ranked: ranked };
+      });
+    });
+  }
+
+  /*
+   * Run a search.  Returns a promise of {tokens, total, docs, offset} where docs are the
+   * paper rows (arrays from the document blocks) of results offset to offset + limit:
+   * only the blocks holding them are loaded.
    */
   function searchQuery(q, loadShard, limit, offset) {
-    var tokens = queryTokens(q);
     var max = limit || RESULTS_SHOWN;
     var start = offset > 0 ? offset : 0;
-    if (!tokens.length) return Promise.resolve({ tokens: tokens, total: 0, docs: [] });
-    return loadShard(LAYOUT.searchMeta).then(function (meta) {
-      var m = meta.token_shards;
-      var block = meta.doc_block;
-      return Promise.all(
-        tokens.map(function (t) {
-          // A missing token shard means no token hashed there: no documents.
-          return loadShard(fill(LAYOUT.searchTokenShard, { shard: shardOf(t, m) })).then(
-            function (table) {
-              var ids = hasOwn(table, t) ? table[t] : [];
-              return Array.isArray(ids) ? ids : [];
-            },
-            function () {
-              return [];
-            }
-          );
-        })
-      ).then(function (lists) {
-        var ids = intersect(lists);
-        var first = ids.slice(start, start + max);
+    return rankQuery(q, loadShard).then(function (res) {
+      if (!res.ranked.length) return { tokens: res.tokens, total: 0, docs: [], offset: start };
+      return loadShard(LAYOUT.searchMeta).then(function (meta) {
+        var block = meta && meta.doc_block;
+        if (!Number.isInteger(block) || block < 1) throw new Error("the search index has no doc_block");
+        var shown = res.ranked.slice(start, start + max).map(function (r) {
+          return r[0];
+        });
         var blocks = [];
-        first.forEach(function (d) {
+        shown.forEach(function (d) {
           var b = Math.floor(d / block);
           if (blocks.indexOf(b) < 0) blocks.push(b);
         });
@@ -656,14 +770,79 @@
           })
         ).then(function (loaded) {
           var docs = [];
-          first.forEach(function (d) {
+          shown.forEach(function (d) {
             var rows = loaded[blocks.indexOf(Math.floor(d / block))];
             var row = Array.isArray(rows) ? rows[d - Math.floor(d / block) * block] : null;
             if (Array.isArray(row) && SUFFIX_RE.test(row[0])) docs.push(row);
           });
-          return { tokens: tokens, total: ids.length, docs: docs, offset: start };
+          return { tokens: res.tokens, total: res.ranked.length, docs: docs, offset: start };
         });
       });
+    });
+  }
+
+  /* Whether an index token is matched by a query word (see wordPostings). */
+  function wordMatches(token, word) {
+    return token === word || (Array.from(word).length >= PREFIX_MIN && startsWith(token, word));
+  }
+
+  /*
+   * The text split into [piece, matched] pieces for highlighting: a word of the text is
+   * matched when a query word matches it (folded as the index folds it); a query word
+   * spelled with "." "/" ":" or "-" (an identifier) marks the whole compound it matches.
+   */
+  function highlightParts(text, words) {
+    var s = String(text);
+    var out = [];
+    var last = 0;
+    function push(piece, marked) {
+      if (!piece) return;
+      if (out.length && out[out.length - 1][1] === marked) out[out.length - 1][0] += piece;
+      else out.push([piece, marked]);
+    }
+    var compoundWords = words.filter(function (w) {
+      return SPLIT_RE.test(w);
+    });
+    var re = new RegExp(COMPOUND_RE.source, "gu");
+    var m;
+    while ((m = re.exec(s)) !== null) {
+      var compound = m[0];
+      var at = m.index;
+      var tokens = compoundWords.length ? tokenize(compound) : [];
+      var whole = compoundWords.some(function (w) {
+        return tokens.some(function (t) {
+          return wordMatches(t, w);
+        });
+      });
+      if (whole) {
+        push(s.slice(last, at), false);
+        push(compound, true);
+        last = at + compound.length;
+        continue;
+      }
+      var pos = at;
+      compound.split(SPLIT_RE).forEach(function (piece, i) {
+        var folded = i % 2 === 0 ? fold(piece) : "";
+        var hit = folded && words.some(function (w) {
+          return wordMatches(folded, w);
+        });
+        if (hit) {
+          push(s.slice(last, pos), false);
+          push(piece, true);
+          last = pos + piece.length;
+        }
+        pos += piece.length;
+      });
+    }
+    push(s.slice(last), false);
+    return out;
+  }
+
+  /* Appends the text to parent, its matched words in <mark> elements (never markup). */
+  function appendMarked(doc, parent, text, words) {
+    highlightParts(text, words).forEach(function (piece) {
+      if (piece[1]) parent.appendChild(el(doc, "mark", null, piece[0]));
+      else parent.appendChild(doc.createTextNode(piece[0]));
     });
   }
 
@@ -679,12 +858,18 @@
     return /[2-7]/.test(parsed.value) || /pith/i.test(String(q));
   }
 
-  function renderResult(doc, root, row) {
+  /* One result: a paper's newest version (matched words marked), its other versions. */
+  function renderResult(doc, root, row, words) {
     var li = el(doc, "li", "result");
-    var a = el(doc, "a", "result-title", row[2] || row[1]);
+    var a = el(doc, "a", "result-title");
+    appendMarked(doc, a, row[2] || row[1], words);
     a.href = recordHref(root, row[0]);
     li.appendChild(a);
-    if (row[3]) li.appendChild(el(doc, "div", "result-authors", row[3]));
+    if (row[3]) {
+      var authors = el(doc, "div", "result-authors");
+      appendMarked(doc, authors, row[3], words);
+      li.appendChild(authors);
+    }
     var meta = el(doc, "div", "result-meta");
     [["result-arxiv", row[4] ? "arXiv:" + row[4] : ""], ["result-cat", row[5]],
       ["result-year", row[6]], ["result-pith pith-number", row[1]]].forEach(function (pair) {
@@ -693,6 +878,22 @@
       }
     });
     li.appendChild(meta);
+    var others = (Array.isArray(row[7]) ? row[7] : []).filter(function (v) {
+      return Array.isArray(v) && Number.isInteger(v[0]) && SUFFIX_RE.test(v[1]);
+    });
+    if (others.length) {
+      var id = String(row[4] || "").replace(/v[0-9]+$/, "");
+      var versions = el(doc, "div", "result-versions");
+      versions.appendChild(doc.createTextNode("also "));
+      others.forEach(function (v, i) {
+        if (i) versions.appendChild(doc.createTextNode(", "));
+        var link = el(doc, "a", null, "v" + v[0]);
+        link.href = recordHref(root, v[1]);
+        link.setAttribute("title", "arXiv:" + id + "v" + v[0] + " \u00b7 pith:" + v[1].slice(0, 8));
+        versions.appendChild(link);
+      });
+      li.appendChild(versions);
+    }
     return li;
   }
 
@@ -734,20 +935,20 @@
           }
           if (!res.total) {
             results.appendChild(el(doc, "p", "status-none",
-              "No records match \u201c" + shown + "\u201d. Every word must appear in the " +
-              "title, authors, arXiv id or category."));
+              "No papers match \u201c" + shown + "\u201d. Every word must be, or begin, a " +
+              "word of the title, authors, abstract, arXiv id or category."));
             return res;
           }
-          var countText = res.total === 1 ? "1 record" : res.total + " records";
+          var countText = res.total === 1 ? "1 paper" : res.total + " papers";
           if (res.total > res.docs.length) {
             countText += " (showing " + (res.offset + 1) + "\u2013" +
-              (res.offset + res.docs.length) + ", newest first)";
+              (res.offset + res.docs.length) + ", best matches first)";
           }
           results.appendChild(el(doc, "p", "search-count", countText + " for \u201c" + shown + "\u201d"));
           var ol = el(doc, "ol", "results");
           ol.setAttribute("start", String(res.offset + 1));
           res.docs.forEach(function (row) {
-            ol.appendChild(renderResult(doc, root, row));
+            ol.appendChild(renderResult(doc, root, row, res.tokens));
           });
           results.appendChild(ol);
           if (res.total > RESULTS_SHOWN) {
@@ -937,7 +1138,11 @@
     queryTokens: queryTokens,
     fnv1a32: fnv1a32,
     shardOf: shardOf,
-    intersect: intersect,
+    decodePostings: decodePostings,
+    rankQuery: rankQuery,
+    highlightParts: highlightParts,
+    PREFIX_MIN: PREFIX_MIN,
+    FIELD_SPAN: FIELD_SPAN,
     looksLikeIdentifier: looksLikeIdentifier,
     notFoundQuery: notFoundQuery,
     resolveQuery: resolveQuery,

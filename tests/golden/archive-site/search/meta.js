@@ -1,1 +1,1 @@
-pithgenShard("search/meta", {"doc_block":500,"docs":8,"token_shards":16,"tokens":140,"version":1});
+pithgenShard("search/meta", {"doc_block":32,"docs":7,"records":8,"token_shards":16,"tokens":194,"version":2});

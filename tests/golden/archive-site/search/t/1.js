@@ -1,1 +1,1 @@
-pithgenShard("search/t/1", {"11111v1":[1],"2011":[4],"cs.ai":[1],"eze":[5,6],"math.pr":[0,2],"preprint":[5,6],"strings":[7],"th":[3,7]});
+pithgenShard("search/t/1", {"t":{"01111":[34],"01111v1":[34],"bounds":[40],"carries":[1,33,33],"chen":[4],"eze":[84],"give":[81],"hos3xe5i":[2,34],"hos3xe5ikwhnq6cfpfuldrq6v7":[34],"hos3xe5ipkw5sfyf55phyp4m64":[2],"itkquvfd":[18],"itkquvfdxrols5zdhi5ktcpapj":[18],"jtphvojs":[50],"jtphvojskrk26m3qp5y2vifdc2":[50],"learning":[24],"ph.co":[66],"style":[105],"th":[50,50],"unal":[20]}});

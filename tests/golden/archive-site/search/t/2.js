@@ -1,1 +1,1 @@
-pithgenShard("search/t/2", {"1907.04415v2":[5],"2309.02222v1":[0],"bundles":[4],"cs.lg":[1],"dahl":[5,6],"emil":[5,6],"hep":[3,7],"old-style":[7]});
+pithgenShard("search/t/2", {"t":{"11111":[18],"11111v1":[18],"birthday":[40],"hep":[50,50],"hep-th":[50,50],"hep-th/9901001":[98],"hep-th/9901001v1":[98],"revisited":[88],"second":[8],"signed":[89],"verify":[81]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/3", {"01111":[2],"2203.01111v1":[2],"astro-ph":[4],"berg":[2],"cs":[1,2,5,6],"hep-th/9901001v1":[7],"hos3xe5i":[0,2],"jelpri5m":[6],"mirrors":[5,6],"quant-ph":[3],"whose":[0]});
+pithgenShard("search/t/3", {"t":{"cs":[18,18,50],"gr-qc":[98],"has":[1,33,65],"m56pp2td":[82],"m56pp2td5ssghzpa4xa3tkg2xm":[82],"mirror":[81],"mirrors":[88],"number":[9,33],"short":[9,41],"show":[81]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/4", {"2203":[2],"27cjb6wbm3g4xvm4skgelycxq7":[4],"citation":[4],"events":[4],"jelpri5m7d3ew4g4xk3pazzoxf":[6],"lg":[1]});
+pithgenShard("search/t/4", {"t":{"2104":[50],"2104.05678":[50],"2104.05678v1":[50],"bela":[36],"eight":[1,33],"eight-character":[1,33],"lg":[18]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/5", {"2306.11111":[1],"is":[0],"lattice":[7],"math.oc":[1],"ph":[3,4],"short":[0,2],"signed":[5,6],"sparse":[1]});
+pithgenShard("search/t/5", {"t":{"9901001":[98],"9901001v1":[98],"can":[81],"events":[73],"four":[17],"is":[8],"ph":[50,18],"sparse":[24]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/7", {"2011.01234":[4],"9901001":[7],"chay444xmp4mg4zuwwyc446kyu":[7],"co":[4],"graph":[4],"identifiers":[2,7],"oc":[1],"pr":[0,2],"stat":[1],"unal":[1]});
+pithgenShard("search/t/7", {"t":{"categories":[17],"co":[66],"cs.ai":[18],"cs.cr":[34,50],"cs.dl":[82],"cs.ds":[18],"cs.lg":[18],"graph":[72],"graphs":[24],"likely":[1,33],"names":[97],"oc":[18],"pr":[2,34],"so":[1,33],"stochastic":[24],"taken":[8]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/9", {"04415v2":[5],"astro-ph.co":[4],"hep-th":[3,7],"itkquvfd":[1],"nunez":[1],"open":[4],"paper":[0],"reproducible":[5,6],"zoe":[1]});
+pithgenShard("search/t/9", {"t":{"1298335":[33],"40":[1,33],"besides":[17],"its":[17,81],"record":[17,49],"records":[1,33,57],"stat":[18],"stat.ml":[18],"static":[89],"together":[65],"two":[81],"we":[81],"zoe":[20]}});

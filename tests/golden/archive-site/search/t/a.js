@@ -1,1 +1,1 @@
-pithgenShard("search/t/a", {"01111v1":[2],"1907.04415":[5,6],"2104.05678":[3],"27cjb6wb":[4],"cs.cr":[2,5,6],"hos3xe5ipkw5sfyf55phyp4m64":[0],"revisited":[5],"stat.ml":[1]});
+pithgenShard("search/t/a", {"t":{"2011":[66],"2011.01234":[66],"2011.01234v1":[66],"bundle":[65],"bundles":[72],"dahl":[84],"emil":[84],"no":[97],"offline":[81],"primary":[17],"th/9901001":[98],"th/9901001v1":[98]}});

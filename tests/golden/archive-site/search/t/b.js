@@ -1,1 +1,1 @@
-pithgenShard("search/t/b", {"2309.02222":[0],"ada":[2],"cross":[1],"dana":[5,6],"learning":[1],"m56pp2td":[5],"m56pp2td5ssghzpa4xa3tkg2xm":[5],"ph.co":[4],"static":[5,6],"th/9901001v1":[7]});
+pithgenShard("search/t/b", {"t":{"abstract":[1,33],"ada":[36],"archive":[97],"astro":[66],"astro-ph":[66],"astro-ph.co":[66],"build":[81],"builds":[81],"with":[65]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/c", {"astro":[4],"birthday":[2],"gr":[7],"graphs":[1],"hos3xe5ikwhnq6cfpfuldrq6v7":[2],"jtphvojskrk26m3qp5y2vifdc2":[3],"kim":[7],"ml":[1],"quant":[3]});
+pithgenShard("search/t/c", {"t":{"gr":[98],"jelpri5m":[82],"jelpri5m7d3ew4g4xk3pazzoxf":[82],"kim":[100],"ml":[18],"same":[81],"search":[1,33],"the":[65,17]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/d", {"04415":[5,6],"2309":[0],"abe":[2,7],"chen":[0],"dl":[5,6],"itkquvfdxrols5zdhi5ktcpapj":[1],"qc":[7],"records":[5,6],"second":[0]});
+pithgenShard("search/t/d", {"t":{"1907":[82],"1907.04415":[82],"1907.04415v1":[82],"1907.04415v2":[82],"abe":[36,68],"anyone":[81],"character":[1,33],"chay444x":[98],"chay444xmp4mg4zuwwyc446kyu":[98],"cross":[24],"cross-listed":[24],"dl":[82],"math":[2,18,18],"math.oc":[18],"math.pr":[2,34],"million":[1,33],"open":[72],"qc":[98],"shared":[1,33]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/e", {"01234v1":[4],"02222v1":[0],"05678v1":[3],"1907":[5,6],"cs.ds":[1],"fox":[4],"jose":[1],"th/9901001":[7]});
+pithgenShard("search/t/e", {"t":{"1374592":[1],"farah":[68],"fox":[68],"in":[17],"lattice":[104],"paper":[8],"quant":[50],"quant-ph":[50]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/d/0", [["4FP6Z27B6DFNJRYZBSXH3XON27","pith:2018:4FP6Z27B6DFNJRYZBSXH3XON27","Collaborative Deep Learning Across Multiple Data Centers","Chuan Chen, Dawei Feng, Haibo Mi, Huaimin Wang, Kele Xu, Xu Lan, Zibin Zheng","1810.06877v1","cs.LG","2018"]]);
+pithgenShard("search/d/0", [["4FP6Z27B6DFNJRYZBSXH3XON27","pith:2018:4FP6Z27B6DFNJRYZBSXH3XON27","Collaborative Deep Learning Across Multiple Data Centers","Chuan Chen, Dawei Feng, Haibo Mi, Huaimin Wang, Kele Xu, Xu Lan, Zibin Zheng","1810.06877v1","cs.LG","2018",[]]]);

@@ -1,1 +1,1 @@
-pithgenShard("search/t/0", {"lan":[0]});
+pithgenShard("search/t/0", {"t":{"for":[1],"it":[1],"lan":[4],"that":[1]}});

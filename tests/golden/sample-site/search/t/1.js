@@ -1,1 +1,1 @@
-pithgenShard("search/t/1", {"dawei":[0],"multiple":[0]});
+pithgenShard("search/t/1", {"t":{"averaging":[1],"center":[1],"centers":[9],"centralize":[1],"centralized":[1],"chen":[4],"chuan":[4],"claimed":[1],"collaborative":[8],"haibo":[4],"ineffectiveness":[1],"learning":[9],"limitation":[1],"multi":[1],"multi-datacenter":[1],"multiple":[9],"wang":[4]}});

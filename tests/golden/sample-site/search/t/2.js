@@ -1,1 +1,1 @@
-pithgenShard("search/t/2", {"cs.lg":[0],"haibo":[0],"kele":[0],"wang":[0]});
+pithgenShard("search/t/2", {"t":{"most":[1],"practice":[1]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/3", {"1810.06877":[0],"4fp6z27b6dfnjryzbsxh3xon27":[0],"cs":[0],"mi":[0]});
+pithgenShard("search/t/3", {"t":{"choice":[1],"cs":[2],"dawei":[4],"kele":[4],"mi":[4],"model":[1],"require":[1]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/5", {"1810":[0],"centers":[0],"data":[0],"zheng":[0],"zibin":[0]});
+pithgenShard("search/t/5", {"t":{"deep":[9],"due":[1],"huaimin":[4],"is":[1],"regulations":[1],"studies":[1]}});

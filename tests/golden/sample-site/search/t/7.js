@@ -1,1 +1,1 @@
-pithgenShard("search/t/7", {"06877":[0],"stat":[0]});
+pithgenShard("search/t/7", {"t":{"1810":[2],"1810.06877":[2],"1810.06877v1":[2],"argue":[1],"cs.cv":[2],"cs.lg":[2]}});

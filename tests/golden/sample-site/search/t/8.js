@@ -1,1 +1,1 @@
-pithgenShard("search/t/8", {"4fp6z27b":[0],"huaimin":[0]});
+pithgenShard("search/t/8", {"t":{"infeasible":[1],"networks":[1],"of":[1],"parallelized":[1],"this":[1]}});

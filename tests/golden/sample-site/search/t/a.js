@@ -1,1 +1,1 @@
-pithgenShard("search/t/a", {"1810.06877v1":[0],"chuan":[0],"stat.ml":[0]});
+pithgenShard("search/t/a", {"t":{"not":[1],"privacy":[1],"zibin":[4]}});

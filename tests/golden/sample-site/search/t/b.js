@@ -1,1 +1,1 @@
-pithgenShard("search/t/b", {"feng":[0],"learning":[0]});
+pithgenShard("search/t/b", {"t":{"constraints":[1],"conventional":[1],"convex":[1],"neural":[1]}});

@@ -1,1 +1,1 @@
-pithgenShard("search/t/f", {"deep":[0]});
+pithgenShard("search/t/f", {"t":{"owned":[1]}});
