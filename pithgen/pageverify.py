@@ -59,9 +59,7 @@ def verifier_data(
         "size": len(published),
         "document": base64.b64encode(published).decode("ascii") if embedded else None,
         "signer": None if key is None else {"key_id": key.key_id, "public_key": key.raw.hex()},
-        "log": None
-        if log is None
-        else {"vkey": log.vkey, "proof": log.proof.decode("utf-8")},
+        "log": None if log is None else {"vkey": log.vkey, "proof": log.proof.decode("utf-8")},
     }
 
 

@@ -728,7 +728,6 @@
     }
     const steps = [];
     try {
-      if (checkpoint.origin !== vkey.name) refuse(`expected a checkpoint of log ${vkey.name}, found one of ${JSON.stringify(checkpoint.origin)}`);
       const root = rootFromInclusionProof(leafHash(entry), proof.index, checkpoint.size, proof.hashes);
       if (!equalBytes(root, checkpoint.root)) {
         refuse(`the inclusion proof of entry ${proof.index} does not lead to the root of the checkpoint of size ${checkpoint.size} (expected ${hex(checkpoint.root)}, found ${hex(root)}): these bytes are not the file the log holds`);
@@ -739,6 +738,10 @@
       steps.push(["failed", e.message]);
     }
     const label = keyLabel(vkey.name, vkey.keyId);
+    if (checkpoint.origin !== vkey.name) {
+      steps.push(["failed", `expected a checkpoint of log ${vkey.name}, found one of ${JSON.stringify(checkpoint.origin)}`]);
+      return steps;
+    }
     const mine = note.signatures.filter((s) => s.name === vkey.name && s.keyId === vkey.keyId);
     if (mine.length === 0) {
       const others = note.signatures.map((s) => keyLabel(s.name, s.keyId)).join(", ");
