@@ -730,7 +730,7 @@
     try {
       const root = rootFromInclusionProof(leafHash(entry), proof.index, checkpoint.size, proof.hashes);
       if (!equalBytes(root, checkpoint.root)) {
-        refuse(`the inclusion proof of entry ${proof.index} does not lead to the root of the checkpoint of size ${checkpoint.size} (expected ${hex(checkpoint.root)}, found ${hex(root)}): these bytes are not the file the log holds`);
+        refuse(`the inclusion proof of entry ${proof.index} does not lead to the root of the checkpoint of size ${checkpoint.size} (expected ${hex(checkpoint.root)}, found ${hex(root)}): these bytes are not the file the log holds, or the proof was altered`);
       }
       steps.push(["ok", `entry ${proof.index} of log ${vkey.name} is these exact bytes: its inclusion proof (${proof.hashes.length} hashes) leads to the root of the checkpoint of size ${checkpoint.size}`]);
     } catch (e) {
@@ -836,7 +836,7 @@
   const VERDICTS = {
     verified: "Verified in this browser: the record's hash, Pith Number and signature check out.",
     failed: "This does NOT verify in this browser: see the failed checks below.",
-    incomplete: `Not fully checked: ${NO_ED25519}, so its signatures were not checked (nothing failed). Use a browser with Ed25519 in Web Crypto, or the script below.`,
+    incomplete: `Not fully checked: ${NO_ED25519}, so the signatures were not checked (nothing failed). Use a browser with Ed25519 in Web Crypto, or the script below.`,
   };
 
   function show(out, report) {
