@@ -105,20 +105,17 @@
   /* ------------------------------------------------------------------ SHA-256 (FIPS 180-4) */
 
   const K = new Uint32Array([
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-    0xc67178f2,
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
   ]);
   const H0 = [
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-    0x5be0cd19,
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
   ];
   const rotr = (x, n) => (x >>> n) | (x << (32 - n));
 
@@ -144,7 +141,8 @@
       }
       let [a, b, c, d, e, f, g, hh] = h;
       for (let i = 0; i < 64; i++) {
-        const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) | 0;
+        const t1 =
+          (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) | 0;
         const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
         hh = g;
         g = f;
@@ -264,7 +262,8 @@
       }
       out += text.slice(start, pos);
       pos++;
-      if (!wellFormed(out)) throw defect("string holds a lone UTF-16 surrogate escape (not valid Unicode)");
+      if (!wellFormed(out))
+        throw defect("string holds a lone UTF-16 surrogate escape (not valid Unicode)");
       return out;
     }
     function number() {
@@ -274,10 +273,14 @@
       pos = NUMBER_RE.lastIndex;
       if (m[1] || m[2]) {
         const x = Number(m[0]);
-        if (!isFinite(x)) throw defect(`number ${m[0].slice(0, 40)} is too large to represent (overflows to infinity)`);
+        if (!isFinite(x))
+          throw defect(
+            `number ${m[0].slice(0, 40)} is too large to represent (overflows to infinity)`,
+          );
         return new PyNumber(floatRepr(x));
       }
-      if (m[0].replace("-", "").length > MAX_INT_DIGITS) throw defect("invalid JSON: an integer beyond Python's digit limit");
+      if (m[0].replace("-", "").length > MAX_INT_DIGITS)
+        throw defect("invalid JSON: an integer beyond Python's digit limit");
       return new PyNumber(BigInt(m[0]).toString());
     }
     function value(depth) {
@@ -288,13 +291,18 @@
         return c === "{" ? object(depth + 1) : array(depth + 1);
       }
       if (c === '"') return string();
-      for (const [word, v] of [["true", true], ["false", false], ["null", null]]) {
+      for (const [word, v] of [
+        ["true", true],
+        ["false", false],
+        ["null", null],
+      ]) {
         if (text.startsWith(word, pos)) {
           pos += word.length;
           return v;
         }
       }
-      if (/^-?(?:NaN|Infinity)/.test(text.substr(pos, 9))) throw defect("expected a JSON number, found NaN or Infinity (not valid JSON)");
+      if (/^-?(?:NaN|Infinity)/.test(text.substr(pos, 9)))
+        throw defect("expected a JSON number, found NaN or Infinity (not valid JSON)");
       return number();
     }
     function object(depth) {
@@ -312,11 +320,12 @@
         space();
         if (text[pos] !== ":") fail("expected ':'");
         pos++;
-        if (out.has(key)) throw defect(`duplicate key ${JSON.stringify(key)} in one object (expected unique keys)`);
+        if (out.has(key))
+          throw defect(`duplicate key ${JSON.stringify(key)} in one object (expected unique keys)`);
         out.set(key, value(depth));
         space();
         if (text[pos] === ",") pos++;
-        else if (text[pos] === "}") return pos++, out;
+        else if (text[pos] === "}") return (pos++, out);
         else fail("expected ',' or '}'");
       }
     }
@@ -332,7 +341,7 @@
         out.push(value(depth));
         space();
         if (text[pos] === ",") pos++;
-        else if (text[pos] === "]") return pos++, out;
+        else if (text[pos] === "]") return (pos++, out);
         else fail("expected ',' or ']'");
       }
     }
@@ -346,8 +355,10 @@
   function parseDocument(bytes) {
     let values = 0;
     for (const b of bytes) if (b === 0x7b || b === 0x5b || b === 0x2c) values++;
-    if (values > MAX_VALUES) throw defect(`expected at most ${MAX_VALUES} JSON values in one document, found ${values}`);
-    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) throw defect("expected UTF-8 JSON without a byte order mark, found a UTF-8 BOM");
+    if (values > MAX_VALUES)
+      throw defect(`expected at most ${MAX_VALUES} JSON values in one document, found ${values}`);
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+      throw defect("expected UTF-8 JSON without a byte order mark, found a UTF-8 BOM");
     let text;
     try {
       text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -375,7 +386,15 @@
 
   function quote(text) {
     const escaped = text.replace(/["\\\u0000-\u001f]/g, (c) => {
-      const short = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" }[c];
+      const short = {
+        '"': '\\"',
+        "\\": "\\\\",
+        "\n": "\\n",
+        "\r": "\\r",
+        "\t": "\\t",
+        "\b": "\\b",
+        "\f": "\\f",
+      }[c];
       return short || "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
     });
     return '"' + escaped + '"';
@@ -433,7 +452,8 @@
     }
     const small = SMALL_ORDER_Y.get(y);
     if (small !== undefined) {
-      if (sign && (y === 1n || y === P - 1n)) return `a non-canonical encoding (x = 0 with the sign bit set) of ${small}`;
+      if (sign && (y === 1n || y === P - 1n))
+        return `a non-canonical encoding (x = 0 with the sign bit set) of ${small}`;
       return `a small-order point: ${small}`;
     }
     return null;
@@ -464,7 +484,8 @@
     if (signature.length !== 64) return `a signature is 64 bytes, found ${signature.length}`;
     const found = encodingDefect(...split(signature.subarray(0, 32)));
     if (found !== null) return `R is ${found}`;
-    if (littleEndian(signature.subarray(32)) >= L) return "non-canonical signature: S is not reduced modulo the group order L";
+    if (littleEndian(signature.subarray(32)) >= L)
+      return "non-canonical signature: S is not reduced modulo the group order L";
     return null;
   }
 
@@ -476,18 +497,27 @@
     const refused = strictRule(publicKey, signature);
     if (refused !== null) return { valid: false, reason: refused };
     const subtle = global.crypto && global.crypto.subtle;
-    if (!subtle) return { unavailable: true, reason: `${NO_ED25519} (it offers no Web Crypto here: a page served over plain HTTP gets none)` };
+    if (!subtle)
+      return {
+        unavailable: true,
+        reason: `${NO_ED25519} (it offers no Web Crypto here: a page served over plain HTTP gets none)`,
+      };
     let ok;
     try {
       const key = await subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
       ok = await subtle.verify({ name: "Ed25519" }, key, signature, message);
     } catch (e) {
-      if (e && e.name === "NotSupportedError") return { unavailable: true, reason: `${NO_ED25519} (its Web Crypto has no Ed25519)` };
+      if (e && e.name === "NotSupportedError")
+        return { unavailable: true, reason: `${NO_ED25519} (its Web Crypto has no Ed25519)` };
       // A browser's error is not the record's failure: the signature stays unchecked.
-      return { unavailable: true, reason: `this browser could not check the Ed25519 signature (${e && e.name}: ${e && e.message})` };
+      return {
+        unavailable: true,
+        reason: `this browser could not check the Ed25519 signature (${e && e.name}: ${e && e.message})`,
+      };
     }
     if (ok) return { valid: true, reason: null };
-    if (!onCurve(split(signature.subarray(0, 32))[0])) return { valid: false, reason: "R is not a point on the curve" };
+    if (!onCurve(split(signature.subarray(0, 32))[0]))
+      return { valid: false, reason: "R is not a point on the curve" };
     return { valid: false, reason: "the equation [S]B = R + [k]A does not hold" };
   }
 
@@ -500,8 +530,15 @@
 
   function checkKeyName(name) {
     // Python's str.isspace() (not JS \s, which also matches U+FEFF), '+' and controls.
-    if (!name || /[\u0000-\u0020+\u007f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/.test(name)) {
-      refuse(`expected a key name without spaces, '+' or control characters, found ${JSON.stringify(name)}`);
+    if (
+      !name ||
+      /[\u0000-\u0020+\u007f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/.test(
+        name,
+      )
+    ) {
+      refuse(
+        `expected a key name without spaces, '+' or control characters, found ${JSON.stringify(name)}`,
+      );
     }
   }
 
@@ -516,19 +553,24 @@
   function parseVkey(vkey) {
     const first = vkey.indexOf("+");
     const second = vkey.indexOf("+", first + 1);
-    if (first <= 0 || second < 0) refuse(`expected a verifier key <name>+<key id>+<base64 key>, found ${JSON.stringify(vkey)}`);
+    if (first <= 0 || second < 0)
+      refuse(`expected a verifier key <name>+<key id>+<base64 key>, found ${JSON.stringify(vkey)}`);
     const name = vkey.slice(0, first);
     const id = vkey.slice(first + 1, second);
     checkKeyName(name);
-    if (!/^[0-9a-fA-F]{8}$/.test(id)) refuse(`expected an 8-hex-digit key id, found ${JSON.stringify(id)}`);
+    if (!/^[0-9a-fA-F]{8}$/.test(id))
+      refuse(`expected an 8-hex-digit key id, found ${JSON.stringify(id)}`);
     const raw = fromBase64(vkey.slice(second + 1));
     if (raw === null) refuse("verifier key: expected standard padded base64");
-    if (raw.length !== 33 || raw[0] !== 0x01) refuse("expected an Ed25519 verifier key (type 0x01, 32 bytes)");
+    if (raw.length !== 33 || raw[0] !== 0x01)
+      refuse("expected an Ed25519 verifier key (type 0x01, 32 bytes)");
     const publicKey = raw.subarray(1);
     const weak = checkPublicKey(publicKey);
-    if (weak !== null) refuse(`refused note key ${JSON.stringify(name)}: ${weak} (pithgen's Ed25519 rule)`);
+    if (weak !== null)
+      refuse(`refused note key ${JSON.stringify(name)}: ${weak} (pithgen's Ed25519 rule)`);
     const keyId = noteKeyId(name, publicKey);
-    if (keyId !== parseInt(id, 16)) refuse(`key id of ${JSON.stringify(name)}: expected ${keyLabel(name, keyId)}, found ${id}`);
+    if (keyId !== parseInt(id, 16))
+      refuse(`key id of ${JSON.stringify(name)}: expected ${keyLabel(name, keyId)}, found ${id}`);
     return { name, keyId, publicKey };
   }
 
@@ -538,12 +580,16 @@
     return {
       next(what) {
         const end = text.indexOf("\n", pos);
-        if (end < 0) refuse(`expected ${what} ending in a newline, found ${pos === text.length ? "the end" : JSON.stringify(text.slice(pos, pos + 80))}`);
+        if (end < 0)
+          refuse(
+            `expected ${what} ending in a newline, found ${pos === text.length ? "the end" : JSON.stringify(text.slice(pos, pos + 80))}`,
+          );
         const line = text.slice(pos, end);
         pos = end + 1;
         return line;
       },
-      peek: () => text.slice(pos, text.indexOf("\n", pos) < 0 ? text.length : text.indexOf("\n", pos)),
+      peek: () =>
+        text.slice(pos, text.indexOf("\n", pos) < 0 ? text.length : text.indexOf("\n", pos)),
       rest: () => text.slice(pos),
     };
   }
@@ -551,22 +597,28 @@
   /* A signed note: its text (signed bytes) and signature lines (C2SP signed-note). */
   function parseNote(note) {
     const split = note.lastIndexOf("\n\n");
-    if (split < 0) refuse("expected a note text, a blank line and signature lines, found no blank line");
+    if (split < 0)
+      refuse("expected a note text, a blank line and signature lines, found no blank line");
     if (!note.endsWith("\n")) refuse("expected a note text ending in a newline");
-    if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) refuse("expected no control character but newline in the note");
+    if (/[\u0000-\u0009\u000b-\u001f]/.test(note))
+      refuse("expected no control character but newline in the note");
     const block = note.slice(split + 2);
     if (!block) refuse("expected at least one signature line, found none");
     const lines = block.slice(0, -1).split("\n");
     if (lines.length > 100) refuse(`expected at most 100 signatures, found ${lines.length}`);
     const signatures = lines.map((line) => {
-      if (!line.startsWith("\u2014 ")) refuse(`expected a signature line '\u2014 <name> <base64>', found ${JSON.stringify(line)}`);
+      if (!line.startsWith("\u2014 "))
+        refuse(`expected a signature line '\u2014 <name> <base64>', found ${JSON.stringify(line)}`);
       const body = line.slice(2);
       const space = body.indexOf(" ");
       const name = space < 0 ? body : body.slice(0, space);
       checkKeyName(name);
       const blob = fromBase64(space < 0 ? "" : body.slice(space + 1));
       if (blob === null) refuse(`signature by ${name}: expected standard padded base64`);
-      if (blob.length < 5) refuse(`signature by ${name}: expected a 4-byte key id and a signature, found ${blob.length} bytes`);
+      if (blob.length < 5)
+        refuse(
+          `signature by ${name}: expected a 4-byte key id and a signature, found ${blob.length} bytes`,
+        );
       return { name, keyId: new DataView(blob.buffer).getUint32(0), signature: blob.subarray(4) };
     });
     return { text: note.slice(0, split + 1), signatures };
@@ -575,11 +627,20 @@
   /* The checkpoint body: origin, size, root hash, extension lines (C2SP tlog-checkpoint). */
   function parseCheckpoint(text) {
     const lines = text.slice(0, -1).split("\n");
-    if (lines.length < 3) refuse(`expected at least 3 checkpoint lines (origin, size, root hash), found ${lines.length}`);
+    if (lines.length < 3)
+      refuse(
+        `expected at least 3 checkpoint lines (origin, size, root hash), found ${lines.length}`,
+      );
     if (lines.some((line) => !line)) refuse("expected no empty line in the checkpoint");
-    if (!/^(?:0|[1-9][0-9]*)$/.test(lines[1]) || BigInt(lines[1]) >= 1n << 64n) refuse(`expected the tree size in decimal without leading zeros, found ${JSON.stringify(lines[1])}`);
+    if (!/^(?:0|[1-9][0-9]*)$/.test(lines[1]) || BigInt(lines[1]) >= 1n << 64n)
+      refuse(
+        `expected the tree size in decimal without leading zeros, found ${JSON.stringify(lines[1])}`,
+      );
     const root = fromBase64(lines[2]);
-    if (root === null || root.length !== 32) refuse(`checkpoint root hash: expected standard base64 of 32 bytes, found ${JSON.stringify(lines[2])}`);
+    if (root === null || root.length !== 32)
+      refuse(
+        `checkpoint root hash: expected standard base64 of 32 bytes, found ${JSON.stringify(lines[2])}`,
+      );
     return { origin: lines[0], size: BigInt(lines[1]), root };
   }
 
@@ -587,19 +648,27 @@
   function parseProof(text) {
     const lines = lineReader(text);
     const header = lines.next("the header 'c2sp.org/tlog-proof@v1'");
-    if (header !== "c2sp.org/tlog-proof@v1") refuse(`expected the header 'c2sp.org/tlog-proof@v1', found ${JSON.stringify(header)}`);
+    if (header !== "c2sp.org/tlog-proof@v1")
+      refuse(`expected the header 'c2sp.org/tlog-proof@v1', found ${JSON.stringify(header)}`);
     if (lines.peek().startsWith("extra ")) {
-      if (fromBase64(lines.next("the extra line").slice(6)) === null) refuse("extra data: expected standard padded base64");
+      if (fromBase64(lines.next("the extra line").slice(6)) === null)
+        refuse("extra data: expected standard padded base64");
     }
     const indexLine = lines.next("the index line");
     const m = /^index (0|[1-9][0-9]*)$/.exec(indexLine);
-    if (!m) refuse(`expected 'index <decimal without leading zeros>', found ${JSON.stringify(indexLine)}`);
+    if (!m)
+      refuse(
+        `expected 'index <decimal without leading zeros>', found ${JSON.stringify(indexLine)}`,
+      );
     const hashes = [];
     let line;
     while ((line = lines.next("an inclusion proof hash or an empty line")) !== "") {
       if (hashes.length === 64) refuse("expected at most 64 proof hashes, found more");
       const raw = fromBase64(line);
-      if (raw === null || raw.length !== 32) refuse(`proof hash ${hashes.length}: expected standard base64 of 32 bytes, found ${JSON.stringify(line)}`);
+      if (raw === null || raw.length !== 32)
+        refuse(
+          `proof hash ${hashes.length}: expected standard base64 of 32 bytes, found ${JSON.stringify(line)}`,
+        );
       hashes.push(raw);
     }
     const checkpoint = lines.rest();
@@ -631,9 +700,13 @@
 
   /* The root an inclusion proof leads to (RFC 9162 section 2.1.3.2). */
   function rootFromInclusionProof(leaf, index, size, proof) {
-    if (!(index >= 0n && index < size)) refuse(`expected a leaf index below the tree size ${size}, found ${index}`);
+    if (!(index >= 0n && index < size))
+      refuse(`expected a leaf index below the tree size ${size}, found ${index}`);
     const expected = inclusionProofLength(index, size);
-    if (proof.length !== expected) refuse(`inclusion proof of leaf ${index} in a tree of size ${size}: expected ${expected} hashes, found ${proof.length}`);
+    if (proof.length !== expected)
+      refuse(
+        `inclusion proof of leaf ${index} in a tree of size ${size}: expected ${expected} hashes, found ${proof.length}`,
+      );
     let fn = index;
     let sn = size - 1n;
     let r = leaf;
@@ -655,26 +728,48 @@
 
   /* The log entry of a published file (docs/log.md section 1). */
   function logEntry(kind, pithNumber, canonicalSha256, published) {
-    const lines = ["pithgen-log-entry/v1", `kind ${kind}`, `pith-number ${pithNumber}`, `canonical-sha256 ${canonicalSha256}`, `json-sha256 ${hex(sha256(published))}`];
+    const lines = [
+      "pithgen-log-entry/v1",
+      `kind ${kind}`,
+      `pith-number ${pithNumber}`,
+      `canonical-sha256 ${canonicalSha256}`,
+      `json-sha256 ${hex(sha256(published))}`,
+    ];
     return utf8(lines.map((line) => line + "\n").join(""));
   }
 
   /* ------------------------------------------------------------------ the checks */
 
   const get = (map, key) => (map instanceof Map ? map.get(key) : undefined);
-  const shown = (value) => (value === undefined ? "nothing" : value instanceof Map || Array.isArray(value) || value instanceof PyNumber ? canonicalJSON(value).slice(0, 80) : JSON.stringify(value).slice(0, 80));
+  const shown = (value) =>
+    value === undefined
+      ? "nothing"
+      : value instanceof Map || Array.isArray(value) || value instanceof PyNumber
+        ? canonicalJSON(value).slice(0, 80)
+        : JSON.stringify(value).slice(0, 80);
 
   /* The receipt of a record document, or of a bundle's one record_created event (spec 6,
    * pithgen/bundleevents.py), or a reason why there is none to check. */
   function receiptOf(doc, kind, record, digest) {
     if (kind !== "bundle") return { receipt: get(doc, "receipt"), where: "receipt" };
     const events = get(doc, "events");
-    if (!Array.isArray(events)) return { error: `'events': expected a list, found ${shown(events)}` };
+    if (!Array.isArray(events))
+      return { error: `'events': expected a list, found ${shown(events)}` };
     const created = events.filter((e) => get(e, "event_type") === "record_created");
-    if (created.length !== 1) return { error: `'events': expected exactly one record_created event, found ${created.length}` };
+    if (created.length !== 1)
+      return {
+        error: `'events': expected exactly one record_created event, found ${created.length}`,
+      };
     const payload = get(created[0], "payload");
-    if (!(payload instanceof Map) || get(payload, "canonical_sha256") !== digest || !payload.has("canonical_record") || canonicalJSON(payload.get("canonical_record")) !== canonicalJSON(record)) {
-      return { error: `record_created payload: expected the bundle's canonical_record and canonical_sha256 ${digest}, found a different payload` };
+    if (
+      !(payload instanceof Map) ||
+      get(payload, "canonical_sha256") !== digest ||
+      !payload.has("canonical_record") ||
+      canonicalJSON(payload.get("canonical_record")) !== canonicalJSON(record)
+    ) {
+      return {
+        error: `record_created payload: expected the bundle's canonical_record and canonical_sha256 ${digest}, found a different payload`,
+      };
     }
     return { receipt: get(payload, "receipt"), where: "events[record_created].payload.receipt" };
   }
@@ -683,31 +778,64 @@
   async function checkReceipt(found, signer, digest) {
     if (found.error) return ["failed", found.error];
     const { receipt, where } = found;
-    if (!(receipt instanceof Map)) return ["failed", `'${where}': expected a receipt object, found ${shown(receipt)}`];
+    if (!(receipt instanceof Map))
+      return ["failed", `'${where}': expected a receipt object, found ${shown(receipt)}`];
     if (!signer) return ["failed", "this mirror names no trusted key for this receipt"];
     const publicKey = fromHex(signer.public_key);
-    if (publicKey === null || publicKey.length !== 32) return ["failed", "the signer's public key is not 64 hex digits"];
+    if (publicKey === null || publicKey.length !== 32)
+      return ["failed", "the signer's public key is not 64 hex digits"];
     const fingerprint = hex(sha256(publicKey).subarray(0, 16));
     const keyId = get(receipt, "key_id");
-    if (keyId !== signer.key_id) return ["failed", `${where}.key_id: expected ${signer.key_id}, found ${shown(keyId)}`];
+    if (keyId !== signer.key_id)
+      return ["failed", `${where}.key_id: expected ${signer.key_id}, found ${shown(keyId)}`];
     const algorithm = receipt.has("algorithm") ? receipt.get("algorithm") : "ed25519";
-    const message = receipt.has("signed_message") ? receipt.get("signed_message") : "canonical_sha256_bytes";
+    const message = receipt.has("signed_message")
+      ? receipt.get("signed_message")
+      : "canonical_sha256_bytes";
     const stated = receipt.has("canonical_sha256") ? receipt.get("canonical_sha256") : digest;
     if (algorithm !== "ed25519" || message !== "canonical_sha256_bytes" || stated !== digest) {
-      return ["failed", `${where}: expected algorithm 'ed25519' over 'canonical_sha256_bytes' of ${digest}, found ${shown(algorithm)} over ${shown(message)} of ${shown(stated)}`];
+      return [
+        "failed",
+        `${where}: expected algorithm 'ed25519' over 'canonical_sha256_bytes' of ${digest}, found ${shown(algorithm)} over ${shown(message)} of ${shown(stated)}`,
+      ];
     }
     const statedFingerprint = get(receipt, "public_key_fingerprint");
-    if (statedFingerprint !== undefined && statedFingerprint !== null && statedFingerprint !== fingerprint) {
-      return ["failed", `${where}.public_key_fingerprint: expected ${fingerprint} (key ${signer.key_id}), found ${shown(statedFingerprint)}`];
+    if (
+      statedFingerprint !== undefined &&
+      statedFingerprint !== null &&
+      statedFingerprint !== fingerprint
+    ) {
+      return [
+        "failed",
+        `${where}.public_key_fingerprint: expected ${fingerprint} (key ${signer.key_id}), found ${shown(statedFingerprint)}`,
+      ];
     }
     const encoded = get(receipt, "signature_b64");
-    const signature = typeof encoded === "string" && /^[A-Za-z0-9+/]{86}==$/.test(encoded) ? fromBase64(encoded) : null;
-    if (signature === null) return ["failed", `${where}.signature_b64: expected strict standard base64 of a 64-byte signature, found ${shown(encoded)}`];
+    const signature =
+      typeof encoded === "string" && /^[A-Za-z0-9+/]{86}==$/.test(encoded)
+        ? fromBase64(encoded)
+        : null;
+    if (signature === null)
+      return [
+        "failed",
+        `${where}.signature_b64: expected strict standard base64 of a 64-byte signature, found ${shown(encoded)}`,
+      ];
     const verdict = await verifyEd25519(publicKey, signature, fromHex(digest));
     const key = `key ${signer.key_id} (fingerprint ${fingerprint})`;
-    if (verdict.unavailable) return ["unavailable", `${verdict.reason}: the signature under ${key} was not checked (pithgen's strict rule found nothing to refuse)`];
-    if (!verdict.valid) return ["failed", `${where}.signature_b64: Ed25519 signature does not verify over the 32 digest bytes of ${digest} under ${key}: ${verdict.reason}`];
-    return ["ok", `Ed25519 signature valid over the 32 digest bytes under ${key}, by pithgen's strict rule and this browser's Web Crypto`];
+    if (verdict.unavailable)
+      return [
+        "unavailable",
+        `${verdict.reason}: the signature under ${key} was not checked (pithgen's strict rule found nothing to refuse)`,
+      ];
+    if (!verdict.valid)
+      return [
+        "failed",
+        `${where}.signature_b64: Ed25519 signature does not verify over the 32 digest bytes of ${digest} under ${key}: ${verdict.reason}`,
+      ];
+    return [
+      "ok",
+      `Ed25519 signature valid over the 32 digest bytes under ${key}, by pithgen's strict rule and this browser's Web Crypto`,
+    ];
   }
 
   /* The inclusion proof of the exact bytes, then the checkpoint's signature. */
@@ -724,42 +852,70 @@
     } catch (e) {
       if (!(e instanceof LogDefect)) throw e;
       const text = `the proof file cannot be read: ${e.message}`;
-      return [["failed", text], ["failed", text]];
+      return [
+        ["failed", text],
+        ["failed", text],
+      ];
     }
     const steps = [];
     try {
-      const root = rootFromInclusionProof(leafHash(entry), proof.index, checkpoint.size, proof.hashes);
+      const root = rootFromInclusionProof(
+        leafHash(entry),
+        proof.index,
+        checkpoint.size,
+        proof.hashes,
+      );
       if (!equalBytes(root, checkpoint.root)) {
-        refuse(`the inclusion proof of entry ${proof.index} does not lead to the root of the checkpoint of size ${checkpoint.size} (expected ${hex(checkpoint.root)}, found ${hex(root)}): these bytes are not the file the log holds, or the proof was altered`);
+        refuse(
+          `the inclusion proof of entry ${proof.index} does not lead to the root of the checkpoint of size ${checkpoint.size} (expected ${hex(checkpoint.root)}, found ${hex(root)}): these bytes are not the file the log holds, or the proof was altered`,
+        );
       }
-      steps.push(["ok", `entry ${proof.index} of log ${vkey.name} is these exact bytes: its inclusion proof (${proof.hashes.length} hashes) leads to the root of the checkpoint of size ${checkpoint.size}`]);
+      steps.push([
+        "ok",
+        `entry ${proof.index} of log ${vkey.name} is these exact bytes: its inclusion proof (${proof.hashes.length} hashes) leads to the root of the checkpoint of size ${checkpoint.size}`,
+      ]);
     } catch (e) {
       if (!(e instanceof LogDefect)) throw e;
       steps.push(["failed", e.message]);
     }
     const label = keyLabel(vkey.name, vkey.keyId);
     if (checkpoint.origin !== vkey.name) {
-      steps.push(["failed", `expected a checkpoint of log ${vkey.name}, found one of ${JSON.stringify(checkpoint.origin)}`]);
+      steps.push([
+        "failed",
+        `expected a checkpoint of log ${vkey.name}, found one of ${JSON.stringify(checkpoint.origin)}`,
+      ]);
       return steps;
     }
     const mine = note.signatures.filter((s) => s.name === vkey.name && s.keyId === vkey.keyId);
     if (mine.length === 0) {
       const others = note.signatures.map((s) => keyLabel(s.name, s.keyId)).join(", ");
-      steps.push(["failed", `no signature by the log key ${label}: the checkpoint is signed by ${others}`]);
+      steps.push([
+        "failed",
+        `no signature by the log key ${label}: the checkpoint is signed by ${others}`,
+      ]);
       return steps;
     }
     for (const s of mine) {
       const verdict = await verifyEd25519(vkey.publicKey, s.signature, utf8(note.text));
       if (verdict.unavailable) {
-        steps.push(["unavailable", `${verdict.reason}: the checkpoint's signature by the log key ${label} was not checked`]);
+        steps.push([
+          "unavailable",
+          `${verdict.reason}: the checkpoint's signature by the log key ${label} was not checked`,
+        ]);
         return steps;
       }
       if (!verdict.valid) {
-        steps.push(["failed", `the checkpoint's signature by the log key ${label} does not verify: ${verdict.reason}`]);
+        steps.push([
+          "failed",
+          `the checkpoint's signature by the log key ${label} does not verify: ${verdict.reason}`,
+        ]);
         return steps;
       }
     }
-    steps.push(["ok", `the checkpoint (size ${checkpoint.size}) is signed by the log key ${label}`]);
+    steps.push([
+      "ok",
+      `the checkpoint (size ${checkpoint.size}) is signed by the log key ${label}`,
+    ]);
     return steps;
   }
 
@@ -774,10 +930,15 @@
   /* Every check on a page's data: {outcome: verified|failed|incomplete, steps: [...]}. */
   async function verifyPage(data) {
     const steps = [];
-    const add = (id, outcome, text) => steps.push({ id, title: STEPS.find((s) => s[0] === id)[1], outcome, text });
+    const add = (id, outcome, text) =>
+      steps.push({ id, title: STEPS.find((s) => s[0] === id)[1], outcome, text });
     const finish = () => {
       const outcomes = steps.map((s) => s.outcome);
-      const outcome = outcomes.includes("failed") ? "failed" : outcomes.includes("unavailable") ? "incomplete" : "verified";
+      const outcome = outcomes.includes("failed")
+        ? "failed"
+        : outcomes.includes("unavailable")
+          ? "incomplete"
+          : "verified";
       return { outcome, steps, log: !!(data && data.log) };
     };
     const published = data && data.format === DATA_FORMAT ? fromBase64(data.document) : null;
@@ -802,25 +963,56 @@
     const digestBytes = sha256(utf8(canonicalJSON(record)));
     const digest = hex(digestBytes);
     const stated = get(doc, "canonical_sha256");
-    if (stated === digest) add("hash", "ok", `recomputed SHA-256 of the canonical record: ${digest}, as the ${kind} states`);
-    else add("hash", "failed", `canonical_sha256: expected ${digest} (recomputed over canonical_record), found ${shown(stated)}`);
+    if (stated === digest)
+      add(
+        "hash",
+        "ok",
+        `recomputed SHA-256 of the canonical record: ${digest}, as the ${kind} states`,
+      );
+    else
+      add(
+        "hash",
+        "failed",
+        `canonical_sha256: expected ${digest} (recomputed over canonical_record), found ${shown(stated)}`,
+      );
     const submitted = get(get(record, "metadata"), "submitted_at");
     const suffix = base32Suffix(digestBytes);
     let number = null;
     if (typeof submitted !== "string") {
-      add("number", "failed", `canonical_record.metadata.submitted_at: expected a string, found ${shown(submitted)}`);
+      add(
+        "number",
+        "failed",
+        `canonical_record.metadata.submitted_at: expected a string, found ${shown(submitted)}`,
+      );
     } else {
       number = `pith:${Array.from(submitted).slice(0, 4).join("")}:${suffix}`;
       const problems = [];
-      if (get(doc, "pith_number") !== number) problems.push(`pith_number: expected ${number}, found ${shown(get(doc, "pith_number"))}`);
-      if (get(doc, "short_pith_number") !== `pith:${suffix.slice(0, 8)}`) problems.push(`short_pith_number: expected pith:${suffix.slice(0, 8)}, found ${shown(get(doc, "short_pith_number"))}`);
-      if (data.pith_number !== number) problems.push(`this page shows ${shown(data.pith_number)}, but the ${kind} is ${number}`);
+      if (get(doc, "pith_number") !== number)
+        problems.push(`pith_number: expected ${number}, found ${shown(get(doc, "pith_number"))}`);
+      if (get(doc, "short_pith_number") !== `pith:${suffix.slice(0, 8)}`)
+        problems.push(
+          `short_pith_number: expected pith:${suffix.slice(0, 8)}, found ${shown(get(doc, "short_pith_number"))}`,
+        );
+      if (data.pith_number !== number)
+        problems.push(`this page shows ${shown(data.pith_number)}, but the ${kind} is ${number}`);
       if (problems.length) add("number", "failed", problems.join("; "));
-      else add("number", "ok", `${number}, derived from the hash and the v1 year, as the ${kind} and this page state`);
+      else
+        add(
+          "number",
+          "ok",
+          `${number}, derived from the hash and the v1 year, as the ${kind} and this page state`,
+        );
     }
-    add("receipt", ...(await checkReceipt(receiptOf(doc, kind, record, digest), data.signer, digest)));
+    add(
+      "receipt",
+      ...(await checkReceipt(receiptOf(doc, kind, record, digest), data.signer, digest)),
+    );
     if (!data.log) {
-      add("entry", "none", "this mirror keeps no transparency log: there is no inclusion proof to check");
+      add(
+        "entry",
+        "none",
+        "this mirror keeps no transparency log: there is no inclusion proof to check",
+      );
     } else {
       const entry = logEntry(kind, number || String(get(doc, "pith_number")), digest, published);
       const [entryStep, checkpointStep] = await checkLog(data.log, entry);
@@ -845,7 +1037,10 @@
     const verdict = doc.createElement("p");
     verdict.className = `verify-verdict verify-${report.outcome}`;
     let text = VERDICTS[report.outcome];
-    if (report.outcome === "verified") text += report.log ? " It is in this mirror's signed transparency log." : " This mirror keeps no transparency log.";
+    if (report.outcome === "verified")
+      text += report.log
+        ? " It is in this mirror's signed transparency log."
+        : " This mirror keeps no transparency log.";
     verdict.textContent = text;
     const list = doc.createElement("ol");
     list.className = "verify-steps";
@@ -874,7 +1069,18 @@
       try {
         report = await verifyPage(JSON.parse(block.textContent));
       } catch (e) {
-        report = { outcome: "failed", log: false, steps: [{ id: "hash", title: "Verifier", outcome: "failed", text: `the check stopped: ${e && e.message}` }] };
+        report = {
+          outcome: "failed",
+          log: false,
+          steps: [
+            {
+              id: "hash",
+              title: "Verifier",
+              outcome: "failed",
+              text: `the check stopped: ${e && e.message}`,
+            },
+          ],
+        };
       }
       show(out, report);
       button.disabled = false;
@@ -882,15 +1088,34 @@
   }
 
   const api = {
-    DATA_FORMAT, DATA_ID, sha256, hex, fromHex, base64, fromBase64, base32Suffix, floatRepr,
-    parseDocument, canonicalJSON, checkPublicKey, strictRule, verifyEd25519, parseVkey,
-    parseProof, parseNote, parseCheckpoint, rootFromInclusionProof, logEntry, leafHash,
+    DATA_FORMAT,
+    DATA_ID,
+    sha256,
+    hex,
+    fromHex,
+    base64,
+    fromBase64,
+    base32Suffix,
+    floatRepr,
+    parseDocument,
+    canonicalJSON,
+    checkPublicKey,
+    strictRule,
+    verifyEd25519,
+    parseVkey,
+    parseProof,
+    parseNote,
+    parseCheckpoint,
+    rootFromInclusionProof,
+    logEntry,
+    leafHash,
     verifyPage,
   };
   global.pithgenVerify = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   if (global.document) {
-    if (global.document.readyState === "loading") global.document.addEventListener("DOMContentLoaded", () => start(global.document));
+    if (global.document.readyState === "loading")
+      global.document.addEventListener("DOMContentLoaded", () => start(global.document));
     else start(global.document);
   }
 })(typeof window !== "undefined" ? window : globalThis);
