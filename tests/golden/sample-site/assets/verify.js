@@ -1062,8 +1062,11 @@
     const block = doc.getElementById(DATA_ID);
     if (!button || !out || !block) return;
     button.hidden = false;
+    let running = false;
+    // Not disabled while it runs: a disabled button would drop the keyboard focus.
     button.addEventListener("click", async () => {
-      button.disabled = true;
+      if (running) return;
+      running = true;
       out.textContent = "Checking…";
       let report;
       try {
@@ -1083,7 +1086,7 @@
         };
       }
       show(out, report);
-      button.disabled = false;
+      running = false;
     });
   }
 
