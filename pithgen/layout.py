@@ -88,6 +88,8 @@ ASSETS = "assets/"
 STYLESHEET = "assets/pithgen.css"
 SCRIPT = "assets/pithgen.js"
 THEME_SCRIPT = "assets/theme.js"
+#: The in-browser verifier of record pages (loaded by record pages only).
+VERIFY_SCRIPT = "assets/verify.js"
 FAVICON = "assets/favicon.svg"
 
 # --- index shards (``{name}.js`` for pages, ``{name}.json`` twins for scripts) -------------

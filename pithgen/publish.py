@@ -37,6 +37,7 @@ from pithgen.load import LoadOptions, parse, read_file
 from pithgen.mergestore import ChosenRow
 from pithgen.mirrorlog.stage import LogRef, MirrorLog, SignerSpec
 from pithgen.model import LoadedDoc, RawDoc, RecordDocument, Verdict
+from pithgen.pageverify import LogProof
 from pithgen.parallel import Workers, batched
 from pithgen.render import Renderer, SiteInfo
 from pithgen.search import Weighted, abstract_text, index_tokens
@@ -325,15 +326,18 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, Weighted] | None
     sink, renderer = worker.sink, worker.renderer
     refs = dict(task.log)
     own = refs.get(doc.kind)
+    proof = None
+    if own is not None and worker.signer is not None:
+        proof = LogProof(own.proof(worker.signer), worker.signer.verifier.vkey)
     if doc.kind == "bundle":
         sink.write(layout.bundle(doc.suffix), raw, unit)
         sink.write(layout.well_known_bundle(doc.suffix), raw, unit)
-        if own is not None and worker.signer is not None:
-            sink.write(layout.bundle_proof(doc.suffix), own.proof(worker.signer), unit)
+        if proof is not None:
+            sink.write(layout.bundle_proof(doc.suffix), proof.proof, unit)
     else:
         sink.write(layout.record_json(doc.suffix), raw, unit)
-        if own is not None and worker.signer is not None:
-            sink.write(layout.record_proof(doc.suffix), own.proof(worker.signer), unit)
+        if proof is not None:
+            sink.write(layout.record_proof(doc.suffix), proof.proof, unit)
     # A record document and a bundle of one Pith Number share one page (the record's).
     if doc.kind != "record" and task.has_record:
         return None
@@ -353,6 +357,8 @@ def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, Weighted] | None
         graph=task.graph[0] if task.graph else None,
         cited_by=task.cited_by,
         log=_log_view(doc.suffix, refs),
+        published=raw,
+        proof=proof,
     )
     target = layout.record_page(doc.suffix)
     sink.write(target, page, unit)

@@ -23,6 +23,7 @@ from pithgen.errors import ConfigError
 from pithgen.keys import TrustedKey
 from pithgen.listing import Page, Paper, Summary
 from pithgen.model import RecordDocument, Verdict
+from pithgen.pageverify import LogProof, verifier_data
 from pithgen.theme import template_error_at
 
 BADGES = (
@@ -213,7 +214,12 @@ class Renderer:
         graph: dict[str, Any] | None = None,
         cited_by: tuple[list[list[str]], int] = ([], 0),
         log: dict[str, Any] | None = None,
+        published: bytes | None = None,
+        proof: LogProof | None = None,
     ) -> bytes:
+        """The record page of ``doc``. With ``published`` (the document's exact bytes) it
+        carries the in-browser verifier and its data (:mod:`pithgen.pageverify`), with
+        ``proof`` the document's log proof."""
         relpath = layout.record_page(doc.suffix)
         page_url = self.site.url(layout.folder_url(relpath))
         paper = doc.paper
@@ -304,6 +310,7 @@ class Renderer:
             graph=graph,
             cited_by=cited_by,
             log=log,
+            verify=None if published is None else verifier_data(doc, published, key, proof),
             abstract=paper.get("abstract") or paper.get("abstract_excerpt") or "",
             abstract_is_excerpt="abstract" not in paper and "abstract_excerpt" in paper,
         )

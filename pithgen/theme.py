@@ -26,7 +26,7 @@ from pithgen import __version__, layout
 from pithgen.errors import ConfigError
 
 #: Files copied verbatim into the site's ``assets/`` folder.
-ASSET_FILES = ("pithgen.css", "pithgen.js", "theme.js", "favicon.svg")
+ASSET_FILES = ("pithgen.css", "pithgen.js", "theme.js", "verify.js", "favicon.svg")
 
 
 def default_templates_dir() -> Path:

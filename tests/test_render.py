@@ -167,3 +167,52 @@ def test_the_badge_is_a_pure_function_of_the_record(mint: Any, test_ring: KeyRin
     suffix = a["pith_number"].rsplit(":", 1)[1]
     assert f"](pith/{suffix}/badge.svg)](pith/{suffix}/index.html)" in page
     assert "relative to the site" in " ".join(page.split())
+
+
+def _verifier_page(doc: dict[str, Any], ring: KeyRing) -> tuple[str, dict[str, Any] | None]:
+    from pagedata import page_data
+
+    raw = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    verdict = verify_document(loaded_from(raw), ring)
+    site = SiteInfo("T", None, "", tuple(ring))
+    html = Renderer(make_env(None), site).record_page(
+        RecordDocument.from_dict(doc),
+        verdict,
+        has_record_json=True,
+        has_bundle=False,
+        published=raw,
+    )
+    page = html.decode("utf-8")
+    return page, page_data(page)
+
+
+def test_the_page_carries_the_verifier_and_its_data(mint: Any, test_ring: KeyRing) -> None:
+    import base64
+
+    doc = mint()
+    page, data = _verifier_page(doc, test_ring)
+    assert data is not None and data["log"] is None
+    assert base64.b64decode(data["document"]) == json.dumps(doc, ensure_ascii=False).encode()
+    [key] = list(test_ring)
+    assert data["signer"] == {"key_id": key.key_id, "public_key": key.raw.hex()}
+    assert '<button type="button" id="verify-run" class="verify-run" hidden>' in page
+    assert '<script src="../../assets/verify.js" defer></script>' in page
+    assert "this mirror keeps no\n  transparency log" in page
+
+
+def test_a_document_too_large_for_its_page_is_not_carried(
+    mint: Any, test_ring: KeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pithgen import pageverify
+
+    doc = mint()
+    monkeypatch.setattr(pageverify, "MAX_EMBEDDED", 100)
+    page, data = _verifier_page(doc, test_ring)
+    assert data is not None and data["document"] is None and data["size"] > 100
+    assert 'id="verify-run"' not in page
+    assert f"is {data['size']} bytes, too large to carry in its page" in page
+
+
+def test_a_page_rendered_without_its_bytes_has_no_verifier(mint: Any, test_ring: KeyRing) -> None:
+    page = page_for(mint(), test_ring)
+    assert "verify-data" not in page and "verify.js" not in page

@@ -4,6 +4,7 @@ and resolve shards, feed.xml; and a hostile site title and description likewise.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -103,10 +104,12 @@ def test_no_page_contains_markup_from_the_record_or_site_settings(evil) -> None:
             for attr in ("href", "src", "action"):
                 value = e.attrs.get(attr, "").strip().lower()
                 assert not value.startswith("javascript:"), (page, e)
-            if e.tag == "script":
-                assert e.attrs.get("type") == "application/ld+json" or e.attrs.get(
-                    "src", ""
-                ).endswith(("assets/pithgen.js", "assets/theme.js")), (page, e)
+            if e.tag == "script":  # data blocks (never run) or the site's own scripts
+                assert e.attrs.get("type") in ("application/ld+json", "application/json") or (
+                    e.attrs.get("src", "").endswith(
+                        ("assets/pithgen.js", "assets/theme.js", "assets/verify.js")
+                    )
+                ), (page, e)
                 assert e.attrs.get("src") or e.attrs.get("type"), (page, e)
 
 
@@ -144,6 +147,20 @@ def test_json_ld_cannot_end_its_script_element(evil) -> None:
     data = json.loads(body)
     assert data["name"] == TITLE
     assert [a["name"] for a in data["author"]] == [a.strip() for a in AUTHORS.split(",")]
+
+
+def test_the_verifier_data_cannot_end_its_script_element(evil) -> None:
+    site, doc = evil
+    html = _text(site, f"pith/{doc['pith_number'][-26:]}/index.html")
+    opening = '<script type="application/json" id="verify-data">'
+    start = html.index(opening) + len(opening)
+    body = html[start : html.index("</script>", start)]
+    assert "<" not in body and ">" not in body and "&" not in body
+    data = json.loads(body)
+    published = (site / f"pith/{doc['pith_number'][-26:]}.json").read_bytes()
+    assert base64.b64decode(data["document"], validate=True) == published
+    hostile = json.dumps(TITLE, ensure_ascii=False)[1:-1].encode("utf-8")
+    assert hostile in published  # the hostile title, carried as the exact bytes
 
 
 def test_cite_snippets_hold_the_text(evil) -> None:
