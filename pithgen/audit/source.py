@@ -1,0 +1,227 @@
+"""Where an audit reads a mirror: a site folder, or an http(s) base URL.
+
+Both are read through ``pithgen pull``'s clients (:func:`pithgen.pull.source.open_client`):
+over HTTP its bounded client (a deadline per request, a size limit, retries with backoff,
+redirects only on the mirror's own origin), from a folder its folder client (regular files
+only, no symlink out of the folder, the same size limit). A file the mirror does not have
+is ``None`` (HTTP 404); a request that fails otherwise is a
+:class:`~pithgen.pull.http.FetchError` (exit 2: the audit could not read the mirror, which
+says nothing about the mirror). The log's files are read with
+:func:`pithgen.mirrorlog.remote.client_fetch`, as a build reads a published log.
+
+A folder can be listed, so an audit of a folder also finds per-record files that nothing
+names (an extra record no log entry and no index mentions); over HTTP the records to look
+at are the ones the log and the resolve index name.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from pithgen import layout
+from pithgen.errors import UsageError
+from pithgen.load import DEFAULT_MAX_BYTES, display_name
+from pithgen.mirrorlog.remote import MAX_FILE as MAX_LOG_FILE
+from pithgen.mirrorlog.remote import client_fetch
+from pithgen.pull.http import HttpClient, NetworkOptions, Stopped
+from pithgen.pull.local import FolderClient
+from pithgen.pull.paths import SUFFIX_RE, UnsafePath, check_relpath
+from pithgen.pull.source import Client, check_root_url, open_client
+from pithgen.tlog.tiles import Fetch
+
+#: The largest file an audit reads: a record document (as ``load`` allows) or a log file.
+MAX_FILE = max(DEFAULT_MAX_BYTES, MAX_LOG_FILE)
+MAX_CHECKPOINT = 64 * 1024
+POLL = 0.2  # seconds between checks for Ctrl-C while waiting for a worker
+JOIN = 10.0
+
+#: The per-record files of a site, as layout patterns of one ``{suffix}``.
+PER_RECORD = (
+    layout.RECORD_JSON,
+    layout.RECORD_PROOF,
+    layout.BUNDLE,
+    layout.BUNDLE_PROOF,
+    layout.WELL_KNOWN_BUNDLE,
+    layout.STATE,
+)
+_FOLDERS = tuple(sorted({p.split("{suffix}")[0] for p in PER_RECORD}))
+
+K = TypeVar("K")
+_Outcome = list[bytes | None] | Exception | None
+
+
+class AuditSource:
+    """A mirror to audit, read file by file (see the module docstring)."""
+
+    def __init__(self, client: Client, stop: threading.Event) -> None:
+        self.client = client
+        self.stop = stop
+        self.folder = client.real if isinstance(client, FolderClient) else None
+
+    @classmethod
+    def open(cls, spec: str, options: NetworkOptions, stop: threading.Event) -> AuditSource:
+        """The mirror at ``spec``: an http(s) URL, a ``file://`` URL or a folder (a folder
+        that does not exist is a :class:`~pithgen.errors.InputPathError`)."""
+        return cls(open_client(spec, options, stop), stop)
+
+    @property
+    def root(self) -> str:
+        return self.client.root
+
+    def url(self, relpath: str) -> str:
+        return self.client.url(relpath)
+
+    def get(self, relpath: str) -> bytes | None:
+        """The bytes of one file of the mirror, ``None`` when it has none."""
+        response = self.client.get(relpath)
+        return None if response.status == 404 else response.body
+
+    def log_fetch(self) -> Fetch:
+        """The files of the mirror's log (paths relative to its ``log/`` folder)."""
+        return client_fetch(self.client, layout.log_file(""))
+
+    def close(self) -> None:
+        """Close this thread's connections (the workers close theirs)."""
+        self.client.close_thread()
+
+    # --- listing a folder --------------------------------------------------------------
+
+    def listed(self) -> tuple[list[str], list[str]]:
+        """For a folder: the suffixes its per-record folders hold files of, and the JSON
+        files there that are no record's (site-relative paths). Over HTTP: nothing."""
+        if self.folder is None:
+            return [], []
+        suffixes: set[str] = set()
+        strays: list[str] = []
+        for prefix in _FOLDERS:
+            folder = self.folder.joinpath(*prefix.strip("/").split("/"))
+            try:
+                names = sorted(entry.name for entry in os.scandir(folder))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for name in names:
+                head = name[:26]
+                if SUFFIX_RE.fullmatch(head) and (len(name) == 26 or name[26] == "."):
+                    suffixes.add(head)
+                elif name.lower().endswith(".json"):
+                    strays.append(prefix + display_name(name))
+        return sorted(suffixes), strays
+
+    # --- many files at once ------------------------------------------------------------
+
+    def fetch_many(
+        self, groups: Iterable[tuple[K, Sequence[str]]], concurrency: int
+    ) -> Iterator[tuple[K, list[bytes | None]]]:
+        """The files of each group (``None`` for a missing one), group by group in the
+        order given, fetched by ``concurrency`` worker threads a bounded window ahead (so
+        memory holds a few groups whatever the size of the mirror)."""
+        todo: queue.Queue[tuple[int, Sequence[str]] | None] = queue.Queue()
+        done: queue.Queue[tuple[int, _Outcome]] = queue.Queue()
+        workers = [
+            threading.Thread(target=self._worker, args=(todo, done), daemon=True)
+            for _ in range(concurrency)
+        ]
+        for worker in workers:
+            worker.start()
+        window = 4 * concurrency
+        pending: dict[int, _Outcome] = {}
+        keys: dict[int, K] = {}
+        items = iter(groups)
+        fed = delivered = 0
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and fed - delivered < window:
+                    item = next(items, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    keys[fed] = item[0]
+                    todo.put((fed, item[1]))
+                    fed += 1
+                if delivered == fed:
+                    return
+                while delivered not in pending:
+                    try:
+                        number, outcome = done.get(timeout=POLL)
+                    except queue.Empty:
+                        continue
+                    pending[number] = outcome
+                outcome = pending.pop(delivered)
+                if outcome is None:  # a worker was stopped: only on an interrupt
+                    raise KeyboardInterrupt
+                if isinstance(outcome, Exception):
+                    raise outcome
+                yield keys.pop(delivered), outcome
+                delivered += 1
+        except BaseException:
+            self.stop.set()
+            raise
+        finally:
+            for _ in workers:
+                todo.put(None)
+            for worker in workers:  # they close their connections as they end
+                worker.join(timeout=JOIN)
+
+    def _worker(
+        self,
+        todo: queue.Queue[tuple[int, Sequence[str]] | None],
+        done: queue.Queue[tuple[int, _Outcome]],
+    ) -> None:
+        try:
+            while (job := todo.get()) is not None:
+                number, paths = job
+                if self.stop.is_set():
+                    done.put((number, None))
+                    continue
+                try:
+                    done.put((number, [self.get(path) for path in paths]))
+                except Stopped:
+                    done.put((number, None))
+                except Exception as exc:  # never leave the main thread waiting
+                    done.put((number, exc))
+        finally:
+            self.client.close_thread()
+
+
+def read_checkpoint_arg(spec: str, options: NetworkOptions, stop: threading.Event) -> bytes:
+    """The text of an older checkpoint a reader kept (``--since``): a file, or an http(s)
+    URL read with the bounded client. Unreadable is a usage error (exit 2)."""
+    limit = f"larger than {MAX_CHECKPOINT} bytes: not a checkpoint"
+    if spec.lower().startswith(("http://", "https://")):
+        root, _, name = spec.rpartition("/")
+        try:
+            root_url, relpath = check_root_url(root + "/"), check_relpath(name)
+        except (UsageError, UnsafePath) as exc:
+            raise UsageError(
+                f"--since: expected a file or the http(s) URL of a checkpoint ({exc.message})",
+                where=spec,
+            ) from None
+        bounded = NetworkOptions(
+            timeout=options.timeout, max_bytes=MAX_CHECKPOINT, retries=options.retries,
+            backoff=options.backoff, max_wait=options.max_wait,
+        )  # fmt: skip
+        client = HttpClient(root_url, bounded, stop)
+        try:
+            response = client.get(relpath)
+        finally:
+            client.close_thread()
+        if response.status == 404:
+            raise UsageError("--since: no checkpoint there (HTTP 404)", where=spec)
+        return response.body
+    try:
+        with open(Path(spec), "rb") as fh:
+            data = fh.read(MAX_CHECKPOINT + 1)
+    except OSError as exc:
+        raise UsageError(f"--since: cannot read it: {exc.strerror or exc}", where=spec) from None
+    if len(data) > MAX_CHECKPOINT:
+        raise UsageError(f"--since: {limit}", where=spec)
+    return data
+
+
+__all__ = ["MAX_FILE", "PER_RECORD", "AuditSource", "read_checkpoint_arg"]
