@@ -1,21 +1,91 @@
-"""``pithgen audit SITE_OR_URL``: the click command (options, output, exit status); the
-work is :func:`pithgen.audit.run.audit`. Errors go to the command line's one handler
-(:class:`pithgen.clierrors.PithgenGroup`)."""
+"""``pithgen audit SITE_OR_URL``: the click command: its options, the values a reader
+brings (``--log-key``, the key they trust; ``--since``, a checkpoint they kept), the
+output and the exit status. The work is :func:`pithgen.audit.run.audit`.
+
+The reader's own values are read before the mirror is: one that cannot be used is a usage
+error (exit 2), never a finding about the mirror. Every error goes to the command line's
+one handler (:class:`pithgen.clierrors.PithgenGroup`).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+import threading
+from pathlib import Path
 
 import click
 
 from pithgen.audit.run import DEFAULT_CONCURRENCY, AuditOptions, audit
+from pithgen.audit.since import Kept
 from pithgen.audit.source import MAX_FILE
-from pithgen.errors import UsageError
+from pithgen.errors import LogError, UsageError
 from pithgen.progress import for_stream
-from pithgen.pull.http import NetworkOptions
+from pithgen.pull.http import HttpClient, NetworkOptions
+from pithgen.pull.paths import UnsafePath, check_relpath
+from pithgen.pull.source import check_root_url
+from pithgen.tlog.note import NoteVerifier
 
 MAX_CONCURRENCY = 64
+MAX_VKEY_FILE = 4096
+MAX_CHECKPOINT = 64 * 1024
+
+
+def parse_log_key(value: str) -> NoteVerifier:
+    """``--log-key``: a verifier key ``<name>+<key id>+<base64>`` (as in ``keys/log.vkey``
+    or the manifest's ``log.vkey``), or a file holding one."""
+    text = value
+    path = Path(value)
+    if path.is_file():
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_VKEY_FILE + 1)
+            text = raw.decode("ascii").strip() if len(raw) <= MAX_VKEY_FILE else ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--log-key: cannot read a verifier key: {exc}", where=value) from None
+    try:
+        return NoteVerifier.parse(text)
+    except LogError as exc:
+        raise UsageError(
+            "--log-key: expected a verifier key <name>+<key id>+<base64 key> (as in the "
+            f"site's keys/log.vkey), or a file holding one: {exc.message}",
+            where=value,
+        ) from None
+
+
+def read_checkpoint_arg(spec: str, options: NetworkOptions, stop: threading.Event) -> bytes:
+    """The text of an older checkpoint a reader kept (``--since``): a file, or an http(s)
+    URL read with the bounded client. Unreadable is a usage error (exit 2)."""
+    limit = f"larger than {MAX_CHECKPOINT} bytes: not a checkpoint"
+    if spec.lower().startswith(("http://", "https://")):
+        root, _, name = spec.rpartition("/")
+        try:
+            root_url, relpath = check_root_url(root + "/"), check_relpath(name)
+        except (UsageError, UnsafePath) as exc:
+            raise UsageError(
+                f"--since: expected a file or the http(s) URL of a checkpoint ({exc.message})",
+                where=spec,
+            ) from None
+        bounded = NetworkOptions(
+            timeout=options.timeout, max_bytes=MAX_CHECKPOINT, retries=options.retries,
+            backoff=options.backoff, max_wait=options.max_wait,
+        )  # fmt: skip
+        client = HttpClient(root_url, bounded, stop)
+        try:
+            response = client.get(relpath)
+        finally:
+            client.close_thread()
+        if response.status == 404:
+            raise UsageError("--since: no checkpoint there (HTTP 404)", where=spec)
+        return response.body
+    try:
+        with open(Path(spec), "rb") as fh:
+            data = fh.read(MAX_CHECKPOINT + 1)
+    except OSError as exc:
+        raise UsageError(f"--since: cannot read it: {exc.strerror or exc}", where=spec) from None
+    if len(data) > MAX_CHECKPOINT:
+        raise UsageError(f"--since: {limit}", where=spec)
+    return data
 
 
 def _within(name: str, value: float, low: float, high: float) -> None:
@@ -68,8 +138,11 @@ def audit_command(
     _within("--max-size", max_size, 1024, 1 << 31)
     _within("--concurrency", concurrency, 1, MAX_CONCURRENCY)
     network = NetworkOptions(timeout=timeout, max_bytes=max_size, retries=retries)
-    options = AuditOptions(since, log_key, network, concurrency)
-    report = audit(site, options, progress=for_stream(sys.stderr))
+    stop = threading.Event()
+    pinned = parse_log_key(log_key) if log_key is not None else None
+    kept = Kept(since, read_checkpoint_arg(since, network, stop)) if since is not None else None
+    options = AuditOptions(kept, pinned, network, concurrency)
+    report = audit(site, options, progress=for_stream(sys.stderr), stop=stop)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -78,4 +151,4 @@ def audit_command(
     sys.exit(report.exit_code)
 
 
-__all__ = ["audit_command"]
+__all__ = ["audit_command", "parse_log_key", "read_checkpoint_arg"]

@@ -88,9 +88,12 @@ def compare(source: AuditSource, store: AuditStore, findings: Findings) -> None:
         )
 
 
-def compare_index(source: AuditSource, store: AuditStore, findings: Findings) -> None:
-    """Records the resolve index names and the mirror does not publish."""
-    for (suffix,) in store.indexed_unpublished():
+def compare_index(
+    source: AuditSource, store: AuditStore, findings: Findings, log_read: bool
+) -> None:
+    """Records the resolve index names and the mirror does not publish (those the log
+    holds are reported by :func:`compare` when the whole log could be read)."""
+    for (suffix,) in store.indexed_unpublished(unlogged_only=log_read):
         findings.fail(
             "published",
             source.url(layout.record_json(suffix)),

@@ -185,8 +185,9 @@ class FileChecker:
         self.counts.states += 1
         if not checked.checkable:
             self.counts.not_checkable += 1
-        for problem in checked.problems:
-            self.findings.fail("records", url, problem)
+        for about, problem in checked.problems:
+            where = url if about == "state" else self.source.url(layout.events(suffix))
+            self.findings.fail("records", where, problem)
         self.store.add_published(
             Published(suffix, "state", path, _sha(state), pith=checked.pith, canonical=canonical)
         )
@@ -201,7 +202,8 @@ class FileChecker:
             return
         if proof is None:
             if published:
-                self.findings.fail("proofs", url, "expected the proof file of the file beside it")
+                beside = ROLES[kind](suffix)
+                self.findings.fail("proofs", url, f"expected the proof of {beside}, found none")
             return
         latest = self.store.latest(suffix, kind)
         if latest is None:

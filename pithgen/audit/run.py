@@ -2,8 +2,8 @@
 
 1. Open the mirror (:mod:`~pithgen.audit.source`); a folder that does not exist, a URL
    that cannot be reached or a place with neither a manifest nor a log is a usage or I/O
-   error (exit 2), not a finding. ``--log-key`` and ``--since`` are read first, so a bad
-   value fails before any long work.
+   error (exit 2), not a finding. (The reader's ``--log-key`` and ``--since`` were read by
+   :mod:`~pithgen.audit.command` before.)
 2. What to trust (:mod:`~pithgen.audit.trust`): the published record keys, the log key.
 3. The log (:mod:`~pithgen.audit.logcheck`): checkpoint, entries, tiles, root; then the
    kept checkpoint (:mod:`~pithgen.audit.since`).
@@ -29,14 +29,15 @@ from pithgen.audit.files import FileChecker, paths_of
 from pithgen.audit.findings import Findings
 from pithgen.audit.logcheck import LogView, check_log
 from pithgen.audit.report import AuditReport
-from pithgen.audit.since import check_since
-from pithgen.audit.source import MAX_FILE, AuditSource, read_checkpoint_arg
+from pithgen.audit.since import Kept, check_since
+from pithgen.audit.source import MAX_FILE, AuditSource
 from pithgen.audit.store import AuditStore
-from pithgen.audit.trust import Trust, parse_log_key, read_trust
+from pithgen.audit.trust import Trust, read_trust
 from pithgen.errors import UsageError
 from pithgen.progress import Progress
 from pithgen.pull.http import NetworkOptions
 from pithgen.pull.resolve import ResolveIndex, ResolveIndexError
+from pithgen.tlog.note import NoteVerifier
 
 DEFAULT_CONCURRENCY = 4
 
@@ -45,8 +46,8 @@ DEFAULT_CONCURRENCY = 4
 class AuditOptions:
     """What the command line asks of an audit."""
 
-    since: str | None = None
-    log_key: str | None = None
+    kept: Kept | None = None
+    log_key: NoteVerifier | None = None
     network: NetworkOptions = field(default_factory=lambda: NetworkOptions(max_bytes=MAX_FILE))
     concurrency: int = DEFAULT_CONCURRENCY
 
@@ -60,12 +61,7 @@ def audit(
     """Audit the mirror at ``spec`` (a folder, a ``file://`` URL or an http(s) base URL)."""
     progress = progress or Progress()
     stop = stop or threading.Event()
-    pinned = parse_log_key(options.log_key) if options.log_key is not None else None
-    kept = (
-        read_checkpoint_arg(options.since, options.network, stop)
-        if options.since is not None
-        else None
-    )
+    kept = options.kept
     source = AuditSource.open(spec, options.network, stop)
     try:
         if source.get(layout.MANIFEST) is None and source.get(layout.LOG_CHECKPOINT) is None:
@@ -77,12 +73,10 @@ def audit(
         findings = Findings()
         if kept is None:
             findings.not_asked("since")
-        trust = read_trust(source, pinned, findings)
+        trust = read_trust(source, options.log_key, findings)
         with AuditStore() as store:
             view = check_log(source, trust, store, findings)
-            since = None
-            if kept is not None and options.since is not None:
-                since = check_since(kept, options.since, view, findings)
+            since = check_since(kept, view, findings) if kept is not None else None
             checker = _check_files(source, store, trust, view, findings, options, progress)
             c = checker.counts
             counts = {
@@ -133,7 +127,7 @@ def _check_files(
         progress.advance()
     report_strays(source, strays, findings)
     report_conflicts(store, findings)
-    compare_index(source, store, findings)
+    compare_index(source, store, findings, view.tree is not None)
     if view.tree is not None:
         compare(source, store, findings)
         findings.note(

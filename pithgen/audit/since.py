@@ -18,6 +18,7 @@ still serves the same history. The kept checkpoint must
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from typing import Any
 
 from pithgen.audit.findings import Findings
@@ -31,11 +32,18 @@ from pithgen.tlog.tiles import TileReader
 CHECK = "since"
 
 
-def check_since(
-    data: bytes, where: str, view: LogView, findings: Findings
-) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Kept:
+    """A checkpoint the reader kept: where it was read (as given) and its bytes."""
+
+    where: str
+    data: bytes
+
+
+def check_since(kept: Kept, view: LogView, findings: Findings) -> dict[str, Any] | None:
     """Steps 1 to 4 of the module docstring; the kept checkpoint (origin, size, root) for
     the report, once it verified."""
+    data, where = kept.data, kept.where
     current, verifier = view.checkpoint, view.verifier
     if current is None or verifier is None:
         findings.skip(CHECK, "the mirror's log has no checkpoint signed by the log key")
@@ -59,7 +67,7 @@ def check_since(
     except LogError as exc:
         findings.fail(CHECK, where, f"not signed by the mirror's log key: {exc.message}")
         return None
-    kept = {"origin": old.origin, "size": old.size, "root_hash": _b64(old.root_hash)}
+    found = {"origin": old.origin, "size": old.size, "root_hash": _b64(old.root_hash)}
     if old.size > current.size:
         findings.fail(
             CHECK,
@@ -67,7 +75,7 @@ def check_since(
             f"rolled back: the checkpoint you kept has {old.size} entries, the mirror's log "
             f"now has {current.size}; a log only grows, so entries were taken away",
         )
-        return kept
+        return found
     if old.size == current.size:
         if old.root_hash != current.root_hash:
             findings.fail(
@@ -79,7 +87,7 @@ def check_since(
             )
         else:
             findings.note(CHECK, f"the log is the one you kept ({old.size} entries)")
-        return kept
+        return found
     try:
         proof = consistency_proof(old.size, current.size, TileReader(current.size, view.fetch).node)
     except LogError as exc:
@@ -88,7 +96,7 @@ def check_since(
             exc.where or where,
             f"cannot compute the consistency proof from the mirror's tiles: {exc.message}",
         )
-        return kept
+        return found
     try:
         verify_consistency(old.size, current.size, old.root_hash, current.root_hash, proof)
     except LogError as exc:
@@ -98,17 +106,17 @@ def check_since(
             f"forked: the mirror's log of {current.size} entries does not extend the checkpoint "
             f"you kept ({old.size} entries): {exc.message}",
         )
-        return kept
+        return found
     findings.note(
         CHECK,
         f"the log only grew: from {old.size} to {current.size} entries (a consistency proof "
         f"of {len(proof)} hash(es), computed from the tiles, verifies)",
     )
-    return kept
+    return found
 
 
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
-__all__ = ["check_since"]
+__all__ = ["Kept", "check_since"]

@@ -20,23 +20,20 @@ import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import TypeVar
 
 from pithgen import layout
-from pithgen.errors import UsageError
 from pithgen.load import DEFAULT_MAX_BYTES, display_name
 from pithgen.mirrorlog.remote import MAX_FILE as MAX_LOG_FILE
 from pithgen.mirrorlog.remote import client_fetch
-from pithgen.pull.http import HttpClient, NetworkOptions, Stopped
+from pithgen.pull.http import NetworkOptions, Stopped
 from pithgen.pull.local import FolderClient
-from pithgen.pull.paths import SUFFIX_RE, UnsafePath, check_relpath
-from pithgen.pull.source import Client, check_root_url, open_client
+from pithgen.pull.paths import SUFFIX_RE
+from pithgen.pull.source import Client, open_client
 from pithgen.tlog.tiles import Fetch
 
 #: The largest file an audit reads: a record document (as ``load`` allows) or a log file.
 MAX_FILE = max(DEFAULT_MAX_BYTES, MAX_LOG_FILE)
-MAX_CHECKPOINT = 64 * 1024
 POLL = 0.2  # seconds between checks for Ctrl-C while waiting for a worker
 JOIN = 10.0
 
@@ -189,39 +186,4 @@ class AuditSource:
             self.client.close_thread()
 
 
-def read_checkpoint_arg(spec: str, options: NetworkOptions, stop: threading.Event) -> bytes:
-    """The text of an older checkpoint a reader kept (``--since``): a file, or an http(s)
-    URL read with the bounded client. Unreadable is a usage error (exit 2)."""
-    limit = f"larger than {MAX_CHECKPOINT} bytes: not a checkpoint"
-    if spec.lower().startswith(("http://", "https://")):
-        root, _, name = spec.rpartition("/")
-        try:
-            root_url, relpath = check_root_url(root + "/"), check_relpath(name)
-        except (UsageError, UnsafePath) as exc:
-            raise UsageError(
-                f"--since: expected a file or the http(s) URL of a checkpoint ({exc.message})",
-                where=spec,
-            ) from None
-        bounded = NetworkOptions(
-            timeout=options.timeout, max_bytes=MAX_CHECKPOINT, retries=options.retries,
-            backoff=options.backoff, max_wait=options.max_wait,
-        )  # fmt: skip
-        client = HttpClient(root_url, bounded, stop)
-        try:
-            response = client.get(relpath)
-        finally:
-            client.close_thread()
-        if response.status == 404:
-            raise UsageError("--since: no checkpoint there (HTTP 404)", where=spec)
-        return response.body
-    try:
-        with open(Path(spec), "rb") as fh:
-            data = fh.read(MAX_CHECKPOINT + 1)
-    except OSError as exc:
-        raise UsageError(f"--since: cannot read it: {exc.strerror or exc}", where=spec) from None
-    if len(data) > MAX_CHECKPOINT:
-        raise UsageError(f"--since: {limit}", where=spec)
-    return data
-
-
-__all__ = ["MAX_FILE", "PER_RECORD", "AuditSource", "read_checkpoint_arg"]
+__all__ = ["MAX_FILE", "PER_RECORD", "AuditSource"]

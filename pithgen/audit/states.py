@@ -25,14 +25,17 @@ from pithgen.events.merge import STATE_TYPE, merge
 from pithgen.keys import KeyRing
 from pithgen.strictjson import DEFAULT_MAX_VALUES, JSONDefect, parse_document
 
+#: Which file a problem is about: ``"state"`` (state.json) or ``"events"`` (events.json).
+Problem = tuple[str, str]
+
 
 @dataclass(frozen=True)
 class StateCheck:
     """What checking one state found: the Pith Number it is of (when well formed), its
-    problems, and whether it could be recomputed at all."""
+    problems (each about state.json or events.json), and whether it could be recomputed."""
 
     pith: str | None
-    problems: tuple[str, ...]
+    problems: tuple[Problem, ...]
     checkable: bool = True
 
 
@@ -44,49 +47,53 @@ def check_state(
     try:
         doc = parse_document(state)
     except JSONDefect as exc:
-        return StateCheck(None, (f"state.json: expected the record's merged state, found: {exc}",))
+        return StateCheck(None, (("state", f"expected the record's merged state, found: {exc}"),))
     pith = doc.get("pith_number")
-    problems: list[str] = []
+    problems: list[Problem] = []
     if doc.get("state_type") != STATE_TYPE:
-        problems.append(
-            f"state.json: expected state_type {STATE_TYPE!r}, found {shown(doc.get('state_type'))}"
-        )
+        found = shown(doc.get("state_type"))
+        problems.append(("state", f"expected state_type {STATE_TYPE!r}, found {found}"))
     if not (
         isinstance(pith, str) and PITH_NUMBER_RE.fullmatch(pith) and pith.endswith(":" + suffix)
     ):
-        problems.append(f"state.json: expected pith_number pith:YYYY:{suffix}, found {shown(pith)}")
+        problems.append(("state", f"expected pith_number pith:YYYY:{suffix}, found {shown(pith)}"))
         return StateCheck(None, tuple(problems))
     if expected_pith is not None and pith != expected_pith:
-        problems.append(f"state.json: expected pith_number {expected_pith}, found {pith}")
+        problems.append(("state", f"expected pith_number {expected_pith}, found {pith}"))
     if events is None:
-        problems.append("expected events.json beside state.json (the events it merges), found none")
+        problems.append(("events", "expected the events the state merges, found no file"))
         return StateCheck(pith, tuple(problems))
     if events.count(b"{") + events.count(b"[") + events.count(b",") > DEFAULT_MAX_VALUES:
         return StateCheck(pith, tuple(problems), checkable=False)
     try:
         listed = _events_of(parse_document(events))
     except JSONDefect as exc:
-        problems.append(f"events.json: expected the record's events, found: {exc}")
+        problems.append(("events", f"expected the record's events, found: {exc}"))
         return StateCheck(pith, tuple(problems))
     if listed is None:
-        problems.append("events.json: expected 'events', a list of objects each with an 'event'")
+        problems.append(("events", "expected 'events', a list of objects each with an 'event'"))
         return StateCheck(pith, tuple(problems))
     try:
         merged = merge(pith, listed, keys)
         state_bytes, events_bytes = merged.state_bytes(), merged.events_bytes()
     except Exception as exc:  # untrusted events: never a crash, always a finding
-        problems.append(f"cannot merge the events of events.json: {type(exc).__name__}: {exc}")
+        problems.append(("events", f"cannot merge its events: {type(exc).__name__}: {exc}"))
         return StateCheck(pith, tuple(problems))
     if state_bytes != state:
+        differs = _differs(merged.state_document(), doc, state_bytes, state)
         problems.append(
-            "state.json is not the merge of the events in events.json under the site's keys: "
-            + _differs(merged.state_document(), doc, state_bytes, state)
+            (
+                "state",
+                f"not the merge of the events in events.json under the site's keys: {differs}",
+            )
         )
     if events_bytes != events:
         problems.append(
-            "events.json is not what merging its own events gives (an event's verdict, its "
-            f"order or the counts differ): expected SHA-256 {_sha(events_bytes)}, found "
-            f"{_sha(events)}"
+            (
+                "events",
+                "not what merging its own events gives (an event's verdict, their order or "
+                f"the counts differ): expected SHA-256 {_sha(events_bytes)}, found {_sha(events)}",
+            )
         )
     return StateCheck(pith, tuple(problems))
 

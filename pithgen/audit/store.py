@@ -213,12 +213,22 @@ class AuditStore:
             "GROUP BY suffix HAVING count(DISTINCT sha) > 1 ORDER BY suffix"
         )
 
-    def indexed_unpublished(self) -> Iterator[tuple[str]]:
-        """Suffixes the resolve index names that have no record document nor bundle."""
+    def indexed_unpublished(self, unlogged_only: bool) -> Iterator[tuple[str]]:
+        """Suffixes the resolve index names that have no record document nor bundle (with
+        ``unlogged_only``, only those the log does not hold either: the others are
+        reported missing from the log's side)."""
+        self.flush()
+        logged = (
+            " AND NOT EXISTS (SELECT 1 FROM logged l WHERE l.suffix = c.suffix AND l.kind IN "
+            "('record', 'bundle'))"
+            if unlogged_only
+            else ""
+        )
         yield from self.db.execute(
             "SELECT c.suffix FROM candidates c WHERE c.indexed AND NOT EXISTS (SELECT 1 FROM "
-            "published p WHERE p.suffix = c.suffix AND p.kind IN ('record', 'bundle')) "
-            "ORDER BY c.suffix"
+            "published p WHERE p.suffix = c.suffix AND p.kind IN ('record', 'bundle'))"
+            + logged
+            + " ORDER BY c.suffix"
         )
 
     def conflicts(self) -> Iterator[tuple[str, int, str]]:

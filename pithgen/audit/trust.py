@@ -10,27 +10,24 @@ secret material), and requires the manifest to name the same public keys.
 verifier key), which the manifest's ``log`` block must repeat (vkey, origin, note key id,
 public key). A reader who kept the key from an earlier visit pins it with ``--log-key``:
 the checkpoint must then verify under that key, and a site now publishing another key
-fails. Problems are reported under the ``manifest`` check; only an unusable ``--log-key``
-value is a usage error.
+fails. Problems are reported under the ``manifest`` check.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pithgen import layout
 from pithgen.audit.findings import Findings
 from pithgen.audit.source import AuditSource
 from pithgen.checks import shown
-from pithgen.errors import KeyFileError, LogError, UsageError
+from pithgen.errors import KeyFileError, LogError
 from pithgen.keys import KeyRing, check_key_id, key_from_dict
 from pithgen.strictjson import JSONDefect, parse_document
 from pithgen.tlog.note import NoteVerifier
 
 MAX_KEYS = 1000
-MAX_VKEY_FILE = 4096
 CHECK = "manifest"
 
 
@@ -42,28 +39,6 @@ class Trust:
     verifier: NoteVerifier | None
     key_from: str
     manifest_log: dict[str, Any] | None
-
-
-def parse_log_key(value: str) -> NoteVerifier:
-    """``--log-key``: a verifier key ``<name>+<key id>+<base64>`` (as in ``keys/log.vkey``
-    or the manifest's ``log.vkey``), or a file holding one."""
-    text = value
-    path = Path(value)
-    if path.is_file():
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read(MAX_VKEY_FILE + 1)
-            text = raw.decode("ascii").strip() if len(raw) <= MAX_VKEY_FILE else ""
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"--log-key: cannot read a verifier key: {exc}", where=value) from None
-    try:
-        return NoteVerifier.parse(text)
-    except LogError as exc:
-        raise UsageError(
-            "--log-key: expected a verifier key <name>+<key id>+<base64 key> (as in the "
-            f"site's keys/log.vkey), or a file holding one: {exc.message}",
-            where=value,
-        ) from None
 
 
 def read_trust(source: AuditSource, pinned: NoteVerifier | None, findings: Findings) -> Trust:
@@ -204,4 +179,4 @@ def _compare_log_block(
             )
 
 
-__all__ = ["Trust", "parse_log_key", "read_trust"]
+__all__ = ["Trust", "read_trust"]
