@@ -233,6 +233,23 @@ def test_a_site_with_valid_signed_events_audits_ok_and_an_edited_state_fails(
     assert "changed" in failed(report)["logged"][0]
 
 
+def test_tampering_is_caught_over_http_too(site: Path, small: Small) -> None:
+    """Over HTTP the records to look at are the ones the log and the resolve index name:
+    a removed record and a changed tile are found and named by URL."""
+    (site / layout.record_json(small.suffix(0))).unlink()
+    tile = first_file(site / "log" / "tile" / "0")
+    data = bytearray(tile.read_bytes())
+    data[0] ^= 1
+    tile.write_bytes(bytes(data))
+    with serving(site) as server:
+        code, report = audit_json(server.base)
+    assert code == 1
+    relpath = tile.relative_to(site).as_posix()
+    assert failed(report)["tiles"][0].startswith(server.base + relpath + ": ")
+    (missing,) = failed(report)["published"]
+    assert missing.startswith(server.base + layout.record_json(small.suffix(0)) + ": missing")
+
+
 # --------------------------------------------------------------------------- the log
 
 
@@ -447,6 +464,24 @@ def test_a_stale_state_is_named(tmp_path: Path) -> None:
     assert message.startswith(state.resolve().as_uri() + ": stale: its bytes are those of entry")
 
 
+def test_an_event_dropped_from_events_json_fails(site: Path, small: Small) -> None:
+    suffix = small.suffix(6)
+    events = site / layout.events(suffix)
+    doc = json.loads(events.read_bytes())
+    assert doc["event_count"] == 2
+    doc["events"] = doc["events"][:1]
+    events.write_text(json.dumps(doc), encoding="utf-8")
+    code, report = audit_json(site)
+    assert code == 1
+    messages = failed(report)["records"]
+    state_url = (site / layout.state(suffix)).resolve().as_uri()
+    assert any(
+        m.startswith(state_url + ": not the merge of the events") and "event_count" in m
+        for m in messages
+    )
+    assert list(failed(report)) == ["records"]  # state.json itself is the logged one
+
+
 # --------------------------------------------------------------------------- proofs
 
 
@@ -616,6 +651,10 @@ def test_usage_and_io_errors_exit_2(small: Small, tmp_path: Path) -> None:
         ([f"http://127.0.0.1:{free_port()}/"], "gave up after 1 attempts"),
         ([small.site, "--log-key", "not-a-key"], "--log-key: expected a verifier key"),
         ([small.site, "--since", tmp_path / "nothing"], "--since: cannot read it"),
+        (
+            [small.site, "--since", small.site / "robots.txt"],
+            "--since: expected a signed checkpoint",
+        ),
         ([small.site, "--concurrency", "0"], "--concurrency: expected 1 to 64"),
         (["ftp://example.org/"], "expected an http(s) or file URL, or a folder"),
     ]

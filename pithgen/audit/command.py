@@ -25,6 +25,7 @@ from pithgen.pull.http import HttpClient, NetworkOptions
 from pithgen.pull.paths import UnsafePath, check_relpath
 from pithgen.pull.source import check_root_url
 from pithgen.tlog.note import NoteVerifier
+from pithgen.tlog.proof import checkpoint_of
 
 MAX_CONCURRENCY = 64
 MAX_VKEY_FILE = 4096
@@ -88,6 +89,21 @@ def read_checkpoint_arg(spec: str, options: NetworkOptions, stop: threading.Even
     return data
 
 
+def _checked(data: bytes, spec: str) -> bytes:
+    """A kept checkpoint must at least be one (its signature is checked against the
+    mirror's key by the audit: a key that changed is about the mirror)."""
+    try:
+        checkpoint_of(data.decode("utf-8"), spec)
+    except (LogError, UnicodeDecodeError) as exc:
+        why = exc.message if isinstance(exc, LogError) else "it is not UTF-8 text"
+        raise UsageError(
+            f"--since: expected a signed checkpoint you kept (a copy of a mirror's "
+            f"log/checkpoint), found something else: {why}",
+            where=spec,
+        ) from None
+    return data
+
+
 def _within(name: str, value: float, low: float, high: float) -> None:
     if not low <= value <= high:
         raise UsageError(f"{name}: expected {low:g} to {high:g}, found {value:g}")
@@ -140,7 +156,9 @@ def audit_command(
     network = NetworkOptions(timeout=timeout, max_bytes=max_size, retries=retries)
     stop = threading.Event()
     pinned = parse_log_key(log_key) if log_key is not None else None
-    kept = Kept(since, read_checkpoint_arg(since, network, stop)) if since is not None else None
+    kept = None
+    if since is not None:
+        kept = Kept(since, _checked(read_checkpoint_arg(since, network, stop), since))
     options = AuditOptions(kept, pinned, network, concurrency)
     report = audit(site, options, progress=for_stream(sys.stderr), stop=stop)
     if as_json:

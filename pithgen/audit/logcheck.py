@@ -30,6 +30,7 @@ from pithgen.audit.store import AuditStore
 from pithgen.audit.trust import Trust
 from pithgen.checks import shown
 from pithgen.errors import LogError
+from pithgen.progress import Progress
 from pithgen.pull.paths import UnsafePath
 from pithgen.tlog.checkpoint import Checkpoint, open_checkpoint
 from pithgen.tlog.entry import parse_entry
@@ -61,7 +62,13 @@ class LogView:
     verifier: NoteVerifier | None
 
 
-def check_log(source: AuditSource, trust: Trust, store: AuditStore, findings: Findings) -> LogView:
+def check_log(
+    source: AuditSource,
+    trust: Trust,
+    store: AuditStore,
+    findings: Findings,
+    progress: Progress | None = None,
+) -> LogView:
     """Steps 1 to 4 of the module docstring."""
     fetch = source.log_fetch()
     checkpoint = _checkpoint(source, trust, findings)
@@ -69,7 +76,7 @@ def check_log(source: AuditSource, trust: Trust, store: AuditStore, findings: Fi
         for check in LATER:
             findings.skip(check, "the log has no checkpoint signed by the log key")
         return LogView(None, None, fetch, trust.verifier)
-    tree = _entries(source, checkpoint, fetch, store, findings)
+    tree = _entries(source, checkpoint, fetch, store, findings, progress or Progress())
     _tiles_and_root(source, checkpoint, tree, fetch, findings)
     if tree is None:
         for check in ("logged", "published", "proofs"):
@@ -137,11 +144,13 @@ def _entries(
     fetch: Fetch,
     store: AuditStore,
     findings: Findings,
+    progress: Progress,
 ) -> HashTree | None:
     """Every entry, bundle by bundle, into the tree and the store; ``None`` when a
     bundle is missing or malformed (named)."""
     tree = HashTree()
     index = bundles = 0
+    progress.phase("reading the log", checkpoint.size, "entries")
     for bundle in iter_bundles(checkpoint.size):
         url = _bundle_url(source, bundle)
         try:
@@ -158,6 +167,7 @@ def _entries(
             except LogError as exc:
                 findings.fail("entries", url, f"entry {index}: {exc.message}")
             index += 1
+        progress.advance(len(entries))
     store.flush()
     findings.note("entries", f"{index} entries in {bundles} entry bundle(s)")
     return tree

@@ -75,10 +75,16 @@ def audit(
             findings.not_asked("since")
         trust = read_trust(source, options.log_key, findings)
         with AuditStore() as store:
-            view = check_log(source, trust, store, findings)
+            view = check_log(source, trust, store, findings, progress)
             since = check_since(kept, view, findings) if kept is not None else None
             checker = _check_files(source, store, trust, view, findings, options, progress)
             c = checker.counts
+            if c.not_checkable:
+                findings.note(
+                    "records",
+                    f"{c.not_checkable} state(s) not recomputed: their events.json is beyond "
+                    "the value limit of a document",
+                )
             counts = {
                 "entries": view.checkpoint.size if view.checkpoint is not None else 0,
                 "records": c.records,
