@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import socket
 from dataclasses import dataclass, replace
@@ -411,6 +412,15 @@ def test_an_extra_unlogged_record_fails_naming_it(site: Path) -> None:
     assert "records" not in failed(report)  # it verifies: only the log gives it away
 
 
+def test_a_stray_json_file_among_the_records_fails(site: Path) -> None:
+    stray = site / "pith" / "notes.json"
+    stray.write_text("{}", encoding="utf-8")
+    code, report = audit_json(site)
+    assert code == 1
+    (message,) = failed(report)["logged"]
+    assert message.startswith(stray.resolve().as_uri() + ": a JSON file where the site keeps")
+
+
 @pytest.mark.parametrize("edit", ["unsigned field", "signed field"])
 def test_a_changed_record_fails_naming_it(site: Path, small: Small, edit: str) -> None:
     record = site / layout.record_json(small.suffix(1))
@@ -692,3 +702,13 @@ def test_garbage_anywhere_is_a_finding_never_a_crash(site: Path, small: Small, t
     code, report = audit_json(site)
     assert code == 1, report
     assert report["summary"]["failures"] >= 1
+
+
+def test_the_docs_name_every_check_in_order() -> None:
+    root = Path(__file__).resolve().parent.parent
+    doc = (root / "docs" / "log.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## 8. Auditing a mirror") :]
+    assert re.findall(r"^\| `([a-z]+)` \|", section, flags=re.M) == list(CHECKS)
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "| `pithgen audit SITE_OR_URL [--since CHECKPOINT]" in readme
+    assert "### Auditing a mirror" in readme

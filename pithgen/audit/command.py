@@ -110,7 +110,7 @@ def _within(name: str, value: float, low: float, high: float) -> None:
 
 
 @click.command()
-@click.argument("site")
+@click.argument("site", metavar="SITE_OR_URL")
 @click.option(
     "--since",
     metavar="CHECKPOINT",
@@ -139,8 +139,8 @@ def audit_command(
     max_size: int,
     concurrency: int,
 ) -> None:
-    """Re-verify a whole published mirror from its files: SITE is a site folder or the
-    mirror's http(s) base URL. Checks the log's signed checkpoint, that its tiles and entry
+    """Re-verify a whole published mirror from its files: SITE_OR_URL is a site folder or
+    the mirror's http(s) base URL. Checks the log's signed checkpoint, that its tiles and entry
     bundles give the signed root, every record document, bundle and state (as 'pithgen
     verify' verifies them), that every published file is in the log with its exact bytes
     and every logged file is published, every .tlog-proof file, and with --since that

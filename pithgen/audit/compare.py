@@ -111,18 +111,18 @@ def report_conflicts(store: AuditStore, findings: Findings) -> None:
         )
 
 
-def report_strays(source: AuditSource, strays: list[str], findings: Findings) -> None:
-    for path in strays:
-        try:
-            where = source.url(path)
-        except UnsafePath:  # a name no URL of the site can have: shown as it is
-            where = shown(path)
-        findings.fail(
-            "logged",
-            where,
-            "a JSON file where the site keeps its records, under no record's name: not a file "
-            "the site layout has, and in no log entry",
-        )
+def report_stray(source: AuditSource, path: str, findings: Findings) -> None:
+    """A JSON file where the site keeps its records, under no record's name."""
+    try:
+        where = source.url(path)
+    except UnsafePath:  # a name no URL of the site can have: shown as it is
+        where = shown(path)
+    findings.fail(
+        "logged",
+        where,
+        "a JSON file where the site keeps its records, under no record's name: not a file "
+        "the site layout has, and in no log entry",
+    )
 
 
-__all__ = ["LOGGED_PATHS", "compare", "compare_index", "report_conflicts", "report_strays"]
+__all__ = ["LOGGED_PATHS", "compare", "compare_index", "report_conflicts", "report_stray"]

@@ -35,7 +35,7 @@ from pithgen.audit.store import AuditStore, Published
 from pithgen.checks import some
 from pithgen.errors import LogError
 from pithgen.keys import KeyRing
-from pithgen.load import parse
+from pithgen.load import LoadOptions, parse
 from pithgen.model import RawDoc, Source, Verdict
 from pithgen.tlog.proof import verify_proof
 from pithgen.verify import verify_document
@@ -111,8 +111,13 @@ class FileChecker:
         """Verify one record document or bundle and (with ``keep``) store it; its verdict
         when it verified and is the record its path names."""
         url = self.source.url(path)
-        verdict = verify_document(parse(RawDoc(Source(url), data)), self.keys)
-        problems = [f"{c.check}: {c.message}" for c in verdict.problems]
+        limit = LoadOptions().max_bytes  # as load refuses a larger input document
+        if len(data) > limit:
+            verdict = Verdict(Source(url), None, ())
+            problems = [f"json: document larger than the limit of {limit} bytes"]
+        else:
+            verdict = verify_document(parse(RawDoc(Source(url), data)), self.keys)
+            problems = [f"{c.check}: {c.message}" for c in verdict.problems]
         if not problems and verdict.kind != kind:
             problems.append(
                 f"kind: expected a {kind} document at this path, found a {verdict.kind}"

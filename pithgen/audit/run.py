@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import base64
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pithgen import layout
-from pithgen.audit.compare import compare, compare_index, report_conflicts, report_strays
+from pithgen.audit.compare import compare, compare_index, report_conflicts, report_stray
 from pithgen.audit.files import FileChecker, paths_of
 from pithgen.audit.findings import Findings
 from pithgen.audit.logcheck import LogView, check_log
@@ -123,15 +124,13 @@ def _check_files(
                 )
     except ResolveIndexError as exc:
         findings.fail("published", exc.where or source.root, f"resolve index: {exc.message}")
-    suffixes, strays = source.listed()
-    store.add_candidates(suffixes)
+    store.add_candidates(_listed(source, findings))
     checker = FileChecker(source, store, trust.keys, view, findings)
     progress.phase("checking records", store.count_candidates(), "records")
     groups = ((suffix, paths_of(suffix)) for suffix in store.candidates())
     for suffix, contents in source.fetch_many(groups, options.concurrency):
         checker.check(suffix, contents)
         progress.advance()
-    report_strays(source, strays, findings)
     report_conflicts(store, findings)
     compare_index(source, store, findings, view.tree is not None)
     if view.tree is not None:
@@ -142,6 +141,15 @@ def _check_files(
             "published file(s) compared with the log",
         )
     return checker
+
+
+def _listed(source: AuditSource, findings: Findings) -> Iterator[str]:
+    """The suffixes a site folder holds files of; its stray JSON files reported."""
+    for is_suffix, value in source.listed():
+        if is_suffix:
+            yield value
+        else:
+            report_stray(source, value, findings)
 
 
 def _log(view: LogView, trust: Trust) -> dict[str, object] | None:

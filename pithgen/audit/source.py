@@ -88,26 +88,26 @@ class AuditSource:
 
     # --- listing a folder --------------------------------------------------------------
 
-    def listed(self) -> tuple[list[str], list[str]]:
-        """For a folder: the suffixes its per-record folders hold files of, and the JSON
-        files there that are no record's (site-relative paths). Over HTTP: nothing."""
+    def listed(self) -> Iterator[tuple[bool, str]]:
+        """For a folder, streamed: ``(True, suffix)`` for each file or folder of a record
+        in the site's record folders (a suffix may come more than once), ``(False, path)``
+        for a JSON file there that is no record's (site-relative). Over HTTP: nothing."""
         if self.folder is None:
-            return [], []
-        suffixes: set[str] = set()
-        strays: list[str] = []
+            return
         for prefix in _FOLDERS:
             folder = self.folder.joinpath(*prefix.strip("/").split("/"))
             try:
-                names = sorted(entry.name for entry in os.scandir(folder))
+                entries = os.scandir(folder)
             except (FileNotFoundError, NotADirectoryError):
                 continue
-            for name in names:
-                head = name[:26]
-                if SUFFIX_RE.fullmatch(head) and (len(name) == 26 or name[26] == "."):
-                    suffixes.add(head)
-                elif name.lower().endswith(".json"):
-                    strays.append(prefix + display_name(name))
-        return sorted(suffixes), strays
+            with entries:
+                for entry in entries:
+                    name = entry.name
+                    head = name[:26]
+                    if SUFFIX_RE.fullmatch(head) and (len(name) == 26 or name[26] == "."):
+                        yield True, head
+                    elif name.lower().endswith(".json"):
+                        yield False, prefix + display_name(name)
 
     # --- many files at once ------------------------------------------------------------
 
