@@ -127,9 +127,9 @@ class FileChecker:
                 f"identity: expected the record pith:YYYY:{suffix} at this path, found "
                 f"{verdict.pith_number}"
             )
-        if kind == "record":
+        if keep and kind == "record":
             self.counts.records += 1
-        else:
+        elif keep:
             self.counts.bundles += 1
         good = not problems
         if not good:

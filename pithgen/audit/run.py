@@ -80,6 +80,13 @@ def audit(
             since = check_since(kept, view, findings) if kept is not None else None
             checker = _check_files(source, store, trust, view, findings, options, progress)
             c = checker.counts
+            findings.note(
+                "records",
+                f"{c.records} record document(s) and {c.bundles} bundle(s) checked, "
+                f"{c.states - c.not_checkable} state(s) recomputed from their events",
+            )
+            if view.tree is not None:
+                findings.note("proofs", f"{c.proofs} proof file(s) checked")
             if c.not_checkable:
                 findings.note(
                     "records",
