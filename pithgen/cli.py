@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from pithgen import __version__, ghactions
+from pithgen.audit.command import audit_command
 from pithgen.beside import spares_of
 from pithgen.buildflags import BuildFlags, build_options, jobs_option, trust_key_option
 from pithgen.buildreport import build_with_progress, report_chunks, to_actions
@@ -111,6 +112,7 @@ def verify(
 
 main.add_command(event)
 main.add_command(pull)
+main.add_command(audit_command, name="audit")
 
 
 main.add_command(keys)

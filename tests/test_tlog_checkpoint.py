@@ -80,6 +80,7 @@ ROOT64 = base64.b64encode(ROOT).decode()
         (f"{ORIGIN}\n1e3\n{ROOT64}\n", "found '1e3'"),
         (f"{ORIGIN}\n\u0665\n{ROOT64}\n", "in decimal"),
         (f"{ORIGIN}\n{2**64}\n{ROOT64}\n", "in decimal"),
+        (f"{ORIGIN}\n{'9' * 5000}\n{ROOT64}\n", "in decimal"),  # beyond int()'s 4,300 digits
         (f"{ORIGIN}\n5\n{ROOT64[:-1]}\n", "standard padded base64"),
         (f"{ORIGIN}\n5\n{ROOT64[:-2]}1=\n", "standard padded base64"),  # stray low bits
         (f"{ORIGIN}\n5\n{ROOT64[:-1]}=x\n", "standard padded base64"),

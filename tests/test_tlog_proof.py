@@ -136,6 +136,8 @@ VALID = f"{HEADER}\nindex 0\n\n"
         (f"{HEADER}\nindex -5\n\n", "found 'index -5'"),
         (f"{HEADER}\nindex notanumber\n\n", "found 'index notanumber'"),
         (f"{HEADER}\nindex  5\n\n", "found 'index  5'"),
+        (f"{HEADER}\nindex {'9' * 5000}\n\n", "below 2\\*\\*64"),  # beyond int()'s limit
+        (f"{HEADER}\nindex {2**64 * 10}\n\n", "below 2\\*\\*64"),
         (f"{HEADER}\nextra !!notbase64!!\nindex 0\n\n", "extra data: expected standard"),
         (f"{HEADER}\nindex 0\n!!notbase64!!\n\n", "proof hash 0: expected standard"),
         (f"{HEADER}\nindex 0\n{base64.b64encode(bytes(64)).decode()}\n\n", "found 64"),

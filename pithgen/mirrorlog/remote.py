@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pithgen.errors import LogError
 from pithgen.pull.http import HttpClient, NetworkOptions
+from pithgen.pull.source import Client
 from pithgen.tlog.tiles import Fetch, folder_fetch
 
 CHECKPOINT = "checkpoint"
@@ -42,15 +43,26 @@ def remote_source(source: str) -> Source:
     return str(folder), folder_fetch(folder), checkpoint, lambda: None
 
 
+def client_fetch(client: Client, prefix: str = "") -> Fetch:
+    """A :data:`Fetch` of the log files under ``prefix`` (``""``, or the log's folder in a
+    site, ending in ``/``) read through a pull client (HTTP, or a folder with the same
+    limits): a file the client does not find (HTTP 404) is missing from the log; any other
+    failure is the client's :class:`~pithgen.pull.http.FetchError`."""
+
+    def fetch(path: str) -> bytes:
+        response = client.get(prefix + path)
+        if response.status != 200:
+            how = " (HTTP 404)" if response.url.lower().startswith("http") else ""
+            raise LogError(f"missing from the published log{how}", where=response.url)
+        return response.body
+
+    return fetch
+
+
 def _http(url: str) -> Source:
     root = url if url.endswith("/") else url + "/"
     client = HttpClient(root, NetworkOptions(max_bytes=MAX_FILE), threading.Event())
-
-    def fetch(path: str) -> bytes:
-        response = client.get(path)
-        if response.status != 200:
-            raise LogError("missing from the published log (HTTP 404)", where=response.url)
-        return response.body
+    fetch = client_fetch(client)
 
     def checkpoint() -> bytes | None:
         response = client.get(CHECKPOINT)

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pithgen.checks import shown
 from pithgen.errors import LogError
 from pithgen.tlog.merkle import HASH_SIZE
 from pithgen.tlog.note import (
@@ -89,9 +90,10 @@ def parse_checkpoint(text: str, where: str | None = None) -> Checkpoint:
         if not line:
             raise LogError(f"expected a non-empty line {n}, found an empty one", where=where)
     origin, size_text, root64, *extensions = lines
-    if not _DECIMAL.fullmatch(size_text) or int(size_text) > MAX_SIZE:
+    # (the length first: int() refuses strings of over 4,300 digits with a ValueError)
+    if not _DECIMAL.fullmatch(size_text) or len(size_text) > 20 or int(size_text) > MAX_SIZE:
         raise LogError(
-            f"expected the tree size in decimal without leading zeros, found {size_text!r}",
+            f"expected the tree size in decimal without leading zeros, found {shown(size_text)}",
             where=where,
         )
     root = b64decode_strict(root64, "checkpoint root hash", where)

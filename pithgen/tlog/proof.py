@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pithgen.checks import shown
 from pithgen.errors import LogError
 from pithgen.tlog.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from pithgen.tlog.merkle import (
@@ -103,9 +104,11 @@ def parse_proof(data: bytes | str, where: str | None = None) -> TlogProof:
         extra = b64decode_strict(lines.next("the extra line")[6:], "extra data", where)
     index_line = lines.next("the index line")
     match = _INDEX.fullmatch(index_line)
-    if match is None:
+    if match is None or len(match.group(1)) > 20:  # an index of a tree of at most 2**64
         raise LogError(
-            f"expected 'index <decimal without leading zeros>', found {index_line!r}", where=where
+            f"expected 'index <decimal without leading zeros>' below 2**64, found "
+            f"{shown(index_line)}",
+            where=where,
         )
     hashes: list[bytes] = []
     while (line := lines.next("an inclusion proof hash or an empty line")) != "":

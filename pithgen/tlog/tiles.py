@@ -118,24 +118,34 @@ def parse_tile_path(path: str) -> HashTile | EntryBundle:
     return tile
 
 
-def tiles_for_size(size: int) -> list[HashTile]:
-    """Every hash tile of a tree of ``size`` leaves, level by level, left to right."""
-    tiles: list[HashTile] = []
+def iter_tiles(size: int) -> Iterator[HashTile]:
+    """Every hash tile of a tree of ``size`` leaves, level by level, left to right, one at
+    a time (a signed size may be huge: a reader stops at the first file that is missing)."""
     level, count = 0, size
     while count:
         full, partial = divmod(count, TILE_WIDTH)
-        tiles.extend(HashTile(level, n) for n in range(full))
+        yield from (HashTile(level, n) for n in range(full))
         if partial:
-            tiles.append(HashTile(level, full, partial))
+            yield HashTile(level, full, partial)
         level, count = level + 1, count // TILE_WIDTH
-    return tiles
+
+
+def tiles_for_size(size: int) -> list[HashTile]:
+    """Every hash tile of a tree of ``size`` leaves, level by level, left to right."""
+    return list(iter_tiles(size))
+
+
+def iter_bundles(size: int) -> Iterator[EntryBundle]:
+    """Every entry bundle of a log of ``size`` entries, left to right, one at a time."""
+    full, partial = divmod(size, TILE_WIDTH)
+    yield from (EntryBundle(n) for n in range(full))
+    if partial:
+        yield EntryBundle(full, partial)
 
 
 def bundles_for_size(size: int) -> list[EntryBundle]:
     """Every entry bundle of a log of ``size`` entries, left to right."""
-    full, partial = divmod(size, TILE_WIDTH)
-    bundles = [EntryBundle(n) for n in range(full)]
-    return bundles + ([EntryBundle(full, partial)] if partial else [])
+    return list(iter_bundles(size))
 
 
 def tile_data(tile: HashTile, read: Callable[[int, int], bytes]) -> bytes:
@@ -341,7 +351,8 @@ class VerifiedTiles:
         return self.tree.root()
 
 
-def _difference(expected: bytes, found: bytes) -> str:
+def difference(expected: bytes, found: bytes) -> str:
+    """Where the bytes of a tile differ from what was expected, for a message."""
     if len(found) != len(expected):
         return f"expected {len(expected)} bytes, found {len(found)}"
     hashes = range(0, len(expected), HASH_SIZE)
@@ -355,7 +366,7 @@ def _difference(expected: bytes, found: bytes) -> str:
 def read_entries(size: int, fetch: Fetch) -> Iterator[bytes]:
     """Every entry of a log of ``size`` entries, in order, read bundle by bundle (so memory
     holds one bundle at a time)."""
-    for bundle in bundles_for_size(size):
+    for bundle in iter_bundles(size):
         yield from decode_bundle(_fetch(fetch, bundle.path), bundle.width, bundle.path)
 
 
@@ -366,7 +377,7 @@ def check_tiles(size: int, fetch: Fetch, read: NodeReader) -> None:
         expected, found = tile_data(tile, read), _fetch(fetch, tile.path)
         if found != expected:
             raise LogError(
-                f"the tile does not match the log's entries: {_difference(expected, found)}",
+                f"the tile does not match the log's entries: {difference(expected, found)}",
                 where=tile.path,
             )
 
@@ -396,10 +407,13 @@ __all__ = [
     "bundles_for_size",
     "check_tiles",
     "decode_bundle",
+    "difference",
     "encode_bundle",
     "encode_index",
     "extend",
     "folder_fetch",
+    "iter_bundles",
+    "iter_tiles",
     "parse_tile_path",
     "read_entries",
     "tile_data",
