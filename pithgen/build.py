@@ -50,11 +50,12 @@ from pithgen.mirrorlog.stage import MirrorLog, build_log, write_log
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_files
 from pithgen.progress import Progress
-from pithgen.publish import Units, publish_records
+from pithgen.publish import publish_records
 from pithgen.render import Renderer, SiteInfo
 from pithgen.report import summary
 from pithgen.sitewide import write_sitewide
 from pithgen.theme import make_env
+from pithgen.units import Units
 from pithgen.write import SiteWriter, check_output_folder
 
 
