@@ -138,6 +138,7 @@ def _verify_batch(batch: list[RawDoc | LoadedDoc]) -> list[Verdict]:
     verdicts = []
     for doc in batch:
         loaded = parse(doc, options) if isinstance(doc, RawDoc) else doc
-        other = partition.verdict_of(loaded) if partition is not None else None
+        # A document that could not be read at all is every shard's (it fails alike in each).
+        other = partition.verdict_of(loaded) if partition and isinstance(doc, RawDoc) else None
         verdicts.append(other if other is not None else verify_document(loaded, keys))
     return verdicts

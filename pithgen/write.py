@@ -26,7 +26,7 @@ import re
 import shutil
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -370,9 +370,17 @@ class SiteWriter:
             self._lock.close()  # closing the file drops the lock
 
 
-def check_output_folder(out: Path, records: Path, cwd: Path | None = None) -> None:
+def check_output_folder(
+    out: Path,
+    records: Path,
+    cwd: Path | None = None,
+    *,
+    ours: Callable[[Path], bool] | None = None,
+    what: str = f"a pithgen site (no {layout.MANIFEST} written by pithgen)",
+) -> None:
     """Refuse an output folder whose replacement would destroy something: the records,
-    a folder holding them, the working folder, or a folder that is not a pithgen site."""
+    a folder holding them, the working folder, or a folder that is not a pithgen site
+    (``ours``, described by ``what``: another kind of output, such as a shard artifact)."""
     target = out.resolve()
     protected = [("the records folder", records.resolve())]
     if cwd is not None:
@@ -383,10 +391,11 @@ def check_output_folder(out: Path, records: Path, cwd: Path | None = None) -> No
                 f"refusing to build into {out}: replacing it would delete {name} ({path})",
                 where=str(out),
             )
-    if target.is_dir() and any(target.iterdir()) and not is_pithgen_site(target):
+    recognised = ours or is_pithgen_site
+    if target.is_dir() and any(target.iterdir()) and not recognised(target):
         raise UsageError(
-            f"refusing to replace a folder that is not a pithgen site (no {layout.MANIFEST} "
-            "written by pithgen); choose an empty or new output folder",
+            f"refusing to replace a folder that is not {what}; choose an empty or new "
+            "output folder",
             where=str(out),
         )
 

@@ -6,7 +6,8 @@ the 8 characters of its short Pith Number spell in base32 (RFC 4648 alphabet, ``
 ``7`` = 31: the first 40 bits of the record's hash). So every document of one Pith Number
 (its copies, its record document and its bundle) is in one shard, and so is every record of
 one short number. A document without a well-formed ``pith_number`` (it cannot verify)
-belongs to shard ``1 + m mod N``, ``m`` the first 8 bytes of the SHA-256 of its bytes.
+belongs to shard ``1 + m mod N``, ``m`` the first 8 bytes of the SHA-256 of its bytes; a
+file that cannot be read at all (refused, unreadable, too large) is every shard's failure.
 Verification checks that the stated number is the derived one, so for a verified
 document this is a function of its Pith Number alone.
 
@@ -77,8 +78,12 @@ class Partition:
 
 def shard_of_pith(pith_number: str, count: int) -> int:
     """The shard (1-based) of a well-formed Pith Number."""
-    short = pith_number.rsplit(":", 1)[1][:8]
-    return 1 + int.from_bytes(base64.b32decode(short), "big") % count
+    return shard_of_suffix(pith_number.rsplit(":", 1)[1], count)
+
+
+def shard_of_suffix(suffix: str, count: int) -> int:
+    """The shard (1-based) of a Pith Number's suffix (its first 8 characters decide)."""
+    return 1 + int.from_bytes(base64.b32decode(suffix[:8]), "big") % count
 
 
 def shard_of(loaded: LoadedDoc, count: int) -> int:
