@@ -32,10 +32,11 @@ from typing import IO, Any
 
 from pithgen.cache.sitestate import FileEntry
 from pithgen.canonical import sha256_hex
+from pithgen.load import parse
 from pithgen.mergestore import dump_verdict
-from pithgen.model import Source, Verdict
+from pithgen.model import RawDoc, Source, Verdict
 from pithgen.pipeline import VerdictSource
-from pithgen.shard.partition import is_stand_in
+from pithgen.shard.partition import Partition, is_stand_in, shard_of
 from pithgen.write import SiteWriter
 
 FORMAT = "pithgen-shard/1"
@@ -52,11 +53,14 @@ def _spool(path: Path) -> IO[str]:
 
 class VerdictExport:
     """The shard's verdicts: a :class:`~pithgen.pipeline.VerdictSource` in front of the
-    build cache (or none) that keeps every real verdict the shard used, found in the
-    cache or computed, for the artifact; stand-ins go nowhere."""
+    build cache (or none) that keeps the verdict of each of the shard's own documents,
+    found in the cache or computed, for the artifact. Another shard's document always
+    gets its stand-in, even when the cache knows it (so a shard's view of the archive does
+    not depend on what its cache holds); stand-ins go nowhere."""
 
-    def __init__(self, cache: VerdictSource | None, scratch: Path) -> None:
+    def __init__(self, cache: VerdictSource | None, scratch: Path, partition: Partition) -> None:
         self.cache = cache
+        self.partition = partition
         self.path = scratch / "shard-verdicts.spool"
         self._out = _spool(self.path)
         self._seen: set[str] = set()
@@ -77,10 +81,20 @@ class VerdictExport:
 
     def get(self, raw: bytes, source: Source) -> Verdict | None:
         hit = self.cache.get(raw, source) if self.cache is not None else None
-        if hit is not None:
-            self.real += 1
-            self._keep(raw, hit)
+        if hit is None or not self._owns(raw, hit):
+            return None
+        self.real += 1
+        self._keep(raw, hit)
         return hit
+
+    def _owns(self, raw: bytes, verdict: Verdict) -> bool:
+        """Whether a document is this shard's, as the verification stage routes it (by
+        its stated Pith Number, which a verified document's verdict carries; a failed
+        one, rare, is parsed again)."""
+        if verdict.ok and verdict.pith_number is not None:
+            return self.partition.owns(verdict.pith_number)
+        loaded = parse(RawDoc(verdict.source, raw))
+        return shard_of(loaded, self.partition.count) == self.partition.index
 
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None:
         real = []

@@ -82,6 +82,8 @@ def check_shards(folders: Sequence[Path], expected: Expected) -> list[Shard]:
 def read_manifest(folder: Path) -> Shard:
     """Step 1 for one folder."""
     path = folder / MANIFEST
+    if not folder.is_dir():
+        raise ShardError("expected the folder of a shard artifact, found none", where=str(folder))
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

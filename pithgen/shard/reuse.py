@@ -5,9 +5,8 @@ archive), each line parsed strictly, and checked as it goes in: a unit (``SUFFIX
 or ``SUFFIX:bundle``) must be in the shard the partition gives its Pith Number and in no
 other, and every file a shard lists belongs to one of its units (or is one of its lists).
 
-- :class:`ShardVerdicts` gives the build the shards' verdict on a document's exact bytes
-  (keeping it in the build cache too, when there is one); a document no shard verified
-  is verified by the assembly itself.
+- :class:`ShardVerdicts` gives the build the shards' verdict on a document's exact bytes;
+  a document no shard verified is verified by the assembly itself.
 - :class:`ShardStore` answers the build's :class:`~pithgen.units.Reuse` questions: the
   shards' key of a unit, and the copy task of a unit whose key is the assembly's own.
 """
@@ -175,7 +174,8 @@ class ShardStore:
 
 class ShardVerdicts:
     """A :class:`~pithgen.pipeline.VerdictSource`: the shards' verdicts first, then the
-    build cache (where new ones go, and where the shards' are kept for later builds)."""
+    build cache, where the verdicts computed here go (the shards' stay in the shards' own
+    caches: in CI, keeping every verdict twice would double what the caches hold)."""
 
     def __init__(self, store: ShardStore, cache: VerdictSource | None) -> None:
         self.store = store
@@ -187,11 +187,8 @@ class ShardVerdicts:
         data = self.store.verdict(sha256_hex(raw))
         if data is None:
             return self.cache.get(raw, source) if self.cache is not None else None
-        verdict = replace(load_verdict(data), source=source)
         self.from_shards += 1
-        if self.cache is not None:
-            self.cache.put([(raw, verdict)])
-        return verdict
+        return replace(load_verdict(data), source=source)
 
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None:
         kept = list(items)

@@ -116,7 +116,9 @@ def build_shard(
     cache = open_cache(config.cache_dir) if config.use_cache else None
     try:
         writer = SiteWriter(config.out)
-        verdicts = VerdictExport(VerdictCache(cache, keys) if cache else None, writer.scratch)
+        verdicts = VerdictExport(
+            VerdictCache(cache, keys) if cache else None, writer.scratch, partition
+        )
         exported = UnitExport(writer.scratch)
         try:
             outcome = _build(
