@@ -233,8 +233,15 @@ def clean(config_file: Path | None, out: Path | None, cache_dir: Path | None) ->
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-def new(directory: Path) -> None:
+@click.option(
+    "--shards",
+    type=int,
+    metavar="N",
+    help="Write a workflow that builds the site on a matrix of N jobs (`build --shard`), "
+    "assembles it and publishes it (GitHub Pages, or object storage past Pages' limit).",
+)
+def new(directory: Path, shards: int | None) -> None:
     """Scaffold a site: pithgen.toml, records/ with a sample record, a Pages workflow."""
-    for path in scaffold(directory):
+    for path in scaffold(directory, shards):
         click.echo(f"created {path}")
     click.echo(f"next: cd {directory} && pithgen build")
