@@ -146,21 +146,22 @@ def _cached(
     started: float,
     prebuilt: Prebuilt | None,
 ) -> BuildOutcome:
-    """Open the cache, plan the build, and run it."""
+    """Hash the inputs (and check the shards, for an assembly), open the cache, plan the
+    build, and run it."""
+    described = None if log is None else f"{log.base_origin} {log.key.public_raw.hex()}"
+    context = render_context(config, keys, described)
+    events = event_files(config.events_dir)
+    progress.phase("reading inputs", len(files) + len(events), "files")
+    inputs = input_hashes(files, progress)
+    inputs += [(f"events/{n}", size, sha) for n, size, sha in input_hashes(events, progress)]
+    digest = build_digest(config, context, inputs)
+    if prebuilt is not None:
+        prebuilt.check(inputs)
     cache = open_cache(config.cache_dir) if config.use_cache else None
     try:
         out_id = str(config.out.resolve())
         store = SiteStore(cache, out_id) if cache is not None else None
         journal = SpareJournal(config.cache_dir, out_id)
-        described = None if log is None else f"{log.base_origin} {log.key.public_raw.hex()}"
-        context = render_context(config, keys, described)
-        events = event_files(config.events_dir)
-        progress.phase("reading inputs", len(files) + len(events), "files")
-        inputs = input_hashes(files, progress)
-        inputs += [(f"events/{n}", size, sha) for n, size, sha in input_hashes(events, progress)]
-        digest = build_digest(config, context, inputs)
-        if prebuilt is not None:
-            prebuilt.check(inputs)
         chosen = plan(config.out, store, digest, journal, force=log is not None and log.new_log)
         if chosen.mode == "up-to-date":
             counts = chosen.state.counts if chosen.state else None
