@@ -53,6 +53,7 @@ from pithgen.load import InputFile, LoadOptions, discover
 from pithgen.merge import MergeResult
 from pithgen.mirrorlog.previous import LogSettings
 from pithgen.mirrorlog.stage import MirrorLog, build_log, write_log
+from pithgen.outputfolder import check_output_folder
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import VerdictSource, verify_files
 from pithgen.progress import Progress
@@ -62,7 +63,7 @@ from pithgen.report import summary
 from pithgen.sitewide import write_sitewide
 from pithgen.theme import make_env
 from pithgen.units import Reuse, Units
-from pithgen.write import SiteWriter, check_output_folder
+from pithgen.write import SiteWriter
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ assembly's shards (:class:`Reuse`, :class:`CopyTask`, :func:`copy_unit`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Protocol
 
 from pithgen.cache.sitestate import FileEntry
-from pithgen.errors import OutputError
 from pithgen.listing import Summary
 from pithgen.shard.partition import Partition
 from pithgen.write import FileSink
@@ -79,21 +77,11 @@ class Units:
 
 
 def copy_unit(sink: FileSink, task: CopyTask) -> tuple[Summary, list[str]] | None:
-    """Copy the files a shard rendered for one unit (each checked again: the assembly
-    checked every file of the shards before it started, this catches a change since)."""
+    """Put the files a shard rendered for one unit into the site (hard links where the
+    file system allows: the assembly checked every file of the shards, size and SHA-256,
+    before it started; each one's size is checked again once in place)."""
     for source, relpath, size, sha in task.files:
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise OutputError(f"cannot read a shard's file: {exc}", where=str(source)) from None
-        if len(data) != size or hashlib.sha256(data).digest() != sha:
-            raise OutputError(
-                f"a shard's file changed while the site was assembled: expected {size} bytes "
-                f"with SHA-256 {sha.hex()}, found {len(data)} bytes with SHA-256 "
-                f"{hashlib.sha256(data).hexdigest()}; nothing was published",
-                where=str(source),
-            )
-        sink.write(relpath, data, task.unit)
+        sink.link(relpath, source, size, sha, task.unit)
     return unpack(task.data)
 
 

@@ -32,6 +32,7 @@ from pithgen.config import BuildConfig
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
 from pithgen.mirrorlog.previous import LogSettings
+from pithgen.parallel import check_jobs
 from pithgen.pipeline import VerdictSource
 from pithgen.progress import Progress
 from pithgen.shard.check import Expected, Shard, check_shards
@@ -50,6 +51,7 @@ class Assembly:
         keys = KeyRing.build(config.trust_keys, default_keys=config.default_keys)
         self.context = context_fields(config, keys, describe_log(LogSettings.from_config(config)))
         self.progress = progress
+        self.jobs = check_jobs(config.jobs)
         self.shards: list[Shard] = []
         self.store: ShardStore | None = None
         self.verdicts: ShardVerdicts | None = None
@@ -57,7 +59,7 @@ class Assembly:
     def check(self, inputs: Sequence[tuple[str, int, str]]) -> None:
         self.progress.phase("checking the shards", len(self.folders), "shards")
         expected = Expected(self.context, len(inputs), inputs_digest(inputs))
-        self.shards = check_shards(self.folders, expected)
+        self.shards = check_shards(self.folders, expected, self.jobs)
         self.progress.advance(len(self.folders))
 
     def open(self, scratch: Path, cache: VerdictSource | None) -> tuple[VerdictSource, Reuse]:

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -34,6 +34,7 @@ from pithgen import __version__
 from pithgen.cache.fingerprint import file_sha256
 from pithgen.checks import shown, some
 from pithgen.errors import ShardError
+from pithgen.parallel import Workers, batched
 from pithgen.shard.artifact import FORMAT, MANIFEST, UNITS, VERDICTS
 from pithgen.shard.partition import MAX_SHARDS, RULE
 from pithgen.strictjson import JSONDefect, parse_document
@@ -68,14 +69,14 @@ class Shard:
         return f"shard {self.index}/{self.count} ({self.folder})"
 
 
-def check_shards(folders: Sequence[Path], expected: Expected) -> list[Shard]:
+def check_shards(folders: Sequence[Path], expected: Expected, jobs: int = 1) -> list[Shard]:
     """The shards in ``folders``, checked (module docstring), by shard number."""
     shards = [read_manifest(folder) for folder in folders]
     _check_set(shards)
     for shard in shards:
         _check_build(shard, expected)
     for shard in shards:
-        check_files(shard)
+        check_files(shard, jobs)
     return sorted(shards, key=lambda s: s.index)
 
 
@@ -197,8 +198,8 @@ def _check_build(shard: Shard, expected: Expected) -> None:
         )
 
 
-def check_files(shard: Shard) -> None:
-    """Step 4."""
+def check_files(shard: Shard, jobs: int = 1) -> None:
+    """Step 4 (the files hashed by ``jobs`` processes)."""
     listed = {path: (size, sha) for path, size, sha, _ in shard.files}
     if len(listed) != len(shard.files):
         raise ShardError(f"{shard.name}: its manifest lists a file twice")
@@ -217,30 +218,42 @@ def check_files(shard: Shard) -> None:
         if name not in listed:
             raise ShardError(f"{shard.name}: its manifest does not list {name}")
 
-    def one(path: str) -> tuple[str, int, str]:
-        return (path, *file_sha256(shard.folder / path))
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for path, size, sha in pool.map(one, sorted(listed)):
+    paths = sorted(listed)
+    with Workers(jobs, _hash_files, _no_setup) as workers:
+        done = workers.map(batched((str(shard.folder / p) for p in paths), 256))
+        for path, (size, sha) in zip(paths, chain.from_iterable(done), strict=True):
             want_size, want_sha = listed[path]
             if (size, sha) != (want_size, want_sha):
                 raise ShardError(
-                    f"{shard.name}: {path} was altered: its manifest says {want_size} bytes "
-                    f"with SHA-256 {want_sha}, found {size} bytes with SHA-256 {sha}"
+                    f"{shard.name}: {path} was altered: its manifest says {want_size} "
+                    f"bytes with SHA-256 {want_sha}, found {size} bytes with SHA-256 {sha}"
                 )
+
+
+def _no_setup() -> None:
+    pass
+
+
+def _hash_files(paths: list[str]) -> list[tuple[int, str]]:
+    """(size, SHA-256) of each file (in a worker process)."""
+    return [file_sha256(Path(path)) for path in paths]
 
 
 def _walk(shard: Shard) -> list[str]:
     """Every file under the shard's folder, relative, '/'-separated (hidden ones too)."""
     out: list[str] = []
-    root = shard.folder
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in [*dirnames, *filenames]:
-            path = Path(dirpath) / name
-            if path.is_symlink():
-                raise ShardError(
-                    f"{shard.name} holds a symbolic link, {path.relative_to(root)}:"
-                    " expected regular files only"
-                )
-        out.extend((Path(dirpath) / n).relative_to(root).as_posix() for n in filenames)
+    stack = [(str(shard.folder), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_symlink():
+                    raise ShardError(
+                        f"{shard.name} holds a symbolic link, {rel}: expected regular files only"
+                    )
+                if entry.is_dir():
+                    stack.append((entry.path, rel + "/"))
+                else:
+                    out.append(rel)
     return out

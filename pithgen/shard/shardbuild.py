@@ -43,6 +43,7 @@ from pithgen.merge import MergeResult
 from pithgen.mirrorlog.previous import LogSettings
 from pithgen.mirrorlog.stage import MirrorLog, build_log
 from pithgen.model import Verdict
+from pithgen.outputfolder import check_output_folder
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_files
 from pithgen.progress import Progress
@@ -52,7 +53,7 @@ from pithgen.shard.artifact import UnitExport, VerdictExport, is_shard_artifact,
 from pithgen.shard.partition import RULE, Partition, is_stand_in
 from pithgen.theme import make_env
 from pithgen.units import Units
-from pithgen.write import SiteWriter, check_output_folder
+from pithgen.write import SiteWriter
 
 
 @dataclass(frozen=True)
