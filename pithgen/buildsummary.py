@@ -145,7 +145,8 @@ def shard_summary(outcome: ShardOutcome, config: BuildConfig) -> Iterator[str]:
         return
     yield (
         f"Built shard {shard} in {config.out}: {own}, {count(outcome.units, 'record unit')} "
-        f"rendered; {outcome.files:,} files, {outcome.bytes / 1e6:.1f} MB in "
+        f"({outcome.units - outcome.reused:,} rendered, {outcome.reused:,} unchanged from the "
+        f"artifact it replaced); {outcome.files:,} files, {outcome.bytes / 1e6:.1f} MB in "
         f"{outcome.seconds:.2f} s. When every shard 1 to {shard.count} is built, "
         "`pithgen assemble SHARD_DIR... --out SITE` writes the site."
     )

@@ -294,6 +294,43 @@ def test_a_conflict_between_shards_fails_the_assembly_naming_both(
     assert tree_digest(out) == before
 
 
+def test_a_shard_rebuilt_in_place_renders_only_what_changed(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """Kept between runs (with its cache), a shard takes every record unit whose key did
+    not change from the artifact it replaces: one new record, one record rendered."""
+    root = tmp_path / "archive"
+    shutil.copytree(archive.records.parent, root)
+    key = root / "test-key.json"
+    build_shards(root, key, 2, tmp_path / "work")
+    doc = mint_record(make_paper(arxiv_id="2211.00001"), fixture_key(), signed_at=SIGNED_AT)
+    (root / "records" / "new.json").write_text(json.dumps(doc), encoding="utf-8")
+    owner = shard_of_pith(doc["pith_number"], 2)
+    shards = []
+    for index in (1, 2):
+        records = copy_input(root, tmp_path / "work" / f"input-{index}", seed=index)
+        done = ok(
+            pithgen(
+                "build",
+                *options(records, key),
+                "--shard",
+                f"{index}/2",
+                "--out",
+                tmp_path / "work" / "shards" / str(index),
+                "--cache-dir",
+                tmp_path / "work" / f"cache-{index}",
+            )
+        )
+        rendered = 1 if index == owner else 0
+        assert f"({rendered} rendered, " in done, done
+        shards.append(tmp_path / "work" / "shards" / str(index))
+    single = tmp_path / "single"
+    ok(pithgen("build", *options(root / "records", key), "--out", single, "--no-cache"))
+    summary = ok(assemble(root / "records", key, shards, tmp_path / "site"))
+    assert "0 rendered here" in summary
+    same_tree(tmp_path / "site", single)
+
+
 # --------------------------------------------------------------------------- refusals
 
 

@@ -49,7 +49,9 @@ _CHUNK = 500
 class ShardStore:
     """The shards' verdicts and units (see the module docstring)."""
 
-    def __init__(self, shards: Sequence[Shard], directory: Path | None = None) -> None:
+    def __init__(
+        self, shards: Sequence[Shard], directory: Path | None = None, *, verdicts: bool = True
+    ) -> None:
         fd, self._path = tempfile.mkstemp(
             prefix="pithgen-shards-", suffix=".sqlite3", dir=directory
         )
@@ -62,7 +64,7 @@ class ShardStore:
         self.count = len(shards)
         try:
             for shard in shards:
-                self._load(shard)
+                self._load(shard, verdicts)
             self.db.execute("CREATE INDEX files_by_unit ON files (unit)")
             self.db.commit()
         except BaseException:
@@ -82,8 +84,8 @@ class ShardStore:
 
     # --- loading --------------------------------------------------------------------
 
-    def _load(self, shard: Shard) -> None:
-        for number, item in _lines(shard, VERDICTS):
+    def _load(self, shard: Shard, verdicts: bool) -> None:
+        for number, item in _lines(shard, VERDICTS) if verdicts else ():
             if not (
                 isinstance(item, dict)
                 and isinstance(item.get("sha256"), str)

@@ -8,7 +8,9 @@ The same pipeline as :mod:`pithgen.build`, narrowed to the shard's records:
    build cache, ``--cache-dir``); every other document gets its stand-in
    (:mod:`pithgen.shard.partition`), so that the merge, the graph and the log see the
    whole archive;
-3. the shard's published records are rendered, exactly as a single build renders them;
+3. the shard's published records are rendered, exactly as a single build renders them (a
+   record whose unit key is the one in the artifact this build replaces is taken from it:
+   keep ``--out`` between runs, and a rebuild renders only what changed);
 4. the artifact (:mod:`pithgen.shard.artifact`) is written into a staging folder and
    swapped in atomically. Nothing that spans records is written: that is the assembly's.
 
@@ -34,7 +36,7 @@ from pithgen.cache.verdicts import VerdictCache
 from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.delta import SiteOutput
-from pithgen.errors import UsageError
+from pithgen.errors import ShardError, UsageError
 from pithgen.graph import GraphStore, build_graph, event_files
 from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
@@ -50,7 +52,9 @@ from pithgen.progress import Progress
 from pithgen.publish import publish_records
 from pithgen.render import Renderer, SiteInfo
 from pithgen.shard.artifact import UnitExport, VerdictExport, is_shard_artifact, write_artifact
+from pithgen.shard.check import check_files, read_manifest
 from pithgen.shard.partition import RULE, Partition, is_stand_in
+from pithgen.shard.reuse import ShardStore
 from pithgen.theme import make_env
 from pithgen.units import Units
 from pithgen.write import SiteWriter
@@ -59,8 +63,8 @@ from pithgen.write import SiteWriter
 @dataclass(frozen=True)
 class ShardOutcome:
     """What a shard build did: its own documents (verified and failed, the first failures
-    with their sources), the documents left to other shards, the records it rendered, and
-    what it wrote."""
+    with their sources), the documents left to other shards, its record units (``reused``
+    of them taken from the artifact it replaced), and what it wrote."""
 
     partition: Partition
     written: bool
@@ -69,6 +73,7 @@ class ShardOutcome:
     failed_count: int
     others: int
     units: int = 0
+    reused: int = 0
     verdicts: int = 0
     files: int = 0
     bytes: int = 0
@@ -121,7 +126,9 @@ def build_shard(
             VerdictCache(cache, keys) if cache else None, writer.scratch, partition
         )
         exported = UnitExport(writer.scratch)
+        previous: ShardStore | None = None
         try:
+            previous = _previous(config.out, partition, jobs, writer.scratch, report)
             outcome = _build(
                 config,
                 partition,
@@ -133,6 +140,7 @@ def build_shard(
                 writer,
                 verdicts,
                 exported,
+                previous,
                 report,
             )
             if outcome.written:
@@ -149,6 +157,8 @@ def build_shard(
         finally:
             verdicts.close()
             exported.close()
+            if previous is not None:
+                previous.close()
     finally:
         if cache is not None:
             cache.close()
@@ -168,6 +178,7 @@ def _build(
     writer: SiteWriter,
     verdicts: VerdictExport,
     exported: UnitExport,
+    previous: ShardStore | None,
     report: Progress,
 ) -> ShardOutcome:
     """Steps 2 and 3 of the module docstring (the records' files go into the staging
@@ -219,10 +230,9 @@ def _build(
                 report,
                 mirror_log,
             )
-            publish_records(
-                ctx, index, jobs, Units(context_digest(fields), store=exported, only=partition)
-            )
-    return replace(outcome, units=exported.units, verdicts=verdicts.count)
+            units = Units(context_digest(fields), store=exported, only=partition, reuse=previous)
+            publish_records(ctx, index, jobs, units)
+    return replace(outcome, units=exported.units, reused=units.copied, verdicts=verdicts.count)
 
 
 def _header(
@@ -246,6 +256,24 @@ def _header(
             "units": outcome.units,
         },
     }
+
+
+def _previous(
+    out: Path, partition: Partition, jobs: int, scratch: Path, report: Progress
+) -> ShardStore | None:
+    """The artifact this build replaces, if it is this shard's and intact: a record unit
+    whose key is the same there is taken from it (hard links), not rendered again."""
+    if not is_shard_artifact(out):
+        return None
+    try:
+        shard = read_manifest(out)
+        if (shard.index, shard.count) != (partition.index, partition.count):
+            return None
+        report.phase("checking the previous artifact", len(shard.files), "files")
+        check_files(shard, jobs)
+        return ShardStore([shard], scratch, verdicts=False)
+    except ShardError:
+        return None  # damaged or foreign: everything is rendered
 
 
 FAILED_LISTED = 20
