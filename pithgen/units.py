@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from pithgen.cache.sitestate import FileEntry
@@ -29,7 +28,7 @@ class CopyTask:
     unit: str
     key: bytes
     data: bytes
-    files: tuple[tuple[Path, str, int, bytes], ...]
+    files: tuple[tuple[str, str, int, bytes], ...]
 
 
 class UnitStore(Protocol):

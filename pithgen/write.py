@@ -118,7 +118,7 @@ class FileSink:
         self._record(relpath, size)
         self.entries.append(FileEntry(relpath, sha, size, unit))
 
-    def link(self, relpath: str, source: Path, size: int, sha: bytes, unit: str = "") -> None:
+    def link(self, relpath: str, source: str, size: int, sha: bytes, unit: str = "") -> None:
         """Put ``source`` (checked by the caller: ``size`` bytes, SHA-256 ``sha``) at
         ``relpath``, hard linked where the file system allows (a site's files are replaced,
         never changed in place: sharing one is safe), else copied; its size checked again."""
@@ -141,9 +141,10 @@ class FileSink:
             )
         self._done(relpath, sha, size, unit)
 
-    def _copy(self, relpath: str, path: str, source: Path, sha: bytes, unit: str) -> None:
+    def _copy(self, relpath: str, path: str, source: str, sha: bytes, unit: str) -> None:
         try:
-            data = source.read_bytes()
+            with open(source, "rb") as fh:
+                data = fh.read()
         except OSError as exc:
             raise OutputError(f"cannot read {source}: {exc}", where=relpath) from None
         if hashlib.sha256(data).digest() != sha:

@@ -23,6 +23,7 @@ artifact is trusted as far as whoever can write it.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,12 +33,12 @@ from typing import Any, TypeGuard
 
 from pithgen import __version__
 from pithgen.cache.fingerprint import file_sha256
+from pithgen.canonical import HEX64_RE
 from pithgen.checks import shown, some
 from pithgen.errors import ShardError
 from pithgen.parallel import Workers, batched
 from pithgen.shard.artifact import FORMAT, MANIFEST, UNITS, VERDICTS
 from pithgen.shard.partition import MAX_SHARDS, RULE
-from pithgen.strictjson import JSONDefect, parse_document
 
 #: A file of an artifact: path, size, SHA-256 (hex), unit ("" for the artifact's lists).
 Listed = tuple[str, int, str, str]
@@ -96,8 +97,10 @@ def read_manifest(folder: Path) -> Shard:
     except OSError as exc:
         raise ShardError(f"cannot read the shard's manifest: {exc}", where=str(path)) from None
     try:
-        data = parse_document(raw, max_depth=8, max_values=None)
-    except JSONDefect as exc:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError(f"expected an object, found {type(data).__name__}")
+    except (ValueError, RecursionError) as exc:
         raise ShardError(
             f"the shard's manifest is not valid JSON: {exc}", where=str(path)
         ) from None
@@ -143,6 +146,7 @@ def _listed(files: object, where: str) -> tuple[Listed, ...]:
             and isinstance(item[0], str)
             and _int(item[1])
             and isinstance(item[2], str)
+            and HEX64_RE.fullmatch(item[2])
             and isinstance(item[3], str)
         ):
             raise ShardError(

@@ -26,7 +26,7 @@ from pathlib import Path
 from pithgen.canonical import sha256_hex
 from pithgen.checks import shown
 from pithgen.errors import ShardError
-from pithgen.mergestore import dump_verdict, load_verdict
+from pithgen.mergestore import load_verdict
 from pithgen.model import Source, Verdict
 from pithgen.pipeline import VerdictSource
 from pithgen.shard.artifact import UNITS, VERDICTS
@@ -35,7 +35,8 @@ from pithgen.shard.partition import shard_of_suffix
 from pithgen.units import CopyTask
 
 _SCHEMA = """
-CREATE TABLE verdicts (sha TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE verdicts (sha TEXT PRIMARY KEY, data TEXT NOT NULL, shard INTEGER NOT NULL,
+                       line INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE units (unit TEXT PRIMARY KEY, shard INTEGER NOT NULL, key BLOB NOT NULL,
                     data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE files (unit TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,
@@ -85,6 +86,7 @@ class ShardStore:
     # --- loading --------------------------------------------------------------------
 
     def _load(self, shard: Shard, verdicts: bool) -> None:
+        rows: list[tuple[object, ...]] = []
         for number, item in _lines(shard, VERDICTS) if verdicts else ():
             if not (
                 isinstance(item, dict)
@@ -92,14 +94,12 @@ class ShardStore:
                 and _HEX64.fullmatch(item["sha256"])
             ):
                 raise _bad(shard, VERDICTS, number, "{sha256, verdict}", item)
-            try:
-                verdict = load_verdict(json.dumps(item.get("verdict")))
-            except (ValueError, KeyError, TypeError):
-                raise _bad(shard, VERDICTS, number, "a verdict", item.get("verdict")) from None
-            self.db.execute(
-                "INSERT OR REPLACE INTO verdicts (sha, data) VALUES (?, ?)",
-                (item["sha256"], dump_verdict(verdict)),
-            )
+            if not isinstance(item.get("verdict"), dict):
+                raise _bad(shard, VERDICTS, number, "a verdict", item.get("verdict"))
+            rows.append((item["sha256"], json.dumps(item["verdict"]), shard.index, number))
+        self.db.executemany(
+            "INSERT OR REPLACE INTO verdicts (sha, data, shard, line) VALUES (?, ?, ?, ?)", rows
+        )
         for number, item in _lines(shard, UNITS):
             if not (
                 isinstance(item, list)
@@ -174,13 +174,26 @@ class ShardStore:
                 files.setdefault(unit, []).append((path, size, bytes(sha)))
             for unit, key in chunk:
                 shard, data = found[unit]
-                folder = self.folders[shard]
-                listed = tuple((folder / path, path, size, sha) for path, size, sha in files[unit])
+                folder = os.fspath(self.folders[shard])
+                listed = tuple(
+                    (f"{folder}/{path}", path, size, sha) for path, size, sha in files[unit]
+                )
                 yield CopyTask(unit, key, data, listed)
 
-    def verdict(self, sha: str) -> str | None:
-        row = self.db.execute("SELECT data FROM verdicts WHERE sha = ?", (sha,)).fetchone()
-        return None if row is None else str(row[0])
+    def verdict(self, sha: str) -> Verdict | None:
+        """The shards' verdict on the bytes of SHA-256 ``sha`` (checked as it is read)."""
+        row = self.db.execute(
+            "SELECT data, shard, line FROM verdicts WHERE sha = ?", (sha,)
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return load_verdict(row[0])
+        except (ValueError, KeyError, TypeError):
+            raise ShardError(
+                f"shard {row[1]}/{self.count} ({self.folders[row[1]]}): line {row[2]} of "
+                f"{VERDICTS}: expected a verdict, found {shown(row[0])}"
+            ) from None
 
 
 class ShardVerdicts:
@@ -195,11 +208,11 @@ class ShardVerdicts:
         self.verified = 0
 
     def get(self, raw: bytes, source: Source) -> Verdict | None:
-        data = self.store.verdict(sha256_hex(raw))
-        if data is None:
+        verdict = self.store.verdict(sha256_hex(raw))
+        if verdict is None:
             return self.cache.get(raw, source) if self.cache is not None else None
         self.from_shards += 1
-        return replace(load_verdict(data), source=source)
+        return replace(verdict, source=source)
 
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None:
         kept = list(items)
