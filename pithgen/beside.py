@@ -10,10 +10,14 @@ never by a prefix: ``.site.pithgen-*`` would also match the staging folder of a 
 ``site.pithgen-x`` running beside it. A name parses one way only (no kind is the end of
 another, the token has a fixed length), so the folders of two outputs never match each
 other's pattern, whatever their names.
+
+:func:`exchange` swaps two folders beside each other in one atomic step (the staging
+folder or the spare, and the live site).
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
 import re
@@ -140,3 +144,28 @@ __all__ = [
     "remove_stale",
     "spares_of",
 ]
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``), so a reader
+    always finds either the old site or the new one, never nothing. False when the
+    system cannot (then the caller falls back to two renames)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)

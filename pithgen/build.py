@@ -19,6 +19,11 @@
    brought up to date (incremental, :mod:`pithgen.spare`).
 
 Nothing outside the staging folder (or the spare) changes until everything succeeded.
+
+An assembly of shards (:mod:`pithgen.shard.assemble`) is this build with a
+:class:`Prebuilt`: its checks run once the inputs are hashed, verdicts come from the
+shards, and a record whose unit key a shard computed too is copied from that shard
+instead of rendered.
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from pithgen.cache.fingerprint import build_digest, input_hashes, render_context
 from pithgen.cache.logcopy import LogCopy
@@ -47,15 +53,17 @@ from pithgen.load import InputFile, LoadOptions, discover
 from pithgen.merge import MergeResult
 from pithgen.mirrorlog.previous import LogSettings
 from pithgen.mirrorlog.stage import MirrorLog, build_log, write_log
+from pithgen.outputfolder import check_output_folder
 from pithgen.parallel import check_jobs
-from pithgen.pipeline import verify_files
+from pithgen.pipeline import VerdictSource, verify_files
 from pithgen.progress import Progress
-from pithgen.publish import Units, publish_records
+from pithgen.publish import publish_records
 from pithgen.render import Renderer, SiteInfo
 from pithgen.report import summary
 from pithgen.sitewide import write_sitewide
 from pithgen.theme import make_env
-from pithgen.write import SiteWriter, check_output_folder
+from pithgen.units import Reuse, Units
+from pithgen.write import SiteWriter
 
 
 @dataclass(frozen=True)
@@ -74,16 +82,33 @@ class BuildOutcome:
     counts: dict[str, int] | None = None
 
 
+class Prebuilt(Protocol):
+    """What an assembly brings to a build (:class:`pithgen.shard.assemble.Assembly`)."""
+
+    def check(self, inputs: Sequence[tuple[str, int, str]]) -> None:
+        """Refuse shards that are not this build's (the inputs are hashed, nothing else is
+        done yet)."""
+
+    def open(self, scratch: Path, cache: VerdictSource | None) -> tuple[VerdictSource, Reuse]:
+        """The shards' verdicts (then ``cache``'s) and units, kept in ``scratch``."""
+        ...
+
+    def note(self, units: Units) -> str:
+        """What the build summary says of the assembly."""
+        ...
+
+
 def build_site(
     config: BuildConfig,
     *,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
     cwd: Path | None = None,
+    prebuilt: Prebuilt | None = None,
 ) -> BuildOutcome:
-    """Build the site described by ``config``. Raises :class:`PithgenError` for usage and
-    I/O errors; verification failures are in the outcome (``written`` says whether the
-    site was replaced)."""
+    """Build the site described by ``config`` (from the shards of ``prebuilt``, if given).
+    Raises :class:`PithgenError` for usage and I/O errors; verification failures are in the
+    outcome (``written`` says whether the site was replaced)."""
     started = clock()
     keys = KeyRing.build(config.trust_keys, default_keys=config.default_keys)
     log = LogSettings.from_config(config)
@@ -97,15 +122,16 @@ def build_site(
             where=str(config.records),
         )
     jobs = check_jobs(config.jobs)
+    report = progress or Progress()
     try:
-        return _cached(config, keys, log, files, jobs, progress or Progress(), clock, started)
+        return _cached(config, keys, log, files, jobs, report, clock, started, prebuilt)
     except sqlite3.DatabaseError as exc:
         if not config.use_cache or not damaged(exc):
             raise
     # The cache database itself is damaged (found in the middle of its use): nothing of
     # this build was published; start the cache afresh and build everything.
     remove_cache(config.cache_dir)
-    outcome = _cached(config, keys, log, files, jobs, progress or Progress(), clock, started)
+    outcome = _cached(config, keys, log, files, jobs, report, clock, started, prebuilt)
     note = "the build cache was damaged; it was started afresh"
     return replace(outcome, notes=(note, *outcome.notes))
 
@@ -119,20 +145,24 @@ def _cached(
     progress: Progress,
     clock: Callable[[], float],
     started: float,
+    prebuilt: Prebuilt | None,
 ) -> BuildOutcome:
-    """Open the cache, plan the build, and run it."""
+    """Hash the inputs (and check the shards, for an assembly), open the cache, plan the
+    build, and run it."""
+    described = None if log is None else f"{log.base_origin} {log.key.public_raw.hex()}"
+    context = render_context(config, keys, described)
+    events = event_files(config.events_dir)
+    progress.phase("reading inputs", len(files) + len(events), "files")
+    inputs = input_hashes(files, progress)
+    inputs += [(f"events/{n}", size, sha) for n, size, sha in input_hashes(events, progress)]
+    digest = build_digest(config, context, inputs)
+    if prebuilt is not None:
+        prebuilt.check(inputs)
     cache = open_cache(config.cache_dir) if config.use_cache else None
     try:
         out_id = str(config.out.resolve())
         store = SiteStore(cache, out_id) if cache is not None else None
         journal = SpareJournal(config.cache_dir, out_id)
-        described = None if log is None else f"{log.base_origin} {log.key.public_raw.hex()}"
-        context = render_context(config, keys, described)
-        events = event_files(config.events_dir)
-        progress.phase("reading inputs", len(files) + len(events), "files")
-        inputs = input_hashes(files, progress)
-        inputs += [(f"events/{n}", size, sha) for n, size, sha in input_hashes(events, progress)]
-        digest = build_digest(config, context, inputs)
         chosen = plan(config.out, store, digest, journal, force=log is not None and log.new_log)
         if chosen.mode == "up-to-date":
             counts = chosen.state.counts if chosen.state else None
@@ -140,7 +170,7 @@ def _cached(
             return BuildOutcome(None, False, 0, 0, clock() - started, notes, chosen.mode, counts)
         copy = LogCopy(cache, out_id) if cache is not None and log is not None else None
         return _build(config, keys, log, copy, files, jobs, cache, store, journal, context,
-                      digest, chosen, progress, clock, started)  # fmt: skip
+                      digest, chosen, progress, clock, started, prebuilt)  # fmt: skip
     finally:
         if cache is not None:
             cache.close()
@@ -162,10 +192,15 @@ def _build(
     progress: Progress,
     clock: Callable[[], float],
     started: float,
+    prebuilt: Prebuilt | None,
 ) -> BuildOutcome:
     options = LoadOptions()
     writer = SiteWriter(config.out)
     try:
+        verdicts: VerdictSource | None = VerdictCache(cache, keys) if cache is not None else None
+        reuse = None
+        if prebuilt is not None:
+            verdicts, reuse = prebuilt.open(writer.scratch, verdicts)
         # Checks that passed are kept (on disk) for the record pages, so pass 2 need not
         # verify again: it only proves that each document is still byte for byte the same.
         result = verify_files(
@@ -176,7 +211,7 @@ def _build(
             keep_checks=True,
             directory=writer.scratch,
             jobs=jobs,
-            cache=VerdictCache(cache, keys) if cache is not None else None,
+            cache=verdicts,
         )
         counts = summary(result)
         # --keep-going publishes the verified records; with none, it would publish an
@@ -199,10 +234,13 @@ def _build(
                 config, keys, result, renderer, writer, options, files, output, graph, jobs,
                 progress, log,
             )  # fmt: skip
-            units = Units(context, chosen.known if incremental else {}, store, incremental)
+            known = chosen.known if incremental else {}
+            units = Units(context, known, store, incremental, reuse=reuse)
             publish_records(ctx, index, jobs, units)
             index.finish()
             notes = write_sitewide(ctx, index)
+            if prebuilt is not None:
+                notes = (prebuilt.note(units), *notes)
             if log is not None:
                 write_log(log, output, copy)
                 notes = (*notes, log.note())

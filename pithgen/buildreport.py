@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -27,15 +27,30 @@ from pithgen.keys import KeyRing
 from pithgen.load import LoadOptions, discover
 from pithgen.progress import for_stream
 from pithgen.report import json_chunks, summary
+from pithgen.shard.assemble import assemble_site
+from pithgen.shard.partition import Partition
+from pithgen.shard.shardbuild import ShardOutcome, build_shard
 
 _CHUNK = 1 << 16
 
 
-def build_with_progress(config: BuildConfig) -> BuildOutcome:
-    """Build, showing progress on stderr (a bar per phase on a terminal)."""
+def build_with_progress(config: BuildConfig, shards: Sequence[Path] = ()) -> BuildOutcome:
+    """Build (or, given ``shards``, assemble them), showing progress on stderr (a bar per
+    phase on a terminal)."""
     progress = for_stream(sys.stderr)
     try:
+        if shards:
+            return assemble_site(config, shards, progress=progress, cwd=Path.cwd())
         return build_site(config, progress=progress, cwd=Path.cwd())
+    finally:
+        progress.close()
+
+
+def shard_with_progress(config: BuildConfig, partition: Partition) -> ShardOutcome:
+    """Build one shard, showing progress on stderr."""
+    progress = for_stream(sys.stderr)
+    try:
+        return build_shard(config, partition, progress=progress, cwd=Path.cwd())
     finally:
         progress.close()
 

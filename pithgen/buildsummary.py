@@ -22,6 +22,7 @@ from pithgen.causes import Failures, KeyAdvice, cause_lines, collect, count, fai
 from pithgen.config import BuildConfig
 from pithgen.render import root_path
 from pithgen.report import summary
+from pithgen.shard.shardbuild import ShardOutcome
 
 _MODES = {
     "full": "full build",
@@ -120,3 +121,32 @@ def build_summary(
     yield text
     if look and outcome.written:
         yield look_hint(config, cwd)
+
+
+def shard_summary(outcome: ShardOutcome, config: BuildConfig) -> Iterator[str]:
+    """The lines to print after ``pithgen build --shard I/N``: its failed documents (at
+    most :data:`pithgen.shard.shardbuild.FAILED_LISTED`), then what was built."""
+    shard = outcome.partition
+    for verdict in outcome.failed:
+        problems = "; ".join(f"{c.check}: {c.message}" for c in verdict.problems)
+        yield f"FAILED {verdict.source}: {problems}"
+    if outcome.failed_count > len(outcome.failed):
+        yield f"... and {count(outcome.failed_count - len(outcome.failed), 'more failed document')}"
+    own = (
+        f"{count(outcome.own, 'input document')} of the {outcome.own + outcome.others:,} are "
+        f"this shard's ({outcome.own - outcome.failed_count:,} verified, "
+        f"{outcome.failed_count:,} failed)"
+    )
+    if not outcome.written:
+        yield (
+            f"Shard {shard} not built: {own}; {_left(config)}. Fix them, or pass --keep-going "
+            "to build the shard without them (the assembly then lists them)."
+        )
+        return
+    yield (
+        f"Built shard {shard} in {config.out}: {own}, {count(outcome.units, 'record unit')} "
+        f"({outcome.units - outcome.reused:,} rendered, {outcome.reused:,} unchanged from the "
+        f"artifact it replaced); {outcome.files:,} files, {outcome.bytes / 1e6:.1f} MB in "
+        f"{outcome.seconds:.2f} s. When every shard 1 to {shard.count} is built, "
+        "`pithgen assemble SHARD_DIR... --out SITE` writes the site."
+    )

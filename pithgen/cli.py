@@ -14,14 +14,20 @@ import click
 from pithgen import __version__, ghactions
 from pithgen.audit.command import audit_command
 from pithgen.beside import spares_of
+from pithgen.build import BuildOutcome
 from pithgen.buildflags import BuildFlags, build_options, jobs_option, trust_key_option
-from pithgen.buildreport import build_with_progress, report_chunks, to_actions
-from pithgen.buildsummary import build_summary, site_is_current
+from pithgen.buildreport import (
+    build_with_progress,
+    report_chunks,
+    shard_with_progress,
+    to_actions,
+)
+from pithgen.buildsummary import build_summary, shard_summary, site_is_current
 from pithgen.cache.store import remove_cache
 from pithgen.causes import KeyAdvice, collect
 from pithgen.clierrors import PithgenGroup
-from pithgen.config import load_config
-from pithgen.errors import EXIT_OK, EXIT_VERIFICATION_FAILED
+from pithgen.config import BuildConfig, load_config
+from pithgen.errors import EXIT_OK, EXIT_VERIFICATION_FAILED, UsageError
 from pithgen.events.command import event
 from pithgen.graph import build_graph
 from pithgen.keycommands import keys, mint
@@ -34,6 +40,7 @@ from pithgen.pull.command import pull
 from pithgen.report import human_lines, json_chunks, summary
 from pithgen.scaffold import scaffold
 from pithgen.servecommand import serve
+from pithgen.shard.partition import Partition
 
 
 def _trusted_keys(trust_keys: tuple[Path, ...], default_keys: bool) -> KeyRing:
@@ -119,16 +126,26 @@ main.add_command(keys)
 main.add_command(mint)
 
 
-@main.command()
-@build_options
-@click.option(
+_JSON_OPTION = click.option(
     "--json",
     "as_json",
     is_flag=True,
     help="Print the verification report on stdout (the shape of verify --json); the "
     "summary goes to stderr.",
 )
-def build(flags: BuildFlags, as_json: bool) -> None:
+
+
+@main.command()
+@build_options
+@_JSON_OPTION
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Build only shard I of N (one job of a CI matrix): verify and render the records "
+    "of its part of the archive and write a shard artifact into --out; `pithgen assemble` "
+    "makes the site of all N.",
+)
+def build(flags: BuildFlags, as_json: bool, shard: str | None) -> None:
     """Verify every record and build the static mirror.
 
     Exit status: 0 the site is this build's (written, or up to date), 1 a record failed
@@ -137,7 +154,41 @@ def build(flags: BuildFlags, as_json: bool) -> None:
     Under GitHub Actions, failures are also annotations and a job summary.
     """
     config = flags.config()
-    outcome = build_with_progress(config)
+    if shard is not None:
+        partition = Partition.parse(shard)
+        if as_json:
+            raise UsageError("--json reports a site: use it with `pithgen assemble`, not --shard")
+        if flags.out is None:
+            raise UsageError(
+                "--shard: expected --out DIR, the folder of this shard's artifact "
+                f"(for example shards/{partition.index})"
+            )
+        done = shard_with_progress(config, partition)
+        for line in shard_summary(done, config):
+            click.echo(line, err=not done.written)
+        sys.exit(EXIT_OK if done.written else EXIT_VERIFICATION_FAILED)
+    _finish(build_with_progress(config), config, as_json)
+
+
+@main.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(path_type=Path))
+@build_options
+@_JSON_OPTION
+def assemble(flags: BuildFlags, shards: tuple[Path, ...], as_json: bool) -> None:
+    """Assemble the site from the shard artifacts SHARDS (one folder for each of shards 1 to
+    N, written by `pithgen build --shard I/N`) with the same input and options as the
+    shards: byte for byte the site a single `pithgen build` writes.
+
+    The shards are checked first: none missing or given twice, all built by this pithgen
+    with this configuration from this input, every file as its manifest says; otherwise
+    nothing is written (exit 2). Exit status otherwise as for `pithgen build`.
+    """
+    config = flags.config()
+    _finish(build_with_progress(config, shards), config, as_json)
+
+
+def _finish(outcome: BuildOutcome, config: BuildConfig, as_json: bool) -> None:
+    """Print a build's summary (and report), tell GitHub Actions, exit."""
     ok = site_is_current(outcome)
     cwd = Path.cwd()
     try:
@@ -184,8 +235,15 @@ def clean(config_file: Path | None, out: Path | None, cache_dir: Path | None) ->
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-def new(directory: Path) -> None:
+@click.option(
+    "--shards",
+    type=int,
+    metavar="N",
+    help="Write a workflow that builds the site on a matrix of N jobs (`build --shard`), "
+    "assembles it and publishes it (GitHub Pages, or object storage past Pages' limit).",
+)
+def new(directory: Path, shards: int | None) -> None:
     """Scaffold a site: pithgen.toml, records/ with a sample record, a Pages workflow."""
-    for path in scaffold(directory):
+    for path in scaffold(directory, shards):
         click.echo(f"created {path}")
     click.echo(f"next: cd {directory} && pithgen build")

@@ -69,3 +69,9 @@ class LogError(PithgenError):
     """A transparency-log file (entry, tile, entry bundle, signed note, checkpoint, proof)
     is malformed or does not verify: the message says which file, what was expected and
     what was found (:mod:`pithgen.tlog`)."""
+
+
+class ShardError(PithgenError):
+    """A shard artifact cannot be assembled: a shard is missing or given twice, was built
+    with another configuration, input, pithgen or number of shards, or does not hold
+    exactly the files its manifest lists (:mod:`pithgen.shard.check`)."""

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pithgen import spare as spare_site
-from pithgen.beside import identity, new_beside, spares_of
+from pithgen.beside import exchange, identity, new_beside, spares_of
 from pithgen.cache.sitestate import SiteState, SiteStore, SpareJournal
 from pithgen.errors import OutputError
-from pithgen.write import SiteWriter, exchange
+from pithgen.write import SiteWriter
 
 Mode = str  # "up-to-date" | "incremental" | "full"
 

@@ -10,20 +10,32 @@ number of jobs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
-from pithgen.cache.verdicts import VerdictCache
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover, parse, read_file
 from pithgen.merge import MergeResult, merge
-from pithgen.model import LoadedDoc, RawDoc, Verdict
+from pithgen.model import LoadedDoc, RawDoc, Source, Verdict
 from pithgen.parallel import Workers, batched
 from pithgen.progress import Progress
+from pithgen.shard.partition import Partition
 from pithgen.verify import verify_document
 
 BATCH_DOCS = 256
+
+
+class VerdictSource(Protocol):
+    """Verdicts known without verifying (:class:`pithgen.cache.verdicts.VerdictCache`, or
+    an assembly's shards), and where new ones are kept."""
+
+    def get(self, raw: bytes, source: Source) -> Verdict | None: ...
+
+    def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None: ...
+
+    def commit(self) -> None: ...
 
 
 def verify_paths(
@@ -53,12 +65,16 @@ def verify_files(
     keep_checks: bool = False,
     directory: Path | None = None,
     jobs: int = 1,
-    cache: VerdictCache | None = None,
+    cache: VerdictSource | None = None,
+    partition: Partition | None = None,
 ) -> MergeResult:
     """Stages load -> verify -> merge over discovered files, ``jobs`` processes verifying.
 
     With a ``cache``, a document whose exact bytes were verified before (under the same
-    keys and pithgen version) gets its stored verdict; new verdicts are stored.
+    keys and pithgen version) gets its stored verdict; new verdicts are stored. With a
+    ``partition`` (a shard build), only that shard's documents are verified; the others
+    get their stand-in (:mod:`pithgen.shard.partition`), and are given to ``cache.put``
+    like the rest (a shard's source keeps only the real ones).
 
     ``keep_checks`` keeps the checks that passed (a build's record pages show them);
     ``directory`` is where the merge stage keeps its store."""
@@ -97,7 +113,7 @@ def verify_files(
             if cache is not None and new:
                 cache.put(new)
 
-    with Workers(jobs, _verify_batch, _verify_setup, (keys, options)) as workers:
+    with Workers(jobs, _verify_batch, _verify_setup, (keys, options, partition)) as workers:
         result = merge(verdicts(workers), keep_checks=keep_checks, directory=directory)
     if cache is not None:
         cache.commit()
@@ -109,15 +125,20 @@ def verify_files(
 _state: dict[str, object] = {}
 
 
-def _verify_setup(keys: KeyRing, options: LoadOptions) -> None:
-    _state["keys"], _state["options"] = keys, options
+def _verify_setup(keys: KeyRing, options: LoadOptions, partition: Partition | None) -> None:
+    _state["keys"], _state["options"], _state["partition"] = keys, options, partition
 
 
 def _verify_batch(batch: list[RawDoc | LoadedDoc]) -> list[Verdict]:
     keys = _state["keys"]
     options = _state["options"]
+    partition = _state["partition"]
     assert isinstance(keys, KeyRing) and isinstance(options, LoadOptions)
-    return [
-        verify_document(parse(doc, options) if isinstance(doc, RawDoc) else doc, keys)
-        for doc in batch
-    ]
+    assert partition is None or isinstance(partition, Partition)
+    verdicts = []
+    for doc in batch:
+        loaded = parse(doc, options) if isinstance(doc, RawDoc) else doc
+        # A document that could not be read at all is every shard's (it fails alike in each).
+        other = partition.verdict_of(loaded) if partition and isinstance(doc, RawDoc) else None
+        verdicts.append(other if other is not None else verify_document(loaded, keys))
+    return verdicts

@@ -11,20 +11,25 @@ version; ``pith/SHORT8/`` when no other record shares the short number), and ret
 record's small summary and search tokens, which this process hands to the index stage in
 input order. What each worker writes is one record's, so the files are the same whatever
 the number of workers.
+
+Two variants: a shard build (``Units.only``) renders only its own records; an assembly
+(``Units.reuse``) copies a record's files from the shard that rendered them whenever the
+shard's unit key is the one computed here (the files depend on nothing else), and renders
+the rest.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from pithgen import layout
 from pithgen.badge import badge_for
 from pithgen.cache.fingerprint import unit_key
-from pithgen.cache.sitestate import FileEntry, SiteStore
+from pithgen.cache.sitestate import FileEntry
 from pithgen.canonical import sha256_hex
 from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
@@ -44,6 +49,7 @@ from pithgen.search import Weighted, abstract_text, index_tokens
 from pithgen.stagecheck import Tally
 from pithgen.theme import make_env
 from pithgen.tlog.note import NoteSigner
+from pithgen.units import CopyTask, Units, copy_unit, pack, unpack
 from pithgen.write import FileSink, SinkSpec
 
 BATCH_PAGES = 64
@@ -85,20 +91,6 @@ class BatchDone:
     nbytes: int
 
 
-@dataclass
-class Units:
-    """Which published documents must be rendered: in a full build all; in an incremental
-    build those whose unit key differs from the last build's (:attr:`known`). Collects
-    the units seen and, in an incremental build, the files written by each unit."""
-
-    context: bytes
-    known: dict[str, bytes] = field(default_factory=dict)
-    store: SiteStore | None = None
-    incremental: bool = False
-    seen: set[str] = field(default_factory=set)
-    written: dict[str, set[str]] = field(default_factory=dict)
-
-
 def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units) -> None:
     """Write every published document and its pages (or find them written already);
     feed the index stage; remember units and files in the build cache's store.
@@ -106,15 +98,19 @@ def publish_records(ctx: BuildContext, index: SiteIndex, jobs: int, units: Units
     First every published document's unit key is computed from what pass 1 stored (no
     document is read): a unit whose key is the last build's, and whose summary the cache
     still holds, is already in the site and goes straight to the index. Then only the
-    files holding the other documents are read again, and those documents rendered."""
-    render = _unchanged_to_index(ctx, index, units)
-    ctx.progress.phase("rendering pages", len(render), "documents")
-    if not render:
+    files holding the other documents are read again, and those documents rendered (in
+    an assembly, those a shard rendered with the same key are copied first)."""
+    render, copies = _unchanged_to_index(ctx, index, units)
+    units.rendered, units.copied = len(render), len(copies)
+    ctx.progress.phase("rendering pages", len(render) + len(copies), "documents")
+    if not render and not copies:
         return
     signer = ctx.log.signer_spec() if ctx.log is not None else None
     setup = (ctx.config, ctx.renderer.site, ctx.writer.sink_spec(), ctx.keys, signer)
+    copied = units.reuse.copies(copies) if units.reuse is not None and copies else iter(())
+    work: Iterator[PageTask | CopyTask] = chain(copied, _tasks(ctx, render))
     with Workers(jobs, _publish_batch, _publish_setup, setup, _publish_teardown) as workers:
-        for done in workers.map(batched(_tasks(ctx, render), BATCH_PAGES)):
+        for done in workers.map(batched(work, BATCH_PAGES)):
             ctx.writer.absorb(done.tally, done.files, done.nbytes)
             ctx.progress.advance(len(done.units))
             index.add_many(done.indexed)
@@ -148,6 +144,8 @@ def _published(ctx: BuildContext, units: Units) -> Iterator[tuple[ChosenRow, _Me
     shared = result.shared_shorts()
     edges = graph.has_edges()
     for row in result.iter_chosen_rows():
+        if units.only is not None and not units.only.owns(row.pith):
+            continue
         versions = tuple(result.versions_of(row.arxiv_id))
         unit = f"{row.suffix}:{row.kind}"
         short = row.suffix[:8] in shared
@@ -181,24 +179,30 @@ def _log_refs(log: MirrorLog | None, row: ChosenRow) -> tuple[tuple[str, LogRef]
     return tuple(refs)
 
 
-def _unchanged_to_index(ctx: BuildContext, index: SiteIndex, units: Units) -> dict[int, _Meta]:
+def _unchanged_to_index(
+    ctx: BuildContext, index: SiteIndex, units: Units
+) -> tuple[dict[int, _Meta], list[tuple[str, bytes]]]:
     """Index the units already in the site; return the documents to render, by input
-    position."""
+    position, and the units to copy from the shards (unit and key, in input order)."""
     render: dict[int, _Meta] = {}
+    copies: list[tuple[str, bytes]] = []
     for batch in batched(_published(ctx, units), 512):
         for _, meta in batch:
             units.seen.add(meta.unit)
         known = [m.unit for _, m in batch if units.known.get(m.unit) == m.key]
         stored = units.store.unit_data(known) if units.store is not None and known else {}
+        shards = units.reuse.keys([m.unit for _, m in batch]) if units.reuse is not None else {}
         indexed = []
         for pub, meta in batch:
             data = stored.get(meta.unit) if units.known.get(meta.unit) == meta.key else None
-            if data is None:
+            if data is None and shards.get(meta.unit) == meta.key:
+                copies.append((meta.unit, meta.key))
+            elif data is None:
                 render[pub.index] = meta
-            elif (item := _unpack(data)) is not None:
+            elif (item := unpack(data)) is not None:
                 indexed.append(item)
         index.add_many(indexed)
-    return render
+    return render, copies
 
 
 def _tasks(ctx: BuildContext, render: dict[int, _Meta]) -> Iterator[PageTask]:
@@ -279,37 +283,25 @@ def _publish_teardown() -> None:
         _worker.pop().sink.close()
 
 
-def _publish_batch(batch: list[PageTask]) -> BatchDone:
+def _publish_batch(batch: list[PageTask | CopyTask]) -> BatchDone:
     worker = _worker[0]
     sink = worker.sink
     before = (sink.tally.count, sink.tally.digest, sink.files, sink.bytes)
     indexed: list[tuple[Summary, Weighted]] = []
     units: list[tuple[str, bytes, bytes]] = []
     for task in batch:
-        item = _publish(worker, task)
-        units.append((task.unit, task.key, _pack(item)))
+        if isinstance(task, CopyTask):
+            item = copy_unit(sink, task)
+            units.append((task.unit, task.key, task.data))
+        else:
+            item = _publish(worker, task)
+            units.append((task.unit, task.key, pack(item)))
         if item is not None:
             indexed.append(item)
     sink.flush()
     delta = Tally(sink.tally.count - before[0], (sink.tally.digest - before[1]) % (1 << 256))
     entries = sink.take_entries()
     return BatchDone(indexed, units, entries, delta, sink.files - before[2], sink.bytes - before[3])
-
-
-def _pack(item: tuple[Summary, Weighted] | None) -> bytes:
-    """What a unit remembers: its summary and search tokens with their field bits (null:
-    no page of its own)."""
-    if item is None:
-        return b"null"
-    summary, tokens = item
-    return json.dumps([summary.to_list(), tokens], ensure_ascii=False).encode("utf-8")
-
-
-def _unpack(data: bytes) -> tuple[Summary, Weighted] | None:
-    stored = json.loads(data)
-    if stored is None:
-        return None
-    return Summary.from_list(stored[0]), {str(t): int(b) for t, b in stored[1].items()}
 
 
 def _publish(worker: _Worker, task: PageTask) -> tuple[Summary, Weighted] | None:

@@ -18,13 +18,12 @@ must still be the one this writer created and hold exactly what it wrote
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
-import json
 import os
 import re
 import shutil
 import sqlite3
+import stat
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,9 +31,9 @@ from pathlib import Path
 from typing import IO
 
 from pithgen import layout, stagecheck
-from pithgen.beside import identity, lock_beside, lock_path, new_beside, remove_stale
+from pithgen.beside import exchange, identity, lock_beside, lock_path, new_beside, remove_stale
 from pithgen.cache.sitestate import FileEntry
-from pithgen.errors import OutputError, UsageError
+from pithgen.errors import OutputError
 from pithgen.portable import CaseGuard
 
 _SEGMENT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
@@ -59,31 +58,6 @@ def safe_relpath(relpath: str) -> str:
                 "name ending in '.')"
             )
     return relpath
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux ``renameat2(RENAME_EXCHANGE)``), so a reader
-    always finds either the old site or the new one, never nothing. False when the
-    system cannot (then the caller falls back to two renames)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    renameat2.restype = ctypes.c_int
-    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    return bool(result == 0)
 
 
 class FileSink:
@@ -113,12 +87,7 @@ class FileSink:
         """Write one file from a stream of byte chunks (never all in memory at once).
         ``unit`` names what produced it (a published document's unit, or ``""`` for the
         site-wide files), for the build cache's manifest (:meth:`take_entries`)."""
-        safe_relpath(relpath)
-        self._case.check(relpath)
-        folder, _, _ = relpath.rpartition("/")
-        if folder and folder not in self._dirs:
-            self._make_folders(folder)
-        path = self._root + relpath
+        path = self._place(relpath)
         try:
             fh = open(path, "xb")  # noqa: SIM115 - 'x': two outputs must never share a path
         except FileExistsError:
@@ -132,10 +101,57 @@ class FileSink:
                 fh.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
+        self._done(relpath, digest.digest(), size, unit)
+
+    def _place(self, relpath: str) -> str:
+        """The checked path of a new file, its folders made."""
+        safe_relpath(relpath)
+        self._case.check(relpath)
+        folder, _, _ = relpath.rpartition("/")
+        if folder and folder not in self._dirs:
+            self._make_folders(folder)
+        return self._root + relpath
+
+    def _done(self, relpath: str, sha: bytes, size: int, unit: str) -> None:
         self.bytes += size
         self.files += 1
         self._record(relpath, size)
-        self.entries.append(FileEntry(relpath, digest.digest(), size, unit))
+        self.entries.append(FileEntry(relpath, sha, size, unit))
+
+    def link(self, relpath: str, source: str, size: int, sha: bytes, unit: str = "") -> None:
+        """Put ``source`` (checked by the caller: ``size`` bytes, SHA-256 ``sha``) at
+        ``relpath``, hard linked where the file system allows (a site's files are replaced,
+        never changed in place: sharing one is safe), else copied; its size checked again."""
+        path = self._place(relpath)
+        try:
+            os.link(source, path, follow_symlinks=False)
+        except FileExistsError:
+            raise OutputError(f"two outputs claim the same path {relpath!r}") from None
+        except OSError:
+            if not os.path.isdir(os.path.dirname(path)):
+                raise self._vanished(relpath) from None
+            self._copy(relpath, path, source, sha, unit)  # another file system
+            return
+        info = os.stat(path, follow_symlinks=False)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+            raise OutputError(
+                f"{source} changed while it was linked: expected a file of {size} bytes, "
+                f"found {info.st_size}; nothing was published",
+                where=relpath,
+            )
+        self._done(relpath, sha, size, unit)
+
+    def _copy(self, relpath: str, path: str, source: str, sha: bytes, unit: str) -> None:
+        try:
+            with open(source, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise OutputError(f"cannot read {source}: {exc}", where=relpath) from None
+        if hashlib.sha256(data).digest() != sha:
+            raise OutputError(f"{source} changed: expected SHA-256 {sha.hex()}", where=relpath)
+        with open(path, "xb") as fh:
+            fh.write(data)
+        self._done(relpath, sha, len(data), unit)
 
     def take_entries(self) -> list[FileEntry]:
         """The files written since the last call: path, SHA-256, size, unit."""
@@ -368,33 +384,3 @@ class SiteWriter:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(lock_path(self.target))
             self._lock.close()  # closing the file drops the lock
-
-
-def check_output_folder(out: Path, records: Path, cwd: Path | None = None) -> None:
-    """Refuse an output folder whose replacement would destroy something: the records,
-    a folder holding them, the working folder, or a folder that is not a pithgen site."""
-    target = out.resolve()
-    protected = [("the records folder", records.resolve())]
-    if cwd is not None:
-        protected.append(("the working folder", cwd.resolve()))
-    for name, path in protected:
-        if target == path or target in path.parents:
-            raise UsageError(
-                f"refusing to build into {out}: replacing it would delete {name} ({path})",
-                where=str(out),
-            )
-    if target.is_dir() and any(target.iterdir()) and not is_pithgen_site(target):
-        raise UsageError(
-            f"refusing to replace a folder that is not a pithgen site (no {layout.MANIFEST} "
-            "written by pithgen); choose an empty or new output folder",
-            where=str(out),
-        )
-
-
-def is_pithgen_site(folder: Path) -> bool:
-    """Whether ``folder`` holds a site pithgen wrote (its manifest names pithgen)."""
-    try:
-        manifest = json.loads((folder / layout.MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and manifest.get("generator") == "pithgen"

@@ -56,10 +56,13 @@ def keys_digest(keys: KeyRing) -> str:
     return hashlib.sha256(canonical_json(described).encode("utf-8")).hexdigest()
 
 
-def render_context(config: BuildConfig, keys: KeyRing, log: str | None = None) -> bytes:
-    """What every page depends on besides its own record (see the module docstring);
-    ``log`` describes the mirror's log (its first origin and public key), if any."""
-    described = {
+def context_fields(
+    config: BuildConfig, keys: KeyRing, log: str | None = None
+) -> dict[str, str | None]:
+    """What every page depends on besides its own record, by name (a shard artifact keeps
+    them, so that an assembly can say which one differs); ``log`` describes the mirror's
+    log (its first origin and public key), if any."""
+    return {
         "log": log,
         "pithgen": __version__,
         "templates": templates_digest(config.templates),
@@ -68,7 +71,16 @@ def render_context(config: BuildConfig, keys: KeyRing, log: str | None = None) -
         "description": config.description,
         "keys": keys_digest(keys),
     }
-    return hashlib.sha256(canonical_json(described).encode("utf-8")).digest()
+
+
+def context_digest(fields: dict[str, str | None]) -> bytes:
+    """The digest of :func:`context_fields`."""
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).digest()
+
+
+def render_context(config: BuildConfig, keys: KeyRing, log: str | None = None) -> bytes:
+    """What every page depends on besides its own record (see the module docstring)."""
+    return context_digest(context_fields(config, keys, log))
 
 
 def file_sha256(path: Path) -> tuple[int, str]:
@@ -117,6 +129,11 @@ def build_digest(
         "inputs": [list(item) for item in inputs],
     }
     return hashlib.sha256(canonical_json(described).encode("utf-8")).hexdigest()
+
+
+def inputs_digest(inputs: Sequence[tuple[str, int, str]]) -> str:
+    """The digest of the input files alone (name, size, SHA-256 of each, in order)."""
+    return hashlib.sha256(canonical_json([list(i) for i in inputs]).encode("utf-8")).hexdigest()
 
 
 def unit_key(context: bytes, parts: Sequence[object]) -> bytes:
