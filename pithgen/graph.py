@@ -20,13 +20,9 @@ record page's "cited by" list.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import json
-import os
-import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +36,7 @@ from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover, parse, read_file
 from pithgen.mergestore import MergeResult
 from pithgen.model import RawDoc
+from pithgen.tempstore import TempStore
 
 PAGE_ITEMS = 100  # events listed on a record page (all are in events.json)
 #: Events merged into one record's state, at most (by content digest, a fixed order); the
@@ -67,29 +64,13 @@ def event_files(folder: Path | None) -> list[InputFile]:
     return [f for f in discover([folder], relative=True) if f.display.lower().endswith(".jsonl")]
 
 
-class GraphStore:
+class GraphStore(TempStore):
     """The merged states, page views, citation edges and event-file problems."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        fd, self._path = tempfile.mkstemp(prefix="pithgen-graph-", suffix=".sqlite3", dir=directory)
-        os.close(fd)
-        self.db = sqlite3.connect(self._path, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.executescript(_SCHEMA)
+        super().__init__("graph", _SCHEMA, directory, shared=True)
         self.counts = {"events": 0, "valid": 0, "invalid": 0, "unverifiable": 0}
         self.equivocations = 0
-
-    def close(self) -> None:
-        self.db.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._path)
-
-    def __enter__(self) -> GraphStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- reading back -------------------------------------------------------------------
 

@@ -48,11 +48,7 @@ is the reference; ``rankQuery`` in ``assets/pithgen.js`` does exactly the same.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby, islice
 from pathlib import Path
@@ -66,6 +62,7 @@ from pithgen.listing import (
     group_papers,
     paginate,
 )
+from pithgen.tempstore import TempStore
 from pithgen.tokens import shard_count, shard_of
 
 RESOLVE_TITLE_CHARS = 120
@@ -117,7 +114,7 @@ def _summary(row: tuple[Any, ...]) -> Summary:
     )
 
 
-class SiteIndex:
+class SiteIndex(TempStore):
     """The index stage's store: summaries and search postings in a temporary SQLite file.
 
     Add every published record with :meth:`add`, call :meth:`finish`, then read listings,
@@ -126,17 +123,9 @@ class SiteIndex:
     """
 
     def __init__(self, directory: Path | None = None) -> None:
-        fd, self._path = tempfile.mkstemp(prefix="pithgen-index-", suffix=".sqlite3", dir=directory)
-        os.close(fd)
-        self.db = sqlite3.connect(self._path)
-        for pragma in (
-            "journal_mode = OFF",
-            "synchronous = OFF",
-            "cache_size = -16384",
-            "temp_store = FILE",
-        ):
-            self.db.execute(f"PRAGMA {pragma}")
-        self.db.executescript(_SCHEMA)
+        super().__init__(
+            "index", _SCHEMA, directory, pragmas=("cache_size = -16384", "temp_store = FILE")
+        )
         self.count = 0
         self.postings = 0
 
@@ -206,17 +195,6 @@ class SiteIndex:
             """
         )
         self.db.commit()
-
-    def close(self) -> None:
-        self.db.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._path)
-
-    def __enter__(self) -> SiteIndex:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- reading back ----------------------------------------------------------------
 

@@ -17,13 +17,10 @@ into ``candidates``; the comparisons of :mod:`pithgen.audit.compare` are queries
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from pithgen.tempstore import TempStore
 from pithgen.tlog.entry import LogEntry
 
 BATCH = 4096
@@ -67,28 +64,12 @@ class Published:
     version: int | None = None
 
 
-class AuditStore:
+class AuditStore(TempStore):
     """The three tables and their queries (see the module docstring)."""
 
     def __init__(self) -> None:
-        fd, self._path = tempfile.mkstemp(prefix="pithgen-audit-", suffix=".sqlite3")
-        os.close(fd)
-        self.db = sqlite3.connect(self._path)
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.executescript(_SCHEMA)
+        super().__init__("audit", _SCHEMA)
         self._batch: list[tuple[int, str, str, str, str, str]] = []
-
-    def close(self) -> None:
-        self.db.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._path)
-
-    def __enter__(self) -> AuditStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- filling ----------------------------------------------------------------------
 

@@ -18,14 +18,11 @@ file SHA-256, so the same sequence of builds always gives the same log.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pithgen.tempstore import TempStore
 from pithgen.tlog.entry import KINDS, LogEntry, parse_entry
 
 LISTED = 20  # refused files named in the error message (all are counted)
@@ -52,28 +49,12 @@ class Refusal:
     reason: str  # "removed" or "changed"
 
 
-class Ledger:
+class Ledger(TempStore):
     """The previous log's entries, this build's files, and the entries to append."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        fd, self._path = tempfile.mkstemp(prefix="pithgen-log-", suffix=".sqlite3", dir=directory)
-        os.close(fd)
-        self.db = sqlite3.connect(self._path)
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.executescript(_SCHEMA)
+        super().__init__("log", _SCHEMA, directory)
         self.logged_size = 0
-
-    def close(self) -> None:
-        self.db.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._path)
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- filling ----------------------------------------------------------------------
 

@@ -13,12 +13,10 @@ other, and every file a shard lists belongs to one of its units (or is one of it
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -32,6 +30,7 @@ from pithgen.pipeline import VerdictSource
 from pithgen.shard.artifact import UNITS, VERDICTS
 from pithgen.shard.check import Shard
 from pithgen.shard.partition import shard_of_suffix
+from pithgen.tempstore import TempStore
 from pithgen.units import CopyTask
 
 _SCHEMA = """
@@ -47,20 +46,13 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 500
 
 
-class ShardStore:
+class ShardStore(TempStore):
     """The shards' verdicts and units (see the module docstring)."""
 
     def __init__(
         self, shards: Sequence[Shard], directory: Path | None = None, *, verdicts: bool = True
     ) -> None:
-        fd, self._path = tempfile.mkstemp(
-            prefix="pithgen-shards-", suffix=".sqlite3", dir=directory
-        )
-        os.close(fd)
-        self.db = sqlite3.connect(self._path, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
-        self.db.executescript(_SCHEMA)
+        super().__init__("shards", _SCHEMA, directory, shared=True)
         self.folders = {s.index: s.folder for s in shards}
         self.count = len(shards)
         try:
@@ -71,17 +63,6 @@ class ShardStore:
         except BaseException:
             self.close()
             raise
-
-    def close(self) -> None:
-        self.db.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self._path)
-
-    def __enter__(self) -> ShardStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- loading --------------------------------------------------------------------
 
