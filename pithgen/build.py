@@ -28,10 +28,9 @@ instead of rendered.
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -45,14 +44,14 @@ from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.delta import SiteOutput
 from pithgen.errors import UsageError
-from pithgen.graph import GraphStore, build_graph, event_files
+from pithgen.graph import build_graph, event_files
 from pithgen.incremental import Plan, commit_full, commit_incremental, plan
 from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover
 from pithgen.merge import MergeResult
 from pithgen.mirrorlog.previous import LogSettings
-from pithgen.mirrorlog.stage import MirrorLog, build_log, write_log
+from pithgen.mirrorlog.stage import open_log, write_log
 from pithgen.outputfolder import check_output_folder
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import VerdictSource, verify_files
@@ -228,7 +227,9 @@ def _build(
         with (
             build_graph(result, files, options, config.events_dir, keys, writer.scratch) as graph,
             SiteIndex(writer.scratch) as index,
-            _log_stage(log_settings, config, copy, result, graph, keys, writer, progress) as log,
+            open_log(
+                log_settings, config.out, copy, result, graph, keys, writer.scratch, progress
+            ) as log,
         ):
             ctx = BuildContext(
                 config, keys, result, renderer, writer, options, files, output, graph, jobs,
@@ -269,28 +270,6 @@ def _build(
         result, True, writer.file_count, writer.byte_count, clock() - started, notes,
         chosen.mode, counts,
     )  # fmt: skip
-
-
-@contextlib.contextmanager
-def _log_stage(
-    settings: LogSettings | None,
-    config: BuildConfig,
-    copy: LogCopy | None,
-    result: MergeResult,
-    graph: GraphStore,
-    keys: KeyRing,
-    writer: SiteWriter,
-    progress: Progress,
-) -> Iterator[MirrorLog | None]:
-    """The mirror's log of this build (None without a log key), closed afterwards."""
-    if settings is None:
-        yield None
-        return
-    log = build_log(settings, config.out, copy, result, graph, keys, writer.scratch, progress)
-    try:
-        yield log
-    finally:
-        log.close()
 
 
 def _sizes(store: SiteStore, written: dict[str, int]) -> dict[str, int]:

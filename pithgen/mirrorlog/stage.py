@@ -21,6 +21,7 @@ against the current checkpoint with a consistency proof from the tiles.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -216,6 +217,29 @@ def _published_files(
             found = graph.record(row.pith)
             state = found[1] if found is not None else empty_state(row.pith, keys)[0]
             yield row.pith, "state", row.canonical, hashlib.sha256(state).hexdigest()
+
+
+@contextlib.contextmanager
+def open_log(
+    settings: LogSettings | None,
+    out: Path,
+    copy: LogCopy | None,
+    result: MergeResult,
+    graph: GraphStore,
+    keys: KeyRing,
+    scratch: Path,
+    progress: Progress,
+) -> Iterator[MirrorLog | None]:
+    """The log of a build (:func:`build_log`; None without a log key), closed
+    afterwards."""
+    if settings is None:
+        yield None
+        return
+    log = build_log(settings, out, copy, result, graph, keys, scratch, progress)
+    try:
+        yield log
+    finally:
+        log.close()
 
 
 def write_log(log: MirrorLog, output: SiteOutput, copy: LogCopy | None) -> None:

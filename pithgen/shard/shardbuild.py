@@ -21,9 +21,8 @@ them) and the records that verified.
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
@@ -37,13 +36,13 @@ from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.delta import SiteOutput
 from pithgen.errors import ShardError, UsageError
-from pithgen.graph import GraphStore, build_graph, event_files
+from pithgen.graph import build_graph, event_files
 from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover
 from pithgen.merge import MergeResult
 from pithgen.mirrorlog.previous import LogSettings
-from pithgen.mirrorlog.stage import MirrorLog, build_log
+from pithgen.mirrorlog.stage import open_log
 from pithgen.model import Verdict
 from pithgen.outputfolder import check_output_folder
 from pithgen.parallel import check_jobs
@@ -214,7 +213,9 @@ def _build(
         with (
             build_graph(result, files, options, config.events_dir, keys, writer.scratch) as graph,
             SiteIndex(writer.scratch) as index,
-            _log_stage(log, config, result, graph, keys, writer, report) as mirror_log,
+            open_log(  # a shard has no site: its previous log comes from --log-from only
+                log, config.out, None, result, graph, keys, writer.scratch, report
+            ) as mirror_log,
         ):
             ctx = BuildContext(
                 config,
@@ -290,25 +291,3 @@ def _failures(result: MergeResult) -> tuple[tuple[Verdict, ...], int]:
             if len(failed) < FAILED_LISTED:
                 failed.append(verdict)
     return tuple(failed), count
-
-
-@contextlib.contextmanager
-def _log_stage(
-    settings: LogSettings | None,
-    config: BuildConfig,
-    result: MergeResult,
-    graph: GraphStore,
-    keys: KeyRing,
-    writer: SiteWriter,
-    progress: Progress,
-) -> Iterator[MirrorLog | None]:
-    """The log as the assembly will extend it (its previous log read from ``--log-from``,
-    never from a site: a shard has none), for the records' proof files and pages."""
-    if settings is None:
-        yield None
-        return
-    log = build_log(settings, config.out, None, result, graph, keys, writer.scratch, progress)
-    try:
-        yield log
-    finally:
-        log.close()
