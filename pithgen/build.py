@@ -223,7 +223,7 @@ def _build(
             store.forget()
         site = SiteInfo(config.title, config.base_url, config.description, tuple(keys))
         renderer = Renderer(make_env(config.templates), site)
-        output = SiteOutput(writer, store, incremental)
+        output = SiteOutput(writer, store, incremental, context)
         with (
             build_graph(result, files, options, config.events_dir, keys, writer.scratch) as graph,
             SiteIndex(writer.scratch) as index,
@@ -248,6 +248,7 @@ def _build(
         sitewide = writer.sink.take_entries()
         if store is not None:
             store.put_files(sitewide)
+            store.set_memos(output.memos)
         if incremental and store is not None:
             written = {e.path: e.size for e in sitewide}
             for paths in units.written.values():

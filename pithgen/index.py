@@ -232,16 +232,21 @@ class SiteIndex(TempStore):
         )
         return [(str(value), int(n)) for value, n in self.db.execute(query)]
 
-    def pages(self, column: str, value: str, count: int, size: int) -> Iterator[Page]:
-        """A stable listing of ``count`` papers, ``size`` papers a page, oldest paper first
-        (adding records rarely moves earlier pages); a paper's versions newest first."""
+    def listing_rows(self, column: str, value: str) -> Iterator[tuple[Any, ...]]:
+        """The rows of one listing, as stored, in its order (everything its pages are
+        made from: :meth:`pages`)."""
         query = f"""
             SELECT {_COLUMNS}, crossed,
                    min(submitted_at) OVER (PARTITION BY arxiv) AS first_submitted
             FROM ({self._listed(column)}) WHERE listed = ?
             ORDER BY first_submitted, arxiv, version DESC, suffix
         """
-        rows = ((_summary(row[:9]), bool(row[9])) for row in self.db.execute(query, (value,)))
+        return self.db.execute(query, (value,))
+
+    def pages(self, column: str, value: str, count: int, size: int) -> Iterator[Page]:
+        """A stable listing of ``count`` papers, ``size`` papers a page, oldest paper first
+        (adding records rarely moves earlier pages); a paper's versions newest first."""
+        rows = ((_summary(row[:9]), bool(row[9])) for row in self.listing_rows(column, value))
         return paginate(group_papers(rows), count, size)
 
     def newest(self, n: int = NEWEST) -> list[Summary]:

@@ -88,7 +88,7 @@ def load_verdict(data: str) -> Verdict:
     )
 
 
-def _read(data: str, name: str | None, outcome: Any, message: str | None) -> Verdict:
+def read_stored(data: str, name: str | None, outcome: Any, message: str | None) -> Verdict:
     """A stored verdict with the merge's finding about it, if any."""
     verdict = load_verdict(data)
     if name is None or message is None:
@@ -197,9 +197,17 @@ class MergeResult:
     def iter_verdicts(self, *, failed_first: bool = False) -> Iterator[Verdict]:
         """Every verdict with the merge's finding, in input order (failed ones first, each
         group in input order)."""
+        for row in self.iter_stored(failed_first=failed_first):
+            yield read_stored(*row)
+
+    def iter_stored(
+        self, *, failed_first: bool = False
+    ) -> Iterator[tuple[str, str | None, str | None, str | None]]:
+        """:meth:`iter_verdicts` as stored, not parsed: ``(data, finding's name, outcome,
+        message)``, each row the whole of what its verdict is read from
+        (:func:`read_stored`)."""
         order = "v.ok, v.idx" if failed_first else "v.idx"
-        for row in self._db.execute(f"{_READ} ORDER BY {order}"):
-            yield _read(*row)
+        return self._db.execute(f"{_READ} ORDER BY {order}")
 
     def iter_chosen(self) -> Iterator[Chosen]:
         """The published documents in input order, with what else their number has."""

@@ -18,6 +18,7 @@ from pithgen import layout
 from pithgen.canonical import canonical_bytes
 from pithgen.context import BuildContext
 from pithgen.index import SiteIndex
+from pithgen.mergestore import read_stored
 from pithgen.pagejobs import PageJob, render_pages
 from pithgen.report import json_chunks
 from pithgen.searchshards import search_files
@@ -83,8 +84,13 @@ def _write_redirects(ctx: BuildContext, index: SiteIndex) -> None:
 
 def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
     """Browse pages by year and by category (primary and cross-listed); returns the URLs
-    of the site's pages but records and the verification report (for the sitemap)."""
-    writer, renderer = ctx.output, ctx.renderer
+    of the site's pages but records and the verification report (for the sitemap).
+
+    A listing whose rows are those of the last build is kept whole; in one that changed,
+    each page whose content is the last build's is kept (listings are oldest paper
+    first, so a new paper usually changes only the last page)."""
+    writer, renderer, output = ctx.output, ctx.renderer, ctx.output
+    size = ctx.config.page_size
     years, categories = index.groups("year"), index.groups("cat")
     pages = [
         layout.folder_url(p) for p in (layout.HOME, layout.BROWSE, layout.SEARCH, layout.RESOLVE)
@@ -97,10 +103,22 @@ def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
                 heading = (
                     f"Papers first submitted in {name}" if kind == "year" else f"Papers in {name}"
                 )
-                for page in index.pages(column, name, count, ctx.config.page_size):
-                    rel = layout.listing(kind, name, page.number)
-                    pages.append(layout.folder_url(rel))
-                    yield rel, "listing_page", (rel, heading, page, crumbs)
+                rels = [layout.listing(kind, name, n + 1) for n in range(max(1, -(-count // size)))]
+                pages.extend(layout.folder_url(rel) for rel in rels)
+                memo = f"listing:{kind}:{name}"
+                rows = index.listing_rows(column, name)
+                key = output.key(memo, chain((heading, count, size, crumbs), rows))
+                if output.reused(memo, key):
+                    output.carry(memo + ":")
+                    continue
+                output.remember(memo, key, rels)
+                for page in index.pages(column, name, count, size):
+                    rel = rels[page.number - 1]
+                    page_memo = f"{memo}:{page.number}"
+                    page_key = output.key(page_memo, (rel, heading, crumbs, page))
+                    if not output.reused(page_memo, page_key):
+                        output.remember(page_memo, page_key, [rel])
+                        yield rel, "listing_page", (rel, heading, page, crumbs)
 
     for rel, data in render_pages(ctx, tasks()):
         writer.write(rel, data)
@@ -110,21 +128,27 @@ def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
 
 def _write_verification(ctx: BuildContext) -> list[str]:
     """The verification report: paginated pages (failed documents first) and the JSON;
-    returns the URLs of its pages (for the sitemap)."""
+    returns the URLs of its pages (for the sitemap). A page whose rows (as stored, with
+    the merge's findings), summary and events are the last build's is kept."""
     size = ctx.config.page_size
     counts = ctx.counts
     npages = max(1, -(-ctx.result.total // size))
-    verdicts = ctx.result.iter_verdicts(failed_first=True)
+    output = ctx.output
     urls = []
-
     events = ctx.graph.summary()
+    stored = ctx.result.iter_stored(failed_first=True)
 
     def tasks() -> Iterator[PageJob]:
         for n in range(1, npages + 1):
             rel = layout.verification_page(n)
-            rows = list(islice(verdicts, size))
+            rows = list(islice(stored, size))
             urls.append(layout.folder_url(rel))
-            yield rel, "verification_page", (rel, counts, rows, n, npages, events)
+            memo = f"verification:{n}"
+            key = output.key(memo, (rel, counts, n, npages, events, *rows))
+            if not output.reused(memo, key):
+                output.remember(memo, key, [rel])
+                verdicts = [read_stored(*row) for row in rows]
+                yield rel, "verification_page", (rel, counts, verdicts, n, npages, events)
 
     for rel, data in render_pages(ctx, tasks()):
         ctx.output.write(rel, data)

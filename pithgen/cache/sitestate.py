@@ -15,6 +15,10 @@ For each output folder (by absolute path) the cache keeps:
   files, ``""`` for the site-wide files);
 - the **unit keys**: for each published document, the digest of everything its files
   depend on; the same key means the same files, so they are not rendered again;
+- the **memos** of site-wide outputs: for each group of site-wide files (a listing's
+  pages, a page of the verification report), the digest of everything they were made
+  from and their paths; the same digest means the same files, so they are not made again
+  (:class:`pithgen.delta.SiteOutput`);
 - the **lagging paths**: where the spare differs from the live site (what the last build
   changed).
 
@@ -44,6 +48,10 @@ CREATE INDEX IF NOT EXISTS site_files_by_unit ON site_files (out, unit);
 CREATE TABLE IF NOT EXISTS site_units (
     out TEXT NOT NULL, unit TEXT NOT NULL, key BLOB NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (out, unit)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS site_memos (
+    out TEXT NOT NULL, name TEXT NOT NULL, key BLOB NOT NULL, paths TEXT NOT NULL,
+    chk BLOB NOT NULL, PRIMARY KEY (out, name)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS site_lagging (
     out TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (out, path)
@@ -94,6 +102,11 @@ def _chk(out: str, e: FileEntry) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).digest()[:8]
 
 
+def _memo_chk(out: str, name: str, key: bytes, paths: str) -> bytes:
+    text = f"{out}\0{name}\0{key.hex()}\0{paths}"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).digest()[:8]
+
+
 class SiteStore:
     """The cache's tables about one output folder."""
 
@@ -128,7 +141,7 @@ class SiteStore:
     def forget(self) -> None:
         """Drop everything known about this output (a full build records it afresh; in the
         same transaction, so a build that does not finish leaves the old record)."""
-        for table in ("site_state", "site_files", "site_units", "site_lagging"):
+        for table in ("site_state", "site_files", "site_units", "site_memos", "site_lagging"):
             self.db.execute(f"DELETE FROM {table} WHERE out = ?", (self.out,))
 
     # --- the live manifest ------------------------------------------------------------
@@ -213,6 +226,39 @@ class SiteStore:
     def drop_units(self, units: Iterable[str]) -> None:
         self.db.executemany(
             "DELETE FROM site_units WHERE out = ? AND unit = ?", ((self.out, u) for u in units)
+        )
+
+    # --- memos of site-wide outputs -------------------------------------------------------
+
+    def memos(self) -> dict[str, tuple[bytes, tuple[str, ...]]]:
+        """Every memo, by name: its key and the paths it made (damaged rows left out)."""
+        found: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+        rows = self.db.execute(
+            "SELECT name, CAST(key AS BLOB), paths, CAST(chk AS BLOB) FROM site_memos "
+            "WHERE out = ?",
+            (self.out,),
+        )
+        for name, key, paths, chk in rows:
+            if _memo_chk(self.out, name, key, paths) != chk:
+                continue
+            try:
+                listed = json.loads(paths)
+            except ValueError:
+                continue
+            if isinstance(listed, list) and all(isinstance(p, str) for p in listed):
+                found[name] = (key, tuple(listed))
+        return found
+
+    def set_memos(self, memos: dict[str, tuple[bytes, tuple[str, ...]]]) -> None:
+        """Replace the memos with ``memos`` (those of the build being recorded)."""
+        self.db.execute("DELETE FROM site_memos WHERE out = ?", (self.out,))
+        self.db.executemany(
+            "INSERT INTO site_memos (out, name, key, paths, chk) VALUES (?, ?, ?, ?, ?)",
+            (
+                (self.out, name, key, text, _memo_chk(self.out, name, key, text))
+                for name, (key, paths) in sorted(memos.items())
+                for text in [json.dumps(list(paths), ensure_ascii=False)]
+            ),
         )
 
     # --- lagging paths of the spare ---------------------------------------------------------
