@@ -175,6 +175,31 @@ class SiteIndex(TempStore):
         self.count += len(items)
         self.postings += len(postings)
 
+    def add_packed(self, items: Sequence[bytes]) -> None:
+        """Several records as their units remembered them (:func:`pithgen.units.pack`:
+        the JSON ``[summary list, {token: bits}]``), taken apart by SQLite's JSON functions
+        instead of in Python: what :meth:`add_many` would store from the unpacked items."""
+        first = self.count + 1
+        rows = [(first + n, data.decode("utf-8")) for n, data in enumerate(items)]
+        fields = ", ".join(f"json_extract(?2, '$[0][{n}]')" for n in range(9))
+        self.db.executemany(
+            f"INSERT INTO summaries (rid, {_COLUMNS}, year) "
+            f"VALUES (?1, {fields}, substr(json_extract(?2, '$[0][6]'), 1, 4))",
+            rows,
+        )
+        self.db.executemany(
+            "INSERT OR IGNORE INTO crosslists (cat, rid) SELECT c.value, ?1 "
+            "FROM json_each(?2, '$[0][8]') c WHERE c.value != json_extract(?2, '$[0][7]')",
+            rows,
+        )
+        cursor = self.db.executemany(
+            "INSERT INTO postings (token, rid, bits) "
+            "SELECT t.key, ?1, t.value FROM json_each(?2, '$[1]') t",
+            rows,
+        )
+        self.count += len(rows)
+        self.postings += cursor.rowcount
+
     def finish(self) -> None:
         self.db.executescript(
             """

@@ -49,7 +49,7 @@ from pithgen.search import Weighted, abstract_text, index_tokens
 from pithgen.stagecheck import Tally
 from pithgen.theme import make_env
 from pithgen.tlog.note import NoteSigner
-from pithgen.units import CopyTask, Units, copy_unit, pack, unpack
+from pithgen.units import NO_PAGE, CopyTask, Units, copy_unit, pack
 from pithgen.write import FileSink, SinkSpec
 
 BATCH_PAGES = 64
@@ -199,9 +199,9 @@ def _unchanged_to_index(
                 copies.append((meta.unit, meta.key))
             elif data is None:
                 render[pub.index] = meta
-            elif (item := unpack(data)) is not None:
-                indexed.append(item)
-        index.add_many(indexed)
+            elif data != NO_PAGE:
+                indexed.append(data)
+        index.add_packed(indexed)
     return render, copies
 
 

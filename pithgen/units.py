@@ -85,11 +85,15 @@ def copy_unit(sink: FileSink, task: CopyTask) -> tuple[Summary, Weighted] | None
     return unpack(task.data)
 
 
+#: What a unit with no page of its own remembers (:func:`pack`).
+NO_PAGE = b"null"
+
+
 def pack(item: tuple[Summary, Weighted] | None) -> bytes:
-    """What a unit remembers: its summary and search tokens with their field bits (null:
-    no page of its own)."""
+    """What a unit remembers: its summary and search tokens with their field bits
+    (:data:`NO_PAGE`: no page of its own)."""
     if item is None:
-        return b"null"
+        return NO_PAGE
     summary, tokens = item
     return json.dumps([summary.to_list(), tokens], ensure_ascii=False).encode("utf-8")
 

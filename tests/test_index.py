@@ -10,6 +10,7 @@ from pithgen.index import DOC_BLOCK, SiteIndex, Summary, shard_script
 from pithgen.search import Weighted, index_tokens, rank
 from pithgen.searchshards import search_files
 from pithgen.tokens import shard_of
+from pithgen.units import pack
 
 
 def listing_key(s: Summary) -> tuple[str, str, int, str]:
@@ -202,3 +203,47 @@ def test_category_listings_hold_cross_lists_marked_as_such() -> None:
         assert [s.version for s in lg.items[0].versions] == [2, 1] and lg.items[0].cross_list
         # A year listing has no cross-lists and counts each paper once.
         assert index.groups("year") == [("2021", 2)]
+
+
+def _stored(index: SiteIndex) -> list[list[Any]]:
+    """Every row of the index's tables (the cross-lists column parsed: its spacing is
+    not part of what it says)."""
+    db = index.db
+    summaries = [
+        [*row[:-1], json.loads(row[-1])]
+        for row in db.execute(
+            "SELECT rid, suffix, pith, title, authors, arxiv, version, submitted_at, year, cat, "
+            "cross FROM summaries ORDER BY rid"
+        )
+    ]
+    crosslists = db.execute("SELECT cat, rid FROM crosslists ORDER BY cat, rid").fetchall()
+    postings = db.execute("SELECT token, rid, bits FROM postings ORDER BY rid, token").fetchall()
+    return [summaries, crosslists, postings]
+
+
+def test_records_added_packed_are_stored_as_when_added_unpacked() -> None:
+    """``add_packed`` (what an incremental build uses for the units it keeps) takes the
+    units' remembered JSON apart in SQLite; the tables must be exactly ``add_many``'s,
+    whatever the text (quotes, backslashes, any script, astral characters) and whatever
+    the cross-lists (none, several, the primary category among them)."""
+    rng = random.Random(7)
+    alphabet = 'ab"\\/\u00e9\u4e2d\U0001d400 \t<>&'
+    items = []
+    for n in range(200):
+        title = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        cats = rng.sample(["cs.CR", "cs.LG", "math.CO", "hep-th"], rng.randint(0, 3))
+        primary = rng.choice(["cs.CR", "hep-th"])
+        summary = Summary(
+            f"SUFFIX{n:04d}", f"pith:2019:SUFFIX{n:04d}", title, f"Author {title[:5]}",
+            f"1901.{n:05d}", 1 + n % 3, f"{2010 + n % 9}-01-0{1 + n % 9}T00:00:00Z", primary,
+            tuple(sorted(cats)),
+        )  # fmt: skip
+        items.append((summary, index_tokens(summary, summary.authors, title)))
+    with SiteIndex() as unpacked, SiteIndex() as packed:
+        unpacked.add_many(items[:150])
+        unpacked.add_many(items[150:])
+        packed.add_packed([pack(item) for item in items[:150]])
+        packed.add_packed([pack(item) for item in items[150:]])
+        assert _stored(packed) == _stored(unpacked)
+        assert (packed.count, packed.postings) == (unpacked.count, unpacked.postings)
+        assert packed.postings > 200
