@@ -67,7 +67,14 @@ from pathlib import Path
 from typing import Any
 
 from pithgen.checks import some
-from pithgen.mergestore import Chosen, MergeResult, add_verdicts, compact, open_store
+from pithgen.mergestore import (
+    Chosen,
+    MergeResult,
+    StoredVerdict,
+    add_verdicts,
+    compact,
+    open_store,
+)
 from pithgen.model import Source, Verdict
 
 __all__ = ["NAMED", "Chosen", "MergeResult", "compact", "merge"]
@@ -102,7 +109,7 @@ ON CONFLICT (idx) DO UPDATE SET message = message || '; ' || excluded.message
 
 
 def merge(
-    verdicts: Iterable[Verdict],
+    verdicts: Iterable[Verdict | StoredVerdict],
     *,
     keep_checks: bool = False,
     on_disk: bool = True,

@@ -40,6 +40,10 @@ CREATE TABLE findings (
 _INSERT = """INSERT INTO verdicts (idx, ok, kind, pith, suffix, canonical, digest, raw,
              updated, key_id, path, line, arxiv, version, data)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+#: A verdict's columns in the store but its source (:func:`verdict_columns`): ok, kind,
+#: pith, suffix, canonical, digest, raw, updated, key_id, arxiv, version.
+Columns = tuple[int, str | None, str | None, str | None, str | None, str | None, str | None,
+                str | None, str | None, str | None, int | None]  # fmt: skip
 _READ = """SELECT v.data, f.name, f.outcome, f.message
            FROM verdicts v LEFT JOIN findings f ON f.idx = v.idx"""
 
@@ -51,10 +55,14 @@ def compact(verdict: Verdict) -> Verdict:
 
 def dump_verdict(verdict: Verdict) -> str:
     """A verdict as the store keeps it: every field, by name (:func:`load_verdict`)."""
+    return with_source(verdict_body(verdict), verdict.source)
+
+
+def verdict_body(verdict: Verdict) -> str:
+    """:func:`dump_verdict` without where the document was read from: what depends on
+    the document's bytes alone (the build cache keeps it, :class:`StoredVerdict`)."""
     return json.dumps(
         {
-            "path": verdict.source.path,
-            "line": verdict.source.line,
             "kind": verdict.kind,
             "checks": [[c.check, c.outcome, c.message] for c in verdict.checks],
             "pith_number": verdict.pith_number,
@@ -68,6 +76,36 @@ def dump_verdict(verdict: Verdict) -> str:
         },
         ensure_ascii=False,
     )
+
+
+def with_source(body: str, source: Source) -> str:
+    """A :func:`verdict_body` with its source put first: exactly :func:`dump_verdict`."""
+    where = json.dumps(source.path, ensure_ascii=False)
+    return f'{{"path": {where}, "line": {json.dumps(source.line)}, {body[1:]}'
+
+
+def verdict_columns(verdict: Verdict) -> Columns:
+    """The store's columns of a verdict but its source (see :data:`_SCHEMA`)."""
+    v = verdict
+    return (
+        int(v.ok and v.pith_number is not None and v.kind is not None),
+        v.kind, v.pith_number, v.suffix, v.canonical_sha256, v.doc_digest, v.raw_sha256,
+        v.updated_at, v.key_id, v.arxiv_id, v.version,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StoredVerdict:
+    """A verdict as the build cache returns it, not parsed: the store's columns and
+    :func:`verdict_body`, with where the document was read this time. The merge stage
+    stores it as it is (:func:`add_verdicts`); :meth:`verdict` parses it."""
+
+    source: Source
+    columns: Columns
+    body: str
+
+    def verdict(self) -> Verdict:
+        return load_verdict(with_source(self.body, self.source))
 
 
 def load_verdict(data: str) -> Verdict:
@@ -115,30 +153,24 @@ def open_store(
     return db, path
 
 
-def add_verdicts(db: sqlite3.Connection, verdicts: Iterable[Verdict], *, keep_checks: bool) -> None:
+def add_verdicts(
+    db: sqlite3.Connection, verdicts: Iterable[Verdict | StoredVerdict], *, keep_checks: bool
+) -> None:
     """Store ``verdicts`` (streamed) in input order; checks that passed are dropped unless
     ``keep_checks``."""
-    rows = (
-        (
-            idx,
-            int(v.ok and v.pith_number is not None and v.kind is not None),
-            v.kind,
-            v.pith_number,
-            v.suffix,
-            v.canonical_sha256,
-            v.doc_digest,
-            v.raw_sha256,
-            v.updated_at,
-            v.key_id,
-            v.source.path,
-            v.source.line,
-            v.arxiv_id,
-            v.version,
-            dump_verdict(v if keep_checks else compact(v)),
-        )
-        for idx, v in enumerate(verdicts)
-    )
-    db.executemany(_INSERT, rows)
+
+    def row(idx: int, v: Verdict | StoredVerdict) -> tuple[Any, ...]:
+        if isinstance(v, StoredVerdict) and keep_checks:
+            ok, *columns = v.columns
+            return (idx, ok, *columns[:8], v.source.path, v.source.line, *columns[8:],
+                    with_source(v.body, v.source))  # fmt: skip
+        verdict = v.verdict() if isinstance(v, StoredVerdict) else v
+        ok, *columns = verdict_columns(verdict)
+        data = dump_verdict(verdict if keep_checks else compact(verdict))
+        return (idx, ok, *columns[:8], verdict.source.path, verdict.source.line,
+                *columns[8:], data)  # fmt: skip
+
+    db.executemany(_INSERT, (row(idx, v) for idx, v in enumerate(verdicts)))
 
 
 @dataclass(frozen=True)

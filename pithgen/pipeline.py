@@ -18,6 +18,7 @@ from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile, LoadOptions, discover, parse, read_file
 from pithgen.merge import MergeResult, merge
+from pithgen.mergestore import StoredVerdict
 from pithgen.model import LoadedDoc, RawDoc, Source, Verdict
 from pithgen.parallel import Workers, batched
 from pithgen.progress import Progress
@@ -31,7 +32,7 @@ class VerdictSource(Protocol):
     """Verdicts known without verifying (:class:`pithgen.cache.verdicts.VerdictCache`, or
     an assembly's shards), and where new ones are kept."""
 
-    def get(self, raw: bytes, source: Source) -> Verdict | None: ...
+    def get(self, raw: bytes, source: Source) -> Verdict | StoredVerdict | None: ...
 
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None: ...
 
@@ -82,16 +83,18 @@ def verify_files(
     report = progress or Progress()
     report.phase("verifying", sum(f.size for f in files), "bytes")
 
-    def documents() -> Iterator[tuple[RawDoc | LoadedDoc, Verdict | None]]:
+    def documents() -> Iterator[tuple[RawDoc | LoadedDoc, Verdict | StoredVerdict | None]]:
         for item in files:
             for doc in read_file(item, options):
                 report.advance(len(doc.raw))
                 hit = cache.get(doc.raw, doc.source) if cache and isinstance(doc, RawDoc) else None
                 yield doc, hit
 
-    def verdicts(workers: Workers[list[RawDoc | LoadedDoc], list[Verdict]]) -> Iterator[Verdict]:
+    def verdicts(
+        workers: Workers[list[RawDoc | LoadedDoc], list[Verdict]],
+    ) -> Iterator[Verdict | StoredVerdict]:
         batches = batched(documents(), BATCH_DOCS, weight=lambda d: len(d[0].raw))
-        pending: list[list[tuple[RawDoc | LoadedDoc, Verdict | None]]] = []
+        pending: list[list[tuple[RawDoc | LoadedDoc, Verdict | StoredVerdict | None]]] = []
 
         def work() -> Iterator[list[RawDoc | LoadedDoc]]:
             for batch in batches:

@@ -28,7 +28,13 @@ from pithgen.checks import MESSAGE_LIMIT
 from pithgen.config import BuildConfig
 from pithgen.keys import KeyRing
 from pithgen.merge import NAMED, MergeResult, merge
-from pithgen.mergestore import dump_verdict, load_verdict
+from pithgen.mergestore import (
+    StoredVerdict,
+    dump_verdict,
+    load_verdict,
+    verdict_body,
+    verdict_columns,
+)
 from pithgen.model import Check, Source, Verdict
 from pithgen.verify import verify_document
 
@@ -665,3 +671,25 @@ def test_a_real_conflict_still_fails_the_build_naming_both(mint, tmp_path) -> No
     assert not outcome.written and site == {}
     by = _by_source(outcome.result)
     assert "two.json" in _conflict(by["one.json"]) and "one.json" in _conflict(by["two.json"])
+
+
+def test_verdicts_from_the_build_cache_merge_exactly_as_verified_ones(pool) -> None:
+    """The build cache hands the merge stage its verdicts unparsed (columns and body,
+    :class:`StoredVerdict`); stored so, every row of the store is what the verdict itself
+    gives, and so is every verdict read back, whatever its checks, fields and source."""
+
+    def as_cached(v: Verdict) -> StoredVerdict:
+        return StoredVerdict(v.source, verdict_columns(v), verdict_body(v))
+
+    odd = replace(pool[0], source=Source('dir/"q\\uote"-\u00e9.jsonl', 7))
+    verdicts = [*pool, odd]
+    for keep_checks in (True, False):
+        direct = merge(verdicts, keep_checks=keep_checks)
+        cached = merge([as_cached(v) for v in verdicts], keep_checks=keep_checks)
+        assert _summary(cached) == _summary(direct)
+        assert [v.to_dict() for v in verdicts_of(cached)] == [
+            v.to_dict() for v in verdicts_of(direct)
+        ]
+        rows = "SELECT * FROM verdicts ORDER BY idx"
+        assert cached._db.execute(rows).fetchall() == direct._db.execute(rows).fetchall()
+    assert as_cached(odd).verdict() == odd

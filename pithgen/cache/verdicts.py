@@ -10,17 +10,15 @@ used.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
-from dataclasses import replace
 
 from pithgen import __version__
 from pithgen.cache.store import CacheDB, sealed, unsealed
 from pithgen.canonical import canonical_json
 from pithgen.keys import KeyRing
-from pithgen.mergestore import dump_verdict, load_verdict
+from pithgen.mergestore import StoredVerdict, verdict_body, verdict_columns
 from pithgen.model import Source, Verdict
-
-_NOWHERE = Source("", None)
 
 
 def context_digest(keys: KeyRing) -> bytes:
@@ -44,8 +42,9 @@ class VerdictCache:
     def _key(self, raw: bytes) -> bytes:
         return hashlib.sha256(self.context + hashlib.sha256(raw).digest()).digest()
 
-    def get(self, raw: bytes, source: Source) -> Verdict | None:
-        """The verdict on ``raw`` (now read from ``source``), if one is cached and sound."""
+    def get(self, raw: bytes, source: Source) -> StoredVerdict | None:
+        """The verdict on ``raw`` (now read from ``source``), if one is cached and sound,
+        as the merge stage stores it (not parsed: :class:`StoredVerdict`)."""
         key = self._key(raw)
         row = self.db.execute(
             "SELECT CAST(value AS BLOB) FROM verdicts WHERE key = ?", (key,)
@@ -54,8 +53,8 @@ class VerdictCache:
         verdict = None
         if data is not None:
             try:
-                verdict = replace(load_verdict(data.decode("utf-8")), source=source)
-            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                verdict = _stored(json.loads(data), source)
+            except (ValueError, TypeError, UnicodeDecodeError):
                 verdict = None
         if verdict is None:
             if row is not None:  # damaged: drop it, it will be recomputed
@@ -66,15 +65,40 @@ class VerdictCache:
         return verdict
 
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None:
-        """Remember the verdicts computed on these documents' bytes."""
+        """Remember the verdicts computed on these documents' bytes (each as its columns
+        and :func:`verdict_body`: nothing of where it was read)."""
         rows = [
-            (self._key(raw), sealed(dump_verdict(replace(v, source=_NOWHERE)).encode("utf-8")))
+            (
+                self._key(raw),
+                sealed(
+                    json.dumps(
+                        [list(verdict_columns(v)), verdict_body(v)], ensure_ascii=False
+                    ).encode("utf-8")
+                ),
+            )
             for raw, v in items
         ]
         self.db.executemany("INSERT OR REPLACE INTO verdicts (key, value) VALUES (?, ?)", rows)
 
     def commit(self) -> None:
         self.db.commit()
+
+
+def _stored(value: object, source: Source) -> StoredVerdict | None:
+    """A cached entry, ``[columns, body]``, if it has that shape."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    columns, body = value
+    if not isinstance(columns, list) or len(columns) != 11 or columns[0] not in (0, 1):
+        return None
+    if not isinstance(body, str) or not body.startswith('{"kind": '):
+        return None
+    texts, version = columns[1:10], columns[10]
+    if not all(t is None or isinstance(t, str) for t in texts):
+        return None
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        return None
+    return StoredVerdict(source, (columns[0], *texts, version), body)
 
 
 __all__ = ["VerdictCache", "context_digest"]

@@ -33,7 +33,7 @@ from typing import IO, Any
 from pithgen.cache.sitestate import FileEntry
 from pithgen.canonical import sha256_hex
 from pithgen.load import parse
-from pithgen.mergestore import dump_verdict
+from pithgen.mergestore import StoredVerdict, dump_verdict
 from pithgen.model import RawDoc, Source, Verdict
 from pithgen.pipeline import VerdictSource
 from pithgen.shard.partition import Partition, is_stand_in, shard_of
@@ -80,7 +80,8 @@ class VerdictExport:
         self.count += 1
 
     def get(self, raw: bytes, source: Source) -> Verdict | None:
-        hit = self.cache.get(raw, source) if self.cache is not None else None
+        found = self.cache.get(raw, source) if self.cache is not None else None
+        hit = found.verdict() if isinstance(found, StoredVerdict) else found
         if hit is None or not self._owns(raw, hit):
             return None
         self.real += 1

@@ -24,7 +24,7 @@ from pathlib import Path
 from pithgen.canonical import sha256_hex
 from pithgen.checks import shown
 from pithgen.errors import ShardError
-from pithgen.mergestore import load_verdict
+from pithgen.mergestore import StoredVerdict, load_verdict
 from pithgen.model import Source, Verdict
 from pithgen.pipeline import VerdictSource
 from pithgen.shard.artifact import UNITS, VERDICTS
@@ -188,7 +188,7 @@ class ShardVerdicts:
         self.from_shards = 0
         self.verified = 0
 
-    def get(self, raw: bytes, source: Source) -> Verdict | None:
+    def get(self, raw: bytes, source: Source) -> Verdict | StoredVerdict | None:
         verdict = self.store.verdict(sha256_hex(raw))
         if verdict is None:
             return self.cache.get(raw, source) if self.cache is not None else None
