@@ -152,8 +152,11 @@ def _cached(
     context = render_context(config, keys, described)
     events = event_files(config.events_dir)
     progress.phase("reading inputs", len(files) + len(events), "files")
-    inputs = input_hashes(files, progress)
-    inputs += [(f"events/{n}", size, sha) for n, size, sha in input_hashes(events, progress)]
+    records = input_hashes(files, progress)
+    hashed = {name: (size, sha) for name, size, sha in records}
+    inputs = records + [
+        (f"events/{n}", size, sha) for n, size, sha in input_hashes(events, progress)
+    ]
     digest = build_digest(config, context, inputs)
     if prebuilt is not None:
         prebuilt.check(inputs)
@@ -168,8 +171,8 @@ def _cached(
             notes = tuple(cache.notes) if cache else ()
             return BuildOutcome(None, False, 0, 0, clock() - started, notes, chosen.mode, counts)
         copy = LogCopy(cache, out_id) if cache is not None and log is not None else None
-        return _build(config, keys, log, copy, files, jobs, cache, store, journal, context,
-                      digest, chosen, progress, clock, started, prebuilt)  # fmt: skip
+        return _build(config, keys, log, copy, files, hashed, jobs, cache, store, journal,
+                      context, digest, chosen, progress, clock, started, prebuilt)  # fmt: skip
     finally:
         if cache is not None:
             cache.close()
@@ -181,6 +184,7 @@ def _build(
     log_settings: LogSettings | None,
     copy: LogCopy | None,
     files: list[InputFile],
+    hashed: dict[str, tuple[int, str]],
     jobs: int,
     cache: CacheDB | None,
     store: SiteStore | None,
@@ -211,6 +215,7 @@ def _build(
             directory=writer.scratch,
             jobs=jobs,
             cache=verdicts,
+            hashed=hashed,
         )
         counts = summary(result)
         # --keep-going publishes the verified records; with none, it would publish an

@@ -173,6 +173,11 @@ def load_file(item: InputFile, options: LoadOptions = LoadOptions()) -> Iterator
         yield parse(doc, options) if isinstance(doc, RawDoc) else doc
 
 
+def is_jsonl(name: str) -> bool:
+    """Whether a file is read as JSON Lines (one document a line) by its name."""
+    return name.lower().endswith(".jsonl")
+
+
 def read_file(
     item: InputFile, options: LoadOptions = LoadOptions()
 ) -> Iterator[RawDoc | LoadedDoc]:
@@ -182,7 +187,7 @@ def read_file(
     if item.refused is not None:
         yield _failure(Source(item.display), b"", "input", item.refused)
         return
-    if item.display.lower().endswith(".jsonl"):
+    if is_jsonl(item.display):
         yield from _read_jsonl(item, options)
         return
     source = Source(item.display)

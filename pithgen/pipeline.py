@@ -10,13 +10,13 @@ number of jobs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from pithgen.errors import UsageError
 from pithgen.keys import KeyRing
-from pithgen.load import InputFile, LoadOptions, discover, parse, read_file
+from pithgen.load import InputFile, LoadOptions, discover, is_jsonl, parse, read_file
 from pithgen.merge import MergeResult, merge
 from pithgen.mergestore import StoredVerdict
 from pithgen.model import LoadedDoc, RawDoc, Source, Verdict
@@ -33,6 +33,11 @@ class VerdictSource(Protocol):
     an assembly's shards), and where new ones are kept."""
 
     def get(self, raw: bytes, source: Source) -> Verdict | StoredVerdict | None: ...
+
+    def by_sha256(self, sha256: bytes, source: Source) -> Verdict | StoredVerdict | None:
+        """:meth:`get` from the SHA-256 of the bytes alone (``None``: not known so, or
+        this source needs the bytes themselves)."""
+        ...
 
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None: ...
 
@@ -68,6 +73,7 @@ def verify_files(
     jobs: int = 1,
     cache: VerdictSource | None = None,
     partition: Partition | None = None,
+    hashed: Mapping[str, tuple[int, str]] | None = None,
 ) -> MergeResult:
     """Stages load -> verify -> merge over discovered files, ``jobs`` processes verifying.
 
@@ -78,13 +84,28 @@ def verify_files(
     like the rest (a shard's source keeps only the real ones).
 
     ``keep_checks`` keeps the checks that passed (a build's record pages show them);
-    ``directory`` is where the merge stage keeps its store."""
+    ``directory`` is where the merge stage keeps its store. ``hashed``: the size and
+    SHA-256 of input files this build has just read whole (by name); a one-document file
+    among them whose verdict the cache knows by that hash is not read again."""
 
     report = progress or Progress()
     report.phase("verifying", sum(f.size for f in files), "bytes")
 
+    def known(item: InputFile) -> Verdict | StoredVerdict | None:
+        """The cached verdict of a one-document file by the hash this build took of it."""
+        size, sha = hashed.get(item.display, (-1, "")) if hashed else (-1, "")
+        if cache is None or item.refused is not None or not 0 <= size <= options.max_bytes:
+            return None
+        if is_jsonl(item.display):
+            return None
+        return cache.by_sha256(bytes.fromhex(sha), Source(item.display))
+
     def documents() -> Iterator[tuple[RawDoc | LoadedDoc, Verdict | StoredVerdict | None]]:
         for item in files:
+            if (found := known(item)) is not None:
+                report.advance(hashed[item.display][0] if hashed else 0)
+                yield RawDoc(found.source, b""), found  # its bytes are not needed
+                continue
             for doc in read_file(item, options):
                 report.advance(len(doc.raw))
                 hit = cache.get(doc.raw, doc.source) if cache and isinstance(doc, RawDoc) else None

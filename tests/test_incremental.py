@@ -297,3 +297,35 @@ def test_a_site_replaced_behind_the_caches_back_gets_a_full_build(tmp_path: Path
     build_site(replace(archive.config, use_cache=False))  # another site at the same place
     assert archive.check() == "full"
     assert archive.check() == "up-to-date"
+
+
+def test_verification_reads_again_only_the_files_whose_hash_is_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every input is read and hashed; a one-document file whose hash has a cached
+    verdict is not read a second time to be verified (a JSONL file always is); the site
+    is still the full build's."""
+    import pithgen.pipeline
+
+    archive = Archive(tmp_path)
+    for n in range(5):
+        archive.mint(n)
+    lines = [archive.path(n).read_text(encoding="utf-8") for n in (0, 1)]
+    (archive.records / "two.jsonl").write_text(
+        "".join(json.dumps(json.loads(t)) + "\n" for t in lines), encoding="utf-8"
+    )
+    assert archive.check() == "full"
+    read: list[str] = []
+    real = pithgen.pipeline.read_file
+
+    def counted(item: Any, options: Any) -> Any:
+        read.append(item.display)
+        return real(item, options)
+
+    _edit(archive, ("touch", 3), monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(pithgen.pipeline, "read_file", counted)
+        assert build_site(archive.config).mode == "incremental"
+    assert sorted(read) == [archive.path(3).name, "two.jsonl"]
+    full = build_site(replace(archive.config, out=tmp_path / "full", use_cache=False))
+    assert full.written and tree(archive.config.out) == tree(tmp_path / "full")

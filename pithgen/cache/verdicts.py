@@ -40,12 +40,19 @@ class VerdictCache:
         self.misses = 0
 
     def _key(self, raw: bytes) -> bytes:
-        return hashlib.sha256(self.context + hashlib.sha256(raw).digest()).digest()
+        return self._key_of(hashlib.sha256(raw).digest())
+
+    def _key_of(self, sha256: bytes) -> bytes:
+        return hashlib.sha256(self.context + sha256).digest()
 
     def get(self, raw: bytes, source: Source) -> StoredVerdict | None:
         """The verdict on ``raw`` (now read from ``source``), if one is cached and sound,
         as the merge stage stores it (not parsed: :class:`StoredVerdict`)."""
-        key = self._key(raw)
+        return self.by_sha256(hashlib.sha256(raw).digest(), source)
+
+    def by_sha256(self, sha256: bytes, source: Source) -> StoredVerdict | None:
+        """:meth:`get` from the SHA-256 of the bytes."""
+        key = self._key_of(sha256)
         row = self.db.execute(
             "SELECT CAST(value AS BLOB) FROM verdicts WHERE key = ?", (key,)
         ).fetchone()

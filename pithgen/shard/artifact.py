@@ -88,6 +88,10 @@ class VerdictExport:
         self._keep(raw, hit)
         return hit
 
+    def by_sha256(self, sha256: bytes, source: Source) -> None:
+        """Never: a shard keeps its documents' verdicts by their bytes (:meth:`get`)."""
+        return None
+
     def _owns(self, raw: bytes, verdict: Verdict) -> bool:
         """Whether a document is this shard's, as the verification stage routes it (by
         its stated Pith Number, which a verified document's verdict carries; a failed

@@ -195,6 +195,13 @@ class ShardVerdicts:
         self.from_shards += 1
         return replace(verdict, source=source)
 
+    def by_sha256(self, sha256: bytes, source: Source) -> Verdict | StoredVerdict | None:
+        verdict = self.store.verdict(sha256.hex())
+        if verdict is None:
+            return self.cache.by_sha256(sha256, source) if self.cache is not None else None
+        self.from_shards += 1
+        return replace(verdict, source=source)
+
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None:
         kept = list(items)
         self.verified += len(kept)
