@@ -4,15 +4,16 @@ messages and documented exit codes."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
 from pithgen import __version__, ghactions
-from pithgen.audit.command import audit_command
 from pithgen.beside import spares_of
 from pithgen.build import BuildOutcome
 from pithgen.buildflags import BuildFlags, build_options, jobs_option, trust_key_option
@@ -28,18 +29,14 @@ from pithgen.causes import KeyAdvice, collect
 from pithgen.clierrors import PithgenGroup
 from pithgen.config import BuildConfig, load_config
 from pithgen.errors import EXIT_OK, EXIT_VERIFICATION_FAILED, UsageError
-from pithgen.events.command import event
 from pithgen.graph import build_graph
-from pithgen.keycommands import keys, mint
 from pithgen.keys import KeyRing
 from pithgen.load import LoadOptions, discover
 from pithgen.parallel import check_jobs
 from pithgen.pipeline import verify_paths
 from pithgen.progress import for_stream
-from pithgen.pull.command import pull
 from pithgen.report import human_lines, json_chunks, summary
 from pithgen.scaffold import scaffold
-from pithgen.servecommand import serve
 from pithgen.shard.partition import Partition
 
 
@@ -47,7 +44,33 @@ def _trusted_keys(trust_keys: tuple[Path, ...], default_keys: bool) -> KeyRing:
     return KeyRing.build(trust_keys, default_keys=default_keys)
 
 
-@click.group(cls=PithgenGroup)
+class _Commands(PithgenGroup):
+    """The ``pithgen`` group, whose commands defined in other modules are imported when
+    they are run or listed, not on every start: ``pithgen build`` of a site that is up
+    to date should not pay for the network client of ``pull`` or the server of ``serve``."""
+
+    ELSEWHERE: ClassVar[dict[str, tuple[str, str]]] = {
+        "audit": ("pithgen.audit.command", "audit_command"),
+        "event": ("pithgen.events.command", "event"),
+        "keys": ("pithgen.keycommands", "keys"),
+        "mint": ("pithgen.keycommands", "mint"),
+        "pull": ("pithgen.pull.command", "pull"),
+        "serve": ("pithgen.servecommand", "serve"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.ELSEWHERE})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.ELSEWHERE:
+            module, name = self.ELSEWHERE[cmd_name]
+            command = getattr(importlib.import_module(module), name)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="pithgen")
 @click.option("-v", "--verbose", is_flag=True, help="Print the traceback of an internal error.")
 def main(verbose: bool) -> None:
@@ -115,15 +138,6 @@ def verify(
             )
     ok = result.failed == 0 and not bad_events
     sys.exit(EXIT_OK if ok else EXIT_VERIFICATION_FAILED)
-
-
-main.add_command(event)
-main.add_command(pull)
-main.add_command(audit_command, name="audit")
-
-
-main.add_command(keys)
-main.add_command(mint)
 
 
 _JSON_OPTION = click.option(
@@ -206,9 +220,6 @@ def _finish(outcome: BuildOutcome, config: BuildConfig, as_json: bool) -> None:
         if outcome.result is not None:
             outcome.result.close()  # now, not whenever the garbage collector gets to it
     sys.exit(EXIT_OK if ok else EXIT_VERIFICATION_FAILED)
-
-
-main.add_command(serve)
 
 
 @main.command()

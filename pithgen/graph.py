@@ -33,7 +33,7 @@ from pithgen.events.grammar import is_pith_number
 from pithgen.events.merge import EventSet, MergedState, content_digest, merge
 from pithgen.identifiers import parse_arxiv
 from pithgen.keys import KeyRing
-from pithgen.load import InputFile, LoadOptions, discover, parse, read_file
+from pithgen.load import InputFile, LoadOptions, event_files, parse, read_file
 from pithgen.mergestore import MergeResult
 from pithgen.model import RawDoc
 from pithgen.tempstore import TempStore
@@ -55,13 +55,6 @@ CREATE TABLE edges (citer TEXT NOT NULL, cited TEXT NOT NULL, relationship TEXT 
                     event_id TEXT NOT NULL);
 CREATE TABLE problems (path TEXT NOT NULL, line INTEGER, message TEXT NOT NULL);
 """
-
-
-def event_files(folder: Path | None) -> list[InputFile]:
-    """The ``.jsonl`` event files under ``folder`` (none when it does not exist)."""
-    if folder is None or not folder.is_dir():
-        return []
-    return [f for f in discover([folder], relative=True) if f.display.lower().endswith(".jsonl")]
 
 
 class GraphStore(TempStore):
@@ -156,7 +149,7 @@ def _read_event_files(
 ) -> None:
     files = event_files(folder)
     prefix = f"{folder.name}/" if folder is not None else ""
-    parsed = [read_event_file(item.real, prefix + item.display) for item in files]
+    parsed = [read_event_file(Path(item.real), prefix + item.display) for item in files]
     routed, problems = route(parsed)
     kept, orphans = attach(routed, identities)
     problems.extend(orphans)

@@ -33,9 +33,10 @@ class LoadOptions:
 
 @dataclass(frozen=True)
 class InputFile:
-    """A file to read: its real path and how it is named in reports."""
+    """A file to read: its real path (a string: a walk of a million files makes no
+    ``Path`` objects) and how it is named in reports."""
 
-    real: Path
+    real: str
     display: str
     size: int
     refused: str | None = None
@@ -91,7 +92,7 @@ def discover(
         elif real_root.is_file():
             found.append(
                 InputFile(
-                    real_root,
+                    str(real_root),
                     display_name(given.name if relative else str(given)),
                     real_root.stat().st_size,
                 )
@@ -104,63 +105,88 @@ def discover(
 
 
 def _walk(given: Path, real_root: Path, skipped: set[Path]) -> Iterator[InputFile]:
-    seen_dirs = {real_root, *skipped}
-    stack = [(real_root, given)]
+    """Walk ``real_root`` with the directory entries' own types and string paths (a
+    plain file or folder costs one ``lstat`` or none; only symlinks are resolved)."""
+    root_shown = "" if str(given) == "." else str(given)
+    seen_dirs = {str(real_root), *map(str, skipped)}
+    stack = [(str(real_root), root_shown)]
     out: list[InputFile] = []
     while stack:
         real_dir, shown_dir = stack.pop()
         try:
-            entries = sorted(os.scandir(real_dir), key=lambda e: e.name)
+            with os.scandir(real_dir) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            out.append(InputFile(real_dir, str(shown_dir), 0, f"cannot list directory: {exc}"))
+            out.append(InputFile(real_dir, shown_dir or ".", 0, f"cannot list directory: {exc}"))
             continue
         subdirs = []
         for entry in entries:
-            shown = shown_dir / display_name(entry.name)
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
-            target = Path(entry.path)
-            if entry.is_symlink():
-                try:
-                    resolved = target.resolve(strict=True)
-                except (OSError, RuntimeError) as exc:
-                    if is_input_name(entry.name):
-                        out.append(InputFile(target, str(shown), 0, f"broken symlink: {exc}"))
-                    continue
-                if not _within(resolved, real_root):
-                    if is_input_name(entry.name) or resolved.is_dir():
-                        out.append(
-                            InputFile(
-                                target,
-                                str(shown),
-                                0,
-                                f"symlink leads outside the input tree (to {resolved}); refused",
-                            )
-                        )
-                    continue
-                target = resolved
+            shown = _join(shown_dir, display_name(name))
             try:
-                st = target.stat()
+                if entry.is_symlink():
+                    found = _symlink(entry, real_root, shown)
+                    if found is None:
+                        continue
+                    if isinstance(found, InputFile):
+                        out.append(found)
+                        continue
+                    target, st = found
+                else:
+                    target, st = entry.path, entry.stat(follow_symlinks=False)
             except OSError as exc:
-                if is_input_name(entry.name):
-                    out.append(InputFile(target, str(shown), 0, f"cannot stat: {exc}"))
+                if is_input_name(name):
+                    out.append(InputFile(entry.path, shown, 0, f"cannot stat: {exc}"))
                 continue
             if stat.S_ISDIR(st.st_mode):
                 if target not in seen_dirs:
                     seen_dirs.add(target)
                     subdirs.append((target, shown))
-            elif is_input_name(entry.name):
+            elif is_input_name(name):
                 if stat.S_ISREG(st.st_mode):
-                    out.append(InputFile(target, str(shown), st.st_size))
+                    out.append(InputFile(target, shown, st.st_size))
                 else:
                     out.append(
-                        InputFile(
-                            target, str(shown), 0, "expected a regular file, found a special file"
-                        )
+                        InputFile(target, shown, 0, "expected a regular file, found a special file")
                     )
         stack.extend(reversed(subdirs))
     out.sort(key=lambda f: f.display.split(os.sep))
     yield from out
+
+
+def _join(folder: str, name: str) -> str:
+    if not folder:
+        return name
+    return folder + name if folder.endswith(os.sep) else folder + os.sep + name
+
+
+def _symlink(
+    entry: os.DirEntry[str], real_root: Path, shown: str
+) -> tuple[str, os.stat_result] | InputFile | None:
+    """A symlink inside the input: its resolved target and that target's status, a
+    refused :class:`InputFile`, or ``None`` (not an input, nothing to report)."""
+    link = entry.path
+    try:
+        resolved = Path(link).resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        if is_input_name(entry.name):
+            return InputFile(link, shown, 0, f"broken symlink: {exc}")
+        return None
+    if not _within(resolved, real_root):
+        if is_input_name(entry.name) or resolved.is_dir():
+            reason = f"symlink leads outside the input tree (to {resolved}); refused"
+            return InputFile(link, shown, 0, reason)
+        return None
+    return str(resolved), resolved.stat()
+
+
+def event_files(folder: Path | None) -> list[InputFile]:
+    """The ``.jsonl`` event files under ``folder`` (none when it does not exist)."""
+    if folder is None or not folder.is_dir():
+        return []
+    return [f for f in discover([folder], relative=True) if f.display.lower().endswith(".jsonl")]
 
 
 def _failure(source: Source, raw: bytes, check: str, message: str) -> LoadedDoc:

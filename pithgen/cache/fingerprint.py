@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pithgen import __version__
@@ -23,6 +22,7 @@ from pithgen.canonical import canonical_json
 from pithgen.config import BuildConfig
 from pithgen.keys import KeyRing
 from pithgen.load import InputFile
+from pithgen.parallel import Workers, batched
 from pithgen.progress import Progress
 from pithgen.theme import default_templates_dir
 
@@ -83,39 +83,66 @@ def render_context(config: BuildConfig, keys: KeyRing, log: str | None = None) -
     return context_digest(context_fields(config, keys, log))
 
 
-def file_sha256(path: Path) -> tuple[int, str]:
-    """Size and SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
+def file_sha256(path: str | os.PathLike[str], size_hint: int = 0) -> tuple[int, str]:
+    """Size and SHA-256 of a file's bytes, read to the end. ``size_hint`` (the size a
+    directory walk just saw) makes the first read the whole of a small file, without a
+    buffer of :data:`_CHUNK` bytes allocated for it; the bytes hashed are what the reads
+    return, whatever the hint."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, min(max(size_hint, 0), _CHUNK) + 1)
+        digest = hashlib.sha256(data)
+        size = len(data)
+        while data:
+            data = os.read(fd, _CHUNK)
+            digest.update(data)
+            size += len(data)
+    finally:
+        os.close(fd)
     return size, digest.hexdigest()
 
 
+_PARALLEL_FROM = 16_384
+_BATCH = 2048
+
+
+def _hash_batch(items: Sequence[InputFile]) -> list[tuple[str, int, str]]:
+    found: list[tuple[str, int, str]] = []
+    for item in items:
+        if item.refused is not None:
+            found.append((item.display, -1, f"refused: {item.refused}"))
+            continue
+        try:
+            size, sha = file_sha256(item.real, item.size)
+        except OSError as exc:
+            found.append((item.display, -1, f"unreadable: {exc.strerror or exc}"))
+            continue
+        found.append((item.display, size, sha))
+    return found
+
+
+def _no_state() -> None:
+    """Hashing workers need no state."""
+
+
 def input_hashes(
-    files: Sequence[InputFile], progress: Progress | None = None, threads: int = 4
+    files: Sequence[InputFile], progress: Progress | None = None, jobs: int = 1
 ) -> list[tuple[str, int, str]]:
     """(name, size, SHA-256) of every input file, in order; files that cannot be read
-    are named with their reason instead of a hash (their documents fail as usual)."""
+    are named with their reason instead of a hash (their documents fail as usual).
 
-    def one(item: InputFile) -> tuple[str, int, str]:
-        if item.refused is not None:
-            return item.display, -1, f"refused: {item.refused}"
-        try:
-            size, sha = file_sha256(item.real)
-        except OSError as exc:
-            return item.display, -1, f"unreadable: {exc.strerror or exc}"
-        return item.display, size, sha
-
-    out = []
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for item in pool.map(one, files):
-            out.append(item)
+    From :data:`_PARALLEL_FROM` files on, batches go to ``jobs`` processes (threads do
+    not help: measured on 10,000 records, two threads sharing the GIL took twice as long
+    as one); below, starting them costs more than they save."""
+    found: list[tuple[str, int, str]] = []
+    batches = batched(files, _BATCH)
+    workers = jobs if len(files) >= _PARALLEL_FROM else 1
+    with Workers(workers, _hash_batch, _no_state) as pool:
+        for done in pool.map(batches):
+            found.extend(done)
             if progress is not None:
-                progress.advance()
-    return out
+                progress.advance(len(done))
+    return found
 
 
 def build_digest(

@@ -25,7 +25,6 @@ from pithgen.cache.logcopy import LogCopy
 from pithgen.config import BuildConfig
 from pithgen.errors import ConfigError, LogError, UsageError
 from pithgen.keys import SigningKey, load_signing_key
-from pithgen.mirrorlog.remote import remote_source
 from pithgen.tlog.checkpoint import SignedCheckpoint, check_origin, open_checkpoint, origin_from_url
 from pithgen.tlog.note import NoteSigner, NoteVerifier, parse_note
 from pithgen.tlog.tiles import Fetch, folder_fetch
@@ -124,6 +123,9 @@ def start(out: Path, copy: LogCopy | None, settings: LogSettings) -> tuple[str, 
     elif copy is not None and (cached := copy.checkpoint()) is not None:
         where, fetch, data, from_site = copy.where, copy.fetch, cached, False
     elif settings.log_from is not None:
+        # The network client is imported only for a log read from another host.
+        from pithgen.mirrorlog.remote import remote_source
+
         where, fetch, read, close = remote_source(settings.log_from)
         try:
             found = read()

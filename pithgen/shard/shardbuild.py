@@ -36,10 +36,10 @@ from pithgen.config import BuildConfig
 from pithgen.context import BuildContext
 from pithgen.delta import SiteOutput
 from pithgen.errors import ShardError, UsageError
-from pithgen.graph import build_graph, event_files
+from pithgen.graph import build_graph
 from pithgen.index import SiteIndex
 from pithgen.keys import KeyRing
-from pithgen.load import InputFile, LoadOptions, discover
+from pithgen.load import InputFile, LoadOptions, discover, event_files
 from pithgen.merge import MergeResult
 from pithgen.mirrorlog.previous import LogSettings
 from pithgen.mirrorlog.stage import open_log
@@ -116,8 +116,8 @@ def build_shard(
     fields = context_fields(config, keys, describe_log(log))
     events = event_files(config.events_dir)
     report.phase("reading inputs", len(files) + len(events), "files")
-    inputs = input_hashes(files, report)
-    inputs += [(f"events/{n}", size, sha) for n, size, sha in input_hashes(events, report)]
+    inputs = input_hashes(files, report, jobs)
+    inputs += [(f"events/{n}", size, sha) for n, size, sha in input_hashes(events, report, jobs)]
     cache = open_cache(config.cache_dir) if config.use_cache else None
     try:
         writer = SiteWriter(config.out)
