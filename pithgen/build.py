@@ -69,23 +69,35 @@ def build_site(
     if not config.records.is_dir():
         raise UsageError("expected a folder of records, found none", where=str(config.records))
     check_output_folder(config.out, config.records, cwd)
-    files = discover([config.records], relative=True, skip=[config.out])
+    jobs = check_jobs(config.jobs)
+    report = progress or Progress()
+    files = discover([config.records], relative=True, skip=[config.out], sizes=False)
     if not files:
         raise UsageError(
             "expected record files (.json or .jsonl), found none; nothing was built",
             where=str(config.records),
         )
-    jobs = check_jobs(config.jobs)
-    report = progress or Progress()
+    # Every input file is read whole and hashed (by --jobs processes past a few thousand
+    # files), once, even when the build is retried: a no-op build is little more than this.
+    events = event_files(config.events_dir)
+    report.phase("reading inputs", len(files) + len(events), "files")
+    records = input_hashes(files, report, jobs)
+    inputs = records + [
+        (f"events/{n}", size, sha) for n, size, sha in input_hashes(events, report, jobs)
+    ]
     try:
-        return _cached(config, keys, log, files, jobs, report, clock, started, prebuilt)
+        return _cached(
+            config, keys, log, files, records, inputs, jobs, report, clock, started, prebuilt
+        )
     except sqlite3.DatabaseError as exc:
         if not config.use_cache or not damaged(exc):
             raise
     # The cache database itself is damaged (found in the middle of its use): nothing of
     # this build was published; start the cache afresh and build everything.
     remove_cache(config.cache_dir)
-    outcome = _cached(config, keys, log, files, jobs, report, clock, started, prebuilt)
+    outcome = _cached(
+        config, keys, log, files, records, inputs, jobs, report, clock, started, prebuilt
+    )
     note = "the build cache was damaged; it was started afresh"
     return replace(outcome, notes=(note, *outcome.notes))
 
@@ -95,23 +107,19 @@ def _cached(
     keys: KeyRing,
     log: LogSettings | None,
     files: list[InputFile],
+    records: list[tuple[str, int, str]],
+    inputs: list[tuple[str, int, str]],
     jobs: int,
     progress: Progress,
     clock: Callable[[], float],
     started: float,
     prebuilt: Prebuilt | None,
 ) -> BuildOutcome:
-    """Hash the inputs (and check the shards, for an assembly), open the cache, plan the
-    build, and run it."""
+    """Check the shards (for an assembly) against the inputs' hashes, open the cache, plan
+    the build, and run it."""
     described = None if log is None else f"{log.base_origin} {log.key.public_raw.hex()}"
     context = render_context(config, keys, described)
-    events = event_files(config.events_dir)
-    progress.phase("reading inputs", len(files) + len(events), "files")
-    records = input_hashes(files, progress, jobs)
     hashed = {name: (size, sha) for name, size, sha in records}
-    inputs = records + [
-        (f"events/{n}", size, sha) for n, size, sha in input_hashes(events, progress, jobs)
-    ]
     digest = build_digest(config, context, inputs)
     if prebuilt is not None:
         prebuilt.check(inputs)

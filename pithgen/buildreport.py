@@ -15,21 +15,19 @@ import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pithgen import ghactions, layout
 from pithgen.build import BuildOutcome, build_site
 from pithgen.buildsummary import site_is_current
 from pithgen.causes import Failures
 from pithgen.config import BuildConfig
-from pithgen.graph import build_graph
-from pithgen.keys import KeyRing
-from pithgen.load import LoadOptions, discover
 from pithgen.progress import for_stream
-from pithgen.report import json_chunks, summary
-from pithgen.shard.assemble import assemble_site
-from pithgen.shard.partition import Partition
-from pithgen.shard.shardbuild import ShardOutcome, build_shard
+from pithgen.report import summary
+
+if TYPE_CHECKING:
+    from pithgen.shard.partition import Partition
+    from pithgen.shard.shardbuild import ShardOutcome
 
 _CHUNK = 1 << 16
 
@@ -40,6 +38,8 @@ def build_with_progress(config: BuildConfig, shards: Sequence[Path] = ()) -> Bui
     progress = for_stream(sys.stderr)
     try:
         if shards:
+            from pithgen.shard.assemble import assemble_site  # not loaded for a plain build
+
             return assemble_site(config, shards, progress=progress, cwd=Path.cwd())
         return build_site(config, progress=progress, cwd=Path.cwd())
     finally:
@@ -48,6 +48,8 @@ def build_with_progress(config: BuildConfig, shards: Sequence[Path] = ()) -> Bui
 
 def shard_with_progress(config: BuildConfig, partition: Partition) -> ShardOutcome:
     """Build one shard, showing progress on stderr."""
+    from pithgen.shard.shardbuild import build_shard  # not loaded for a plain build
+
     progress = for_stream(sys.stderr)
     try:
         return build_shard(config, partition, progress=progress, cwd=Path.cwd())
@@ -62,6 +64,11 @@ def report_chunks(outcome: BuildOutcome, config: BuildConfig) -> Iterator[str]:
             while chunk := report.read(_CHUNK):
                 yield chunk
         return
+    from pithgen.graph import build_graph  # for a build that wrote nothing: the stages
+    from pithgen.keys import KeyRing
+    from pithgen.load import LoadOptions, discover
+    from pithgen.report import json_chunks
+
     result = outcome.result
     assert result is not None  # only an up-to-date build has no verdicts
     keys = KeyRing.build(config.trust_keys, default_keys=config.default_keys)

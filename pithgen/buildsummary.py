@@ -15,14 +15,17 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pithgen import layout
 from pithgen.build import BuildOutcome
 from pithgen.causes import Failures, KeyAdvice, cause_lines, collect, count, failure_lines
 from pithgen.config import BuildConfig
-from pithgen.render import root_path
+from pithgen.layout import root_path
 from pithgen.report import summary
-from pithgen.shard.shardbuild import ShardOutcome
+
+if TYPE_CHECKING:
+    from pithgen.shard.shardbuild import ShardOutcome
 
 _MODES = {
     "full": "full build",

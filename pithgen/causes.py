@@ -23,14 +23,16 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pithgen.config import BuildConfig
 from pithgen.errors import PithgenError
 from pithgen.keys import DEFAULT_KEY_ID, load_key_file
-from pithgen.merge import MergeResult
 from pithgen.model import Source, Verdict
 from pithgen.receipt import mismatched_key_id, untrusted_key_id
+
+if TYPE_CHECKING:
+    from pithgen.merge import MergeResult
 
 #: Failed documents listed one by one in a terminal (and in a CI job summary).
 LISTED = 20

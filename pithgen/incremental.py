@@ -24,12 +24,15 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pithgen import spare as spare_site
 from pithgen.beside import exchange, identity, new_beside, spares_of
 from pithgen.cache.sitestate import SiteState, SiteStore, SpareJournal
 from pithgen.errors import OutputError
-from pithgen.write import SiteWriter
+
+if TYPE_CHECKING:
+    from pithgen.write import SiteWriter
 
 Mode = str  # "up-to-date" | "incremental" | "full"
 

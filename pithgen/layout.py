@@ -43,6 +43,7 @@ instead, and only what no grammar fixes is checked at write time:
 from __future__ import annotations
 
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 INDEX = "index.html"
 
@@ -271,3 +272,12 @@ def reserved_name(segment: str) -> bool:
     """Whether a path segment names a Windows device: its part before the first ``.``,
     without trailing spaces, is a :data:`RESERVED_NAMES` name in any case."""
     return segment.split(".", 1)[0].rstrip(" ").casefold() in RESERVED_NAMES
+
+
+def root_path(base_url: str) -> str:
+    """The root-relative path of the site root (``/mirror/``) from its base URL: always
+    one leading ``/``, never ``//``, which a browser reads as another host
+    (``//evil.example/assets/…``). The configuration refuses such base URLs; this holds
+    whatever the base URL."""
+    path = urlsplit(base_url).path.lstrip("/")
+    return "/" + (path if not path or path.endswith("/") else path + "/")

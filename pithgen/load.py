@@ -38,7 +38,7 @@ class InputFile:
 
     real: str
     display: str
-    size: int
+    size: int  # bytes, when the walk took it; -1 when it was not asked to
     refused: str | None = None
 
 
@@ -51,6 +51,8 @@ def display_name(name: str) -> str:
     """A file name as reports show it: bytes that are not UTF-8 and control characters
     are escaped (``\\xff``, ``\\n``), so a name can neither break a report nor a report
     store."""
+    if name.isascii() and name.isprintable():
+        return name
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     if text.isprintable():
         return text
@@ -62,7 +64,11 @@ def _within(path: Path, root: Path) -> bool:
 
 
 def discover(
-    paths: Sequence[Path], *, relative: bool = False, skip: Sequence[Path] = ()
+    paths: Sequence[Path],
+    *,
+    relative: bool = False,
+    skip: Sequence[Path] = (),
+    sizes: bool = True,
 ) -> list[InputFile]:
     """Every input file under ``paths``, sorted; refused entries carry their reason.
 
@@ -70,54 +76,65 @@ def discover(
     inside a directory, a symlink is followed only if its target stays inside that directory.
     With ``relative``, files are named relative to the directory given (for reports that
     must not depend on where the input lives). Folders in ``skip`` (such as a build's own
-    output folder inside its records folder) are not walked.
+    output folder inside its records folder) are not walked. Without ``sizes``, a plain
+    file inside a directory is known by its directory entry alone (no ``stat``; its size
+    is -1): a build hashes every file anyway, and learns the sizes there.
     """
-    skipped = {p.resolve() for p in skip}
     found: list[InputFile] = []
     for given in paths:
-        if not os.path.lexists(given):
-            raise InputPathError(
-                "expected an existing file or directory, found nothing",
-                where=display_name(str(given)),
-            )
-        try:
-            real_root = given.resolve(strict=True)
-        except (OSError, RuntimeError) as exc:
-            raise InputPathError(
-                f"cannot resolve path: {exc}", where=display_name(str(given))
-            ) from None
-        if real_root.is_dir():
-            shown = Path() if relative else Path(display_name(str(given)))
-            found.extend(_walk(shown, real_root, skipped))
-        elif real_root.is_file():
-            found.append(
-                InputFile(
-                    str(real_root),
-                    display_name(given.name if relative else str(given)),
-                    real_root.stat().st_size,
-                )
-            )
-        else:
-            raise InputPathError(
-                "expected a regular file or directory", where=display_name(str(given))
-            )
+        parts = _discover_one(given, relative=relative, skip=skip, sizes=sizes)
+        found.extend(sorted((f for part in parts for f in part), key=_file_order))
     return found
 
 
-def _walk(given: Path, real_root: Path, skipped: set[Path]) -> Iterator[InputFile]:
+def _file_order(item: InputFile) -> list[str]:
+    """The order of :func:`discover` within one path given: by the parts of the name."""
+    return item.display.split(os.sep)
+
+
+def _discover_one(
+    given: Path, *, relative: bool = False, skip: Sequence[Path] = (), sizes: bool = True
+) -> Iterator[list[InputFile]]:
+    """The input files under one path (see :func:`discover`), a folder at a time, in the
+    order the walk finds them: sorted by :func:`_file_order` they are ``discover([given])``."""
+    if not os.path.lexists(given):
+        raise InputPathError(
+            "expected an existing file or directory, found nothing",
+            where=display_name(str(given)),
+        )
+    try:
+        real_root = given.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise InputPathError(
+            f"cannot resolve path: {exc}", where=display_name(str(given))
+        ) from None
+    if real_root.is_dir():
+        shown = Path() if relative else Path(display_name(str(given)))
+        yield from _walk(shown, real_root, {p.resolve() for p in skip}, sizes)
+    elif real_root.is_file():
+        name = display_name(given.name if relative else str(given))
+        yield [InputFile(str(real_root), name, real_root.stat().st_size)]
+    else:
+        raise InputPathError("expected a regular file or directory", where=display_name(str(given)))
+
+
+def _walk(
+    given: Path, real_root: Path, skipped: set[Path], sizes: bool
+) -> Iterator[list[InputFile]]:
     """Walk ``real_root`` with the directory entries' own types and string paths (a
-    plain file or folder costs one ``lstat`` or none; only symlinks are resolved)."""
+    plain file or folder costs one ``lstat`` or none; only symlinks are resolved); yield
+    each folder's input files."""
     root_shown = "" if str(given) == "." else str(given)
     seen_dirs = {str(real_root), *map(str, skipped)}
     stack = [(str(real_root), root_shown)]
-    out: list[InputFile] = []
     while stack:
         real_dir, shown_dir = stack.pop()
+        out: list[InputFile] = []
         try:
             with os.scandir(real_dir) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            out.append(InputFile(real_dir, shown_dir or ".", 0, f"cannot list directory: {exc}"))
+            yield [InputFile(real_dir, shown_dir or ".", 0, f"cannot list directory: {exc}")]
             continue
         subdirs = []
         for entry in entries:
@@ -134,6 +151,10 @@ def _walk(given: Path, real_root: Path, skipped: set[Path]) -> Iterator[InputFil
                         out.append(found)
                         continue
                     target, st = found
+                elif not sizes and entry.is_file(follow_symlinks=False):
+                    if is_input_name(name):
+                        out.append(InputFile(entry.path, shown, -1))
+                    continue
                 else:
                     target, st = entry.path, entry.stat(follow_symlinks=False)
             except OSError as exc:
@@ -152,8 +173,8 @@ def _walk(given: Path, real_root: Path, skipped: set[Path]) -> Iterator[InputFil
                         InputFile(target, shown, 0, "expected a regular file, found a special file")
                     )
         stack.extend(reversed(subdirs))
-    out.sort(key=lambda f: f.display.split(os.sep))
-    yield from out
+        if out:
+            yield out
 
 
 def _join(folder: str, name: str) -> str:

@@ -89,7 +89,8 @@ def verify_files(
     among them whose verdict the cache knows by that hash is not read again."""
 
     report = progress or Progress()
-    report.phase("verifying", sum(f.size for f in files), "bytes")
+    sizes = (hashed.get(f.display, (f.size, ""))[0] if hashed else f.size for f in files)
+    report.phase("verifying", sum(max(size, 0) for size in sizes), "bytes")
 
     def known(item: InputFile) -> Verdict | StoredVerdict | None:
         """The cached verdict of a one-document file by the hash this build took of it."""

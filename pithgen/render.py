@@ -10,7 +10,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -21,6 +20,7 @@ from pithgen.badge import badge_for, badge_snippets
 from pithgen.canonical import canonical_json, doi_for
 from pithgen.errors import ConfigError
 from pithgen.keys import TrustedKey
+from pithgen.layout import root_path
 from pithgen.listing import Page, Paper, Summary
 from pithgen.model import RecordDocument, Verdict
 from pithgen.pageverify import LogProof, verifier_data
@@ -63,15 +63,6 @@ class SiteInfo:
     def url(self, relpath: str) -> str | None:
         """The absolute URL of a site path, when the base URL is known."""
         return None if self.base_url is None else self.base_url + relpath
-
-
-def root_path(base_url: str) -> str:
-    """The root-relative path of the site root (``/mirror/``) from its base URL: always
-    one leading ``/``, never ``//``, which a browser reads as another host
-    (``//evil.example/assets/…``). The configuration refuses such base URLs; this holds
-    whatever the base URL."""
-    path = urlsplit(base_url).path.lstrip("/")
-    return "/" + (path if not path or path.endswith("/") else path + "/")
 
 
 MAX_AUTHORS = 100  # in meta tags, JSON-LD and BibTeX; the page shows the text as given

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING
 
-from pithgen.graph import GraphStore
 from pithgen.keys import KeyRing
 from pithgen.merge import MergeResult, compact
+
+if TYPE_CHECKING:
+    from pithgen.graph import GraphStore
 
 
 def summary(result: MergeResult) -> dict[str, int]:

@@ -31,8 +31,8 @@ from typing import Any
 
 from pithgen.config import BuildConfig
 from pithgen.errors import UsageError
+from pithgen.layout import root_path
 from pithgen.livereload import POLL_PATH, SCRIPT, SCRIPT_PATH, LiveReload, inject
-from pithgen.render import root_path
 from pithgen.watch import Watcher, WatchSet
 
 

@@ -24,23 +24,10 @@ from markupsafe import Markup
 
 from pithgen import __version__, layout
 from pithgen.errors import ConfigError
+from pithgen.templatefiles import default_templates_dir
 
 #: Files copied verbatim into the site's ``assets/`` folder.
 ASSET_FILES = ("pithgen.css", "pithgen.js", "theme.js", "verify.js", "favicon.svg")
-
-
-def default_templates_dir() -> Path:
-    """Where pithgen's own templates are: inside the installed package, or the project's
-    top-level ``templates/`` folder when running from a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "base.html").is_file():
-            return candidate
-    raise ConfigError(
-        "pithgen's default templates are missing (expected templates/base.html beside the "
-        "package); reinstall pithgen",
-        where=str(here),
-    )
 
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -71,7 +71,7 @@ def _broken_verify_paths(*args: object, **kwargs: object) -> object:
 def test_an_unexpected_exception_is_exit_3_with_one_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("pithgen.cli.verify_paths", _broken_verify_paths)
+    monkeypatch.setattr("pithgen.verifycommand.verify_paths", _broken_verify_paths)
     result = run("verify", SEED)
     assert result.exit_code == errors.EXIT_INTERNAL == 3
     assert result.stderr == (
@@ -85,7 +85,7 @@ def test_an_unexpected_exception_is_exit_3_with_one_line(
 def test_verbose_prints_the_traceback_of_an_internal_error(
     monkeypatch: pytest.MonkeyPatch, flag: str
 ) -> None:
-    monkeypatch.setattr("pithgen.cli.verify_paths", _broken_verify_paths)
+    monkeypatch.setattr("pithgen.verifycommand.verify_paths", _broken_verify_paths)
     result = run(flag, "verify", SEED)
     assert result.exit_code == 3
     lines = result.stderr.splitlines()

@@ -124,7 +124,7 @@ def test_the_cycle_finder_finds_cycles() -> None:
 
 def test_the_import_graph_sees_every_kind_of_import(tmp_path: Path) -> None:
     graph = import_graph()
-    assert {"pithgen.buildreport", "pithgen.config", "pithgen.report"} <= graph["pithgen.cli"]
+    assert {"pithgen.buildreport", "pithgen.config", "pithgen.buildsummary"} <= graph["pithgen.cli"]
     assert "pithgen.errors" in graph["pithgen.config"]
     sample = tmp_path / "sample.py"
     sample.write_text(

@@ -24,7 +24,7 @@ from pithgen.keys import KeyRing
 from pithgen.load import InputFile
 from pithgen.parallel import Workers, batched
 from pithgen.progress import Progress
-from pithgen.theme import default_templates_dir
+from pithgen.templatefiles import default_templates_dir
 
 _CHUNK = 1 << 20
 
@@ -83,14 +83,16 @@ def render_context(config: BuildConfig, keys: KeyRing, log: str | None = None) -
     return context_digest(context_fields(config, keys, log))
 
 
-def file_sha256(path: str | os.PathLike[str], size_hint: int = 0) -> tuple[int, str]:
-    """Size and SHA-256 of a file's bytes, read to the end. ``size_hint`` (the size a
-    directory walk just saw) makes the first read the whole of a small file, without a
-    buffer of :data:`_CHUNK` bytes allocated for it; the bytes hashed are what the reads
-    return, whatever the hint."""
+_FIRST_READ = 1 << 16
+
+
+def file_sha256(path: str | os.PathLike[str]) -> tuple[int, str]:
+    """Size and SHA-256 of a file's bytes, read to the end. The first read asks for 64 KiB
+    (a record's whole file, without the cost of allocating a large buffer for it), the
+    rest in chunks of 1 MiB."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
-        data = os.read(fd, min(max(size_hint, 0), _CHUNK) + 1)
+        data = os.read(fd, _FIRST_READ)
         digest = hashlib.sha256(data)
         size = len(data)
         while data:
@@ -106,18 +108,18 @@ _PARALLEL_FROM = 16_384
 _BATCH = 2048
 
 
-def _hash_batch(items: Sequence[InputFile]) -> list[tuple[str, int, str]]:
-    found: list[tuple[str, int, str]] = []
-    for item in items:
-        if item.refused is not None:
-            found.append((item.display, -1, f"refused: {item.refused}"))
+def _hash_batch(paths: Sequence[str | None]) -> list[tuple[int, str]]:
+    """Size and SHA-256 of each path, or (-1, why it could not be read); ``None``: a
+    refused file, not read."""
+    found: list[tuple[int, str]] = []
+    for path in paths:
+        if path is None:
+            found.append((-1, ""))
             continue
         try:
-            size, sha = file_sha256(item.real, item.size)
+            found.append(file_sha256(path))
         except OSError as exc:
-            found.append((item.display, -1, f"unreadable: {exc.strerror or exc}"))
-            continue
-        found.append((item.display, size, sha))
+            found.append((-1, f"unreadable: {exc.strerror or exc}"))
     return found
 
 
@@ -131,18 +133,21 @@ def input_hashes(
     """(name, size, SHA-256) of every input file, in order; files that cannot be read
     are named with their reason instead of a hash (their documents fail as usual).
 
-    From :data:`_PARALLEL_FROM` files on, batches go to ``jobs`` processes (threads do
-    not help: measured on 10,000 records, two threads sharing the GIL took twice as long
-    as one); below, starting them costs more than they save."""
-    found: list[tuple[str, int, str]] = []
-    batches = batched(files, _BATCH)
+    From :data:`_PARALLEL_FROM` files on, batches of paths go to ``jobs`` processes
+    (threads do not help: measured on 10,000 records, two threads sharing the GIL took
+    twice as long as one); below, starting them costs more than they save."""
+    paths = [None if f.refused is not None else f.real for f in files]
     workers = jobs if len(files) >= _PARALLEL_FROM else 1
+    hashes: list[tuple[int, str]] = []
     with Workers(workers, _hash_batch, _no_state) as pool:
-        for done in pool.map(batches):
-            found.extend(done)
+        for done in pool.map(batched(paths, _BATCH)):
+            hashes.extend(done)
             if progress is not None:
                 progress.advance(len(done))
-    return found
+    return [
+        (f.display, size, f"refused: {f.refused}" if f.refused is not None else sha)
+        for f, (size, sha) in zip(files, hashes, strict=True)
+    ]
 
 
 def build_digest(
@@ -153,14 +158,16 @@ def build_digest(
         "context": context.hex(),
         "page_size": config.page_size,
         "keep_going": config.keep_going,
-        "inputs": [list(item) for item in inputs],
+        "inputs": inputs_digest(inputs),
     }
     return hashlib.sha256(canonical_json(described).encode("utf-8")).hexdigest()
 
 
 def inputs_digest(inputs: Sequence[tuple[str, int, str]]) -> str:
-    """The digest of the input files alone (name, size, SHA-256 of each, in order)."""
-    return hashlib.sha256(canonical_json([list(i) for i in inputs]).encode("utf-8")).hexdigest()
+    """The digest of the input files alone (name, size, SHA-256 of each, in order): each
+    text is prefixed by its length, so no name or reason can be read as two."""
+    lines = "".join(f"{len(n)}:{n}{size}:{len(sha)}:{sha}\n" for n, size, sha in inputs)
+    return hashlib.sha256(lines.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def unit_key(context: bytes, parts: Sequence[object]) -> bytes:
