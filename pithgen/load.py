@@ -15,6 +15,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from pithgen.errors import InputPathError
 from pithgen.model import Check, LoadedDoc, RawDoc, Source
@@ -239,8 +240,8 @@ def read_file(
         return
     source = Source(item.display)
     try:
-        with open(item.real, "rb") as fh:
-            raw = fh.read(options.max_bytes + 1)
+        with open(item.real, "rb", buffering=0) as fh:
+            raw = read_at_most(fh, options.max_bytes + 1)
     except OSError as exc:
         yield _failure(source, b"", "input", f"cannot read file: {exc.strerror or exc}")
         return
@@ -250,6 +251,26 @@ def read_file(
         )
         return
     yield RawDoc(source, raw)
+
+
+_FIRST_READ = 1 << 16
+
+
+def read_at_most(fh: BinaryIO, limit: int) -> bytes:
+    """The first ``limit`` bytes of an open file (all of it when shorter), read in growing
+    pieces from 64 KiB: one read of ``limit`` bytes would allocate (and fault in) a buffer
+    of the whole limit, 16 MiB by default, for every small record."""
+    pieces: list[bytes] = []
+    total = 0
+    want = min(_FIRST_READ, limit)
+    while total < limit:
+        piece = fh.read(min(want, limit - total))
+        if not piece:
+            break
+        pieces.append(piece)
+        total += len(piece)
+        want = min(want * 2, 1 << 24)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def parse(doc: RawDoc, options: LoadOptions = LoadOptions()) -> LoadedDoc:

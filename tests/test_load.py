@@ -12,7 +12,7 @@ import pytest
 from mergeviews import load_all, published_of, verdicts_of
 
 from pithgen.errors import InputPathError
-from pithgen.load import LoadOptions, discover
+from pithgen.load import LoadOptions, discover, read_at_most
 from pithgen.pipeline import verify_paths
 from pithgen.strictjson import DEFAULT_MAX_DEPTH, JSONDefect, parse_document
 from pithgen.verify import verify_document
@@ -376,3 +376,14 @@ def test_verify_paths_end_to_end_over_a_mixed_directory(tmp_path, mint, test_rin
         f"{tmp_path / 'more.jsonl'}:2": "failed",
     }
     assert len(published_of(result)) == 2
+
+
+@pytest.mark.parametrize("size", [0, 1, 65_535, 65_536, 65_537, 300_000])
+@pytest.mark.parametrize("limit", [1, 65_536, 200_001, 16 * 1024 * 1024 + 1])
+def test_read_at_most_reads_exactly_the_first_bytes(tmp_path: Path, size: int, limit: int):
+    data = bytes(i % 253 for i in range(size))
+    path = tmp_path / "f.json"
+    path.write_bytes(data)
+    for buffering in (0, -1):
+        with open(path, "rb", buffering=buffering) as fh:
+            assert read_at_most(fh, limit) == data[:limit]

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pithgen.errors import InputPathError
+from pithgen.load import read_at_most
 from pithgen.pull.http import FetchError, NetworkOptions, Response, Validators
 from pithgen.pull.paths import check_relpath
 
@@ -68,7 +69,7 @@ class FolderClient:
             with open(real, "rb") as fh:
                 if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                     return Response(url, 404, b"", Validators())
-                body = fh.read(self.options.max_bytes + 1)
+                body = read_at_most(fh, self.options.max_bytes + 1)
         except IsADirectoryError:
             return Response(url, 404, b"", Validators())
         except OSError as exc:
