@@ -116,16 +116,21 @@ def prove(spare: Path, present: Iterable[tuple[str, int]], absent: Iterable[str]
 
 def clone(live: Path, spare: Path) -> None:
     """A new spare: the live site's folders, and its files as hard links (copies where the
-    file system cannot link)."""
+    file system cannot link). Walked with directory entries and string paths: at 100,000
+    records a site has about 900,000 files and 500,000 folders, and the system calls are
+    most of the cost."""
     spare.mkdir(mode=0o755)
-    for dirpath, dirnames, filenames in os.walk(live):
-        rel = os.path.relpath(dirpath, live)
-        target = spare if rel == "." else spare / rel
-        for name in dirnames:
-            (target / name).mkdir()
-        for name in filenames:
-            source = Path(dirpath) / name
-            try:
-                os.link(source, target / name)
-            except OSError:
-                shutil.copyfile(source, target / name)
+    stack = [(str(live), str(spare))]
+    while stack:
+        source_dir, target_dir = stack.pop()
+        with os.scandir(source_dir) as entries:
+            for entry in entries:
+                target = os.path.join(target_dir, entry.name)
+                if entry.is_dir(follow_symlinks=False):
+                    os.mkdir(target)
+                    stack.append((entry.path, target))
+                    continue
+                try:
+                    os.link(entry.path, target)
+                except OSError:
+                    shutil.copyfile(entry.path, target)

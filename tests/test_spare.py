@@ -24,10 +24,14 @@ def test_clone_links_every_file_and_sync_follows_the_live_site(tmp_path: Path) -
     live = _site(tmp_path / "live", {"a.html": "a", "x/y/b.json": "b", "x/c.js": "c"})
     work = tmp_path / "work"
     work.mkdir()
+    (live / "x" / "empty").mkdir()
     spare.clone(live, tmp_path / "spare")
     copy = tmp_path / "spare"
     assert tree(copy) == tree(live)
     assert os.path.samefile(live / "x/y/b.json", copy / "x/y/b.json")  # no content copied
+    assert (copy / "x" / "empty").is_dir()  # folders too, even empty ones
+    (live / "x" / "empty").rmdir()
+    (copy / "x" / "empty").rmdir()
     # the live site changes (new files are new inodes, as a build makes them)
     (live / "x/y/b.json").unlink()
     (live / "x/y").rmdir()
