@@ -95,13 +95,14 @@ def encode_postings(postings: Iterable[tuple[int, int]]) -> list[int]:
 def encode_packed(values: Iterable[int]) -> list[int]:
     """:func:`encode_postings` of ``docid * FIELD_SPAN + bits`` values in ascending order."""
     out: list[int] = []
-    previous = last = -1
+    previous = 0
+    last = -1
     for value in values:
-        docid, bits = divmod(value, FIELD_SPAN)
+        docid = value // FIELD_SPAN
         if docid == last:
-            out[-1] |= bits
+            out[-1] |= value % FIELD_SPAN
             continue
-        out.append((docid - max(previous, 0)) * FIELD_SPAN + bits)
+        out.append(value - previous * FIELD_SPAN)
         previous = last = docid
     return out
 

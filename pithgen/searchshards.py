@@ -29,7 +29,6 @@ as with whole words only, plus the split lists.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from itertools import groupby
 from typing import Any
 
 from pithgen import layout, search
@@ -61,7 +60,7 @@ def search_files(
     yield layout.shard_script(layout.SEARCH_META), shard_script(layout.SEARCH_META, meta)
     pending = iter(splits)
     waiting = next(pending, None)
-    for shard, rows in groupby(index.postings_by_shard(), key=lambda r: r[0]):
+    for shard, table in _token_tables(index.postings_by_shard()):
         while waiting is not None and waiting[0] < shard:
             yield _token_shard(waiting[0], waiting[1], {})
             waiting = next(pending, None)
@@ -69,10 +68,6 @@ def search_files(
         if waiting is not None and waiting[0] == shard:
             lists = waiting[1]
             waiting = next(pending, None)
-        table = {
-            token: search.encode_packed(sorted(row[2] for row in group))
-            for token, group in groupby(rows, key=lambda r: r[1])
-        }
         yield _token_shard(shard, lists, table)
     while waiting is not None:
         yield _token_shard(waiting[0], waiting[1], {})
@@ -80,6 +75,34 @@ def search_files(
     for n, block in enumerate(_blocks(index.papers_by_docid(), doc_block)):
         name = layout.search_doc_block(n)
         yield layout.shard_script(name), shard_script(name, [doc_row(p) for p in block])
+
+
+def _token_tables(
+    rows: Iterable[tuple[str, str, int]],
+) -> Iterator[tuple[str, dict[str, list[int]]]]:
+    """Each shard's ``{token: packed postings}`` from ``(shard, token, value)`` rows in
+    shard and token order (values in no order): one plain loop, as an archive has
+    millions of postings."""
+    shard = token = ""
+    table: dict[str, list[int]] = {}
+    values: list[int] = []
+    for row_shard, row_token, value in rows:
+        if row_token == token and row_shard == shard:
+            values.append(value)
+            continue
+        if values:
+            values.sort()
+            table[token] = search.encode_packed(values)
+        if row_shard != shard:
+            if table:
+                yield shard, table
+            shard, table = row_shard, {}
+        token, values = row_token, [value]
+    if values:
+        values.sort()
+        table[token] = search.encode_packed(values)
+    if table:
+        yield shard, table
 
 
 def _plan(
