@@ -130,14 +130,15 @@ _ASCII_COMPOUND_RE = re.compile(r"[a-z0-9]+(?:[./:-][a-z0-9]+)*")
 def _compounds(text: str) -> list[str]:
     """The compounds of ``text``, in order. Folding never reaches across a space (U+0020
     is a starter that composes with nothing, and not case-ignorable for the final sigma),
-    so each space-separated chunk is folded alone: an ASCII one by the fast path."""
-    _, compound_re = _regexes()
+    so each space-separated chunk is folded alone: an ASCII one by the fast path (and
+    text that is all ASCII never builds the Unicode tables, which an incremental build of
+    a few records would otherwise pay for in full)."""
     out: list[str] = []
     for chunk in text.split(" "):
         if chunk.isascii():
             out.extend(_ASCII_COMPOUND_RE.findall(chunk.lower()))
         else:
-            out.extend(compound_re.findall(_fold(chunk)))
+            out.extend(_regexes()[1].findall(_fold(chunk)))
     return out
 
 
