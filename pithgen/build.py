@@ -82,12 +82,13 @@ def build_site(
     events = event_files(config.events_dir)
     report.phase("reading inputs", len(files) + len(events), "files")
     records = input_hashes(files, report, jobs)
+    hashed = {name: (size, sha) for name, size, sha in records}
     inputs = records + [
         (f"events/{n}", size, sha) for n, size, sha in input_hashes(events, report, jobs)
     ]
     try:
         return _cached(
-            config, keys, log, files, records, inputs, jobs, report, clock, started, prebuilt
+            config, keys, log, files, hashed, inputs, jobs, report, clock, started, prebuilt
         )
     except sqlite3.DatabaseError as exc:
         if not config.use_cache or not damaged(exc):
@@ -96,7 +97,7 @@ def build_site(
     # this build was published; start the cache afresh and build everything.
     remove_cache(config.cache_dir)
     outcome = _cached(
-        config, keys, log, files, records, inputs, jobs, report, clock, started, prebuilt
+        config, keys, log, files, hashed, inputs, jobs, report, clock, started, prebuilt
     )
     note = "the build cache was damaged; it was started afresh"
     return replace(outcome, notes=(note, *outcome.notes))
@@ -107,7 +108,7 @@ def _cached(
     keys: KeyRing,
     log: LogSettings | None,
     files: list[InputFile],
-    records: list[tuple[str, int, str]],
+    hashed: dict[str, tuple[int, str]],
     inputs: list[tuple[str, int, str]],
     jobs: int,
     progress: Progress,
@@ -119,7 +120,6 @@ def _cached(
     the build, and run it."""
     described = None if log is None else f"{log.base_origin} {log.key.public_raw.hex()}"
     context = render_context(config, keys, described)
-    hashed = {name: (size, sha) for name, size, sha in records}
     digest = build_digest(config, context, inputs)
     if prebuilt is not None:
         prebuilt.check(inputs)

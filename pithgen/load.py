@@ -83,21 +83,15 @@ def discover(
     """
     found: list[InputFile] = []
     for given in paths:
-        parts = _discover_one(given, relative=relative, skip=skip, sizes=sizes)
-        found.extend(sorted((f for part in parts for f in part), key=_file_order))
+        found.extend(_discover_one(given, relative=relative, skip=skip, sizes=sizes))
     return found
 
 
-def _file_order(item: InputFile) -> list[str]:
-    """The order of :func:`discover` within one path given: by the parts of the name."""
-    return item.display.split(os.sep)
-
-
 def _discover_one(
-    given: Path, *, relative: bool = False, skip: Sequence[Path] = (), sizes: bool = True
-) -> Iterator[list[InputFile]]:
-    """The input files under one path (see :func:`discover`), a folder at a time, in the
-    order the walk finds them: sorted by :func:`_file_order` they are ``discover([given])``."""
+    given: Path, *, relative: bool, skip: Sequence[Path], sizes: bool
+) -> list[InputFile]:
+    """The input files under one path (see :func:`discover`), sorted by the parts of
+    their names."""
     if not os.path.lexists(given):
         raise InputPathError(
             "expected an existing file or directory, found nothing",
@@ -111,31 +105,29 @@ def _discover_one(
         ) from None
     if real_root.is_dir():
         shown = Path() if relative else Path(display_name(str(given)))
-        yield from _walk(shown, real_root, {p.resolve() for p in skip}, sizes)
-    elif real_root.is_file():
+        found = _walk(shown, real_root, {p.resolve() for p in skip}, sizes)
+        return sorted(found, key=lambda f: f.display.split(os.sep))
+    if real_root.is_file():
         name = display_name(given.name if relative else str(given))
-        yield [InputFile(str(real_root), name, real_root.stat().st_size)]
-    else:
-        raise InputPathError("expected a regular file or directory", where=display_name(str(given)))
+        return [InputFile(str(real_root), name, real_root.stat().st_size)]
+    raise InputPathError("expected a regular file or directory", where=display_name(str(given)))
 
 
-def _walk(
-    given: Path, real_root: Path, skipped: set[Path], sizes: bool
-) -> Iterator[list[InputFile]]:
+def _walk(given: Path, real_root: Path, skipped: set[Path], sizes: bool) -> list[InputFile]:
     """Walk ``real_root`` with the directory entries' own types and string paths (a
-    plain file or folder costs one ``lstat`` or none; only symlinks are resolved); yield
-    each folder's input files."""
+    plain file or folder costs one ``lstat`` or none; only symlinks are resolved); the
+    input files in the order found."""
     root_shown = "" if str(given) == "." else str(given)
     seen_dirs = {str(real_root), *map(str, skipped)}
     stack = [(str(real_root), root_shown)]
+    out: list[InputFile] = []
     while stack:
         real_dir, shown_dir = stack.pop()
-        out: list[InputFile] = []
         try:
             with os.scandir(real_dir) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield [InputFile(real_dir, shown_dir or ".", 0, f"cannot list directory: {exc}")]
+            out.append(InputFile(real_dir, shown_dir or ".", 0, f"cannot list directory: {exc}"))
             continue
         subdirs = []
         for entry in entries:
@@ -174,8 +166,7 @@ def _walk(
                         InputFile(target, shown, 0, "expected a regular file, found a special file")
                     )
         stack.extend(reversed(subdirs))
-        if out:
-            yield out
+    return out
 
 
 def _join(folder: str, name: str) -> str:
