@@ -241,18 +241,27 @@ class MergeResult:
         order = "v.ok, v.idx" if failed_first else "v.idx"
         return self._db.execute(f"{_READ} ORDER BY {order}")
 
-    def iter_chosen(self) -> Iterator[Chosen]:
-        """The published documents in input order, with what else their number has."""
+    def iter_chosen(self, positions: Sequence[int] | None = None) -> Iterator[Chosen]:
+        """The published documents in input order, with what else their number has; with
+        ``positions`` (ascending input positions), only those of them (read by position:
+        an incremental build parses the few verdicts it renders, not the archive's)."""
         query = """
             SELECT v.idx, v.data,
                    EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
                           AND w.kind = 'record'),
                    EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
                           AND w.kind = 'bundle')
-            FROM verdicts v WHERE v.published = 1 ORDER BY v.idx
-        """
-        for idx, data, has_record, has_bundle in self._db.execute(query):
-            yield Chosen(idx, load_verdict(data), bool(has_record), bool(has_bundle))
+            FROM verdicts v WHERE v.published = 1"""
+        if positions is None:
+            chunks: Iterable[tuple[str, Sequence[int]]] = [(f"{query} ORDER BY v.idx", ())]
+        else:
+            chunks = (
+                (f"{query} AND v.idx IN ({','.join('?' * len(c))}) ORDER BY v.idx", c)
+                for c in (positions[s : s + 500] for s in range(0, len(positions), 500))
+            )
+        for sql, params in chunks:
+            for idx, data, has_record, has_bundle in self._db.execute(sql, params):
+                yield Chosen(idx, load_verdict(data), bool(has_record), bool(has_bundle))
 
     def iter_chosen_rows(self) -> Iterator[ChosenRow]:
         """:meth:`iter_chosen` without the verdicts (much cheaper to read)."""

@@ -26,6 +26,8 @@ from pithgen.shard.partition import Partition
 from pithgen.verify import verify_document
 
 BATCH_DOCS = 256
+#: Input files whose cached verdicts are looked up together.
+LOOKUP_BATCH = 512
 
 
 class VerdictSource(Protocol):
@@ -34,9 +36,11 @@ class VerdictSource(Protocol):
 
     def get(self, raw: bytes, source: Source) -> Verdict | StoredVerdict | None: ...
 
-    def by_sha256(self, sha256: bytes, source: Source) -> Verdict | StoredVerdict | None:
-        """:meth:`get` from the SHA-256 of the bytes alone (``None``: not known so, or
-        this source needs the bytes themselves)."""
+    def by_sha256(
+        self, items: Sequence[tuple[bytes, Source]]
+    ) -> list[Verdict | StoredVerdict | None]:
+        """:meth:`get` of each ``(SHA-256 of the bytes, source)`` (``None``: not known so,
+        or this source needs the bytes themselves)."""
         ...
 
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None: ...
@@ -92,25 +96,38 @@ def verify_files(
     sizes = (hashed.get(f.display, (f.size, ""))[0] if hashed else f.size for f in files)
     report.phase("verifying", sum(max(size, 0) for size in sizes), "bytes")
 
-    def known(item: InputFile) -> Verdict | StoredVerdict | None:
-        """The cached verdict of a one-document file by the hash this build took of it."""
-        size, sha = hashed.get(item.display, (-1, "")) if hashed else (-1, "")
-        if cache is None or item.refused is not None or not 0 <= size <= options.max_bytes:
-            return None
-        if is_jsonl(item.display):
-            return None
-        return cache.by_sha256(bytes.fromhex(sha), Source(item.display))
+    def known(items: list[InputFile]) -> list[Verdict | StoredVerdict | None]:
+        """The cached verdicts of one-document files by the hash this build took of each
+        (looked up together)."""
+        found: list[Verdict | StoredVerdict | None] = [None] * len(items)
+        if cache is None or not hashed:
+            return found
+        asked, where = [], []
+        for n, item in enumerate(items):
+            size, sha = hashed.get(item.display, (-1, ""))
+            usable = item.refused is None and 0 <= size <= options.max_bytes
+            if usable and not is_jsonl(item.display):
+                asked.append((bytes.fromhex(sha), Source(item.display)))
+                where.append(n)
+        for n, verdict in zip(where, cache.by_sha256(asked) if asked else [], strict=True):
+            found[n] = verdict
+        return found
 
     def documents() -> Iterator[tuple[RawDoc | LoadedDoc, Verdict | StoredVerdict | None]]:
-        for item in files:
-            if (found := known(item)) is not None:
-                report.advance(hashed[item.display][0] if hashed else 0)
-                yield RawDoc(found.source, b""), found  # its bytes are not needed
-                continue
-            for doc in read_file(item, options):
-                report.advance(len(doc.raw))
-                hit = cache.get(doc.raw, doc.source) if cache and isinstance(doc, RawDoc) else None
-                yield doc, hit
+        for chunk in batched(files, LOOKUP_BATCH):
+            for item, found in zip(chunk, known(chunk), strict=True):
+                if found is not None:
+                    report.advance(hashed[item.display][0] if hashed else 0)
+                    yield RawDoc(found.source, b""), found  # its bytes are not needed
+                    continue
+                for doc in read_file(item, options):
+                    report.advance(len(doc.raw))
+                    hit = (
+                        cache.get(doc.raw, doc.source)
+                        if cache and isinstance(doc, RawDoc)
+                        else None
+                    )
+                    yield doc, hit
 
     def verdicts(
         workers: Workers[list[RawDoc | LoadedDoc], list[Verdict]],

@@ -207,9 +207,7 @@ def _unchanged_to_index(
 
 def _tasks(ctx: BuildContext, render: dict[int, _Meta]) -> Iterator[PageTask]:
     """The documents to render, in input order: only the files holding them are read."""
-    published = (
-        (pub, render[pub.index]) for pub in ctx.result.iter_chosen() if pub.index in render
-    )
+    published = ((pub, render[pub.index]) for pub in ctx.result.iter_chosen(sorted(render)))
     wanted = ctx.result.paths_of(sorted(render))
     counts = ctx.result.document_counts()
     pending = next(published, None)

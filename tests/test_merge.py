@@ -693,3 +693,30 @@ def test_verdicts_from_the_build_cache_merge_exactly_as_verified_ones(pool) -> N
         rows = "SELECT * FROM verdicts ORDER BY idx"
         assert cached._db.execute(rows).fetchall() == direct._db.execute(rows).fetchall()
     assert as_cached(odd).verdict() == odd
+
+
+def test_published_documents_read_by_position_are_those_of_the_whole_stream(pool) -> None:
+    """An incremental build reads only the published documents it renders
+    (``iter_chosen(positions)``, in chunks of 500 positions): exactly those of the full
+    stream at those positions, in input order; an unpublished position gives nothing."""
+    good = next(v for v in pool if v.ok and v.kind == "record" and v.pith_number)
+    many = [
+        replace(
+            good,
+            source=Source(f"r{i:04}.json"),
+            pith_number=f"{good.pith_number[:-4]}{i:04}",
+            canonical_sha256=f"{i:064x}",
+            arxiv_id=f"2101.{i:05}",
+        )
+        for i in range(1100)
+    ]
+    result = merge([*pool, *many])
+    everything = list(result.iter_chosen())
+    assert len(everything) > 1000
+    positions = [c.index for c in everything]
+    unpublished = sorted(set(range(len(pool))) - set(positions))
+    assert unpublished  # the pool has documents the merge does not publish
+    wanted = sorted({*positions[1::2], *positions[:3], positions[-1], *unpublished})
+    picked = list(result.iter_chosen(wanted))
+    assert picked == [c for c in everything if c.index in set(wanted)]
+    assert len(picked) > 500 and list(result.iter_chosen([])) == []

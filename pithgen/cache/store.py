@@ -19,7 +19,8 @@ from pithgen import __version__
 from pithgen.errors import OutputError
 
 #: 2: a unit keeps its search tokens with their field bits (pithgen.search), not a list.
-SCHEMA_VERSION = "3"
+#: 4: a verdict entry is its columns, a newline and its body (pithgen.cache.verdicts).
+SCHEMA_VERSION = "4"
 DB_NAME = "pithgen-cache.sqlite3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pithgen import __version__
 from pithgen.cache.store import CacheDB, sealed, unsealed
@@ -19,6 +19,9 @@ from pithgen.canonical import canonical_json
 from pithgen.keys import KeyRing
 from pithgen.mergestore import StoredVerdict, verdict_body, verdict_columns
 from pithgen.model import Source, Verdict
+
+#: Verdicts looked up in one query (SQLite allows 32,766 parameters).
+LOOKUP_CHUNK = 500
 
 
 def context_digest(keys: KeyRing) -> bytes:
@@ -48,57 +51,67 @@ class VerdictCache:
     def get(self, raw: bytes, source: Source) -> StoredVerdict | None:
         """The verdict on ``raw`` (now read from ``source``), if one is cached and sound,
         as the merge stage stores it (not parsed: :class:`StoredVerdict`)."""
-        return self.by_sha256(hashlib.sha256(raw).digest(), source)
+        return self._lookup([(hashlib.sha256(raw).digest(), source)])[0]
 
-    def by_sha256(self, sha256: bytes, source: Source) -> StoredVerdict | None:
-        """:meth:`get` from the SHA-256 of the bytes."""
-        key = self._key_of(sha256)
-        row = self.db.execute(
-            "SELECT CAST(value AS BLOB) FROM verdicts WHERE key = ?", (key,)
-        ).fetchone()
-        data = unsealed(row[0]) if row else None
-        verdict = None
-        if data is not None:
-            try:
-                verdict = _stored(json.loads(data), source)
-            except (ValueError, TypeError, UnicodeDecodeError):
-                verdict = None
-        if verdict is None:
-            if row is not None:  # damaged: drop it, it will be recomputed
-                self.db.execute("DELETE FROM verdicts WHERE key = ?", (key,))
-            self.misses += 1
-            return None
-        self.hits += 1
-        return verdict
+    def by_sha256(
+        self, items: Sequence[tuple[bytes, Source]]
+    ) -> list[Verdict | StoredVerdict | None]:
+        """:meth:`get` of many documents from the SHA-256 of their bytes, in one query per
+        :data:`LOOKUP_CHUNK` (an incremental build looks up every input)."""
+        return list(self._lookup(items))
+
+    def _lookup(self, items: Sequence[tuple[bytes, Source]]) -> list[StoredVerdict | None]:
+        found: list[StoredVerdict | None] = []
+        for start in range(0, len(items), LOOKUP_CHUNK):
+            chunk = items[start : start + LOOKUP_CHUNK]
+            keys = [self._key_of(sha256) for sha256, _ in chunk]
+            marks = ",".join("?" * len(keys))
+            rows = dict(
+                self.db.execute(
+                    f"SELECT key, CAST(value AS BLOB) FROM verdicts WHERE key IN ({marks})", keys
+                )
+            )
+            for key, (_, source) in zip(keys, chunk, strict=True):
+                value = rows.get(key)
+                verdict = _stored(unsealed(value), source) if value is not None else None
+                if verdict is None:
+                    if value is not None:  # damaged: drop it, it will be recomputed
+                        self.db.execute("DELETE FROM verdicts WHERE key = ?", (key,))
+                    self.misses += 1
+                else:
+                    self.hits += 1
+                found.append(verdict)
+        return found
 
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None:
         """Remember the verdicts computed on these documents' bytes (each as its columns
         and :func:`verdict_body`: nothing of where it was read)."""
-        rows = [
-            (
-                self._key(raw),
-                sealed(
-                    json.dumps(
-                        [list(verdict_columns(v)), verdict_body(v)], ensure_ascii=False
-                    ).encode("utf-8")
-                ),
-            )
-            for raw, v in items
-        ]
+        rows = [(self._key(raw), sealed(_entry(v))) for raw, v in items]
         self.db.executemany("INSERT OR REPLACE INTO verdicts (key, value) VALUES (?, ?)", rows)
 
     def commit(self) -> None:
         self.db.commit()
 
 
-def _stored(value: object, source: Source) -> StoredVerdict | None:
-    """A cached entry, ``[columns, body]``, if it has that shape."""
-    if not isinstance(value, list) or len(value) != 2:
+def _entry(verdict: Verdict) -> bytes:
+    """A cache entry: the store's columns as a JSON list, a newline, then
+    :func:`verdict_body` (JSON, so on one line): a hit parses the short list, not the body."""
+    columns = json.dumps(list(verdict_columns(verdict)), ensure_ascii=False)
+    return f"{columns}\n{verdict_body(verdict)}".encode()
+
+
+def _stored(data: bytes | None, source: Source) -> StoredVerdict | None:
+    """The verdict an entry (:func:`_entry`) holds, if it has that shape."""
+    if data is None:
         return None
-    columns, body = value
+    try:
+        head, _, tail = data.partition(b"\n")
+        columns, body = json.loads(head), tail.decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
     if not isinstance(columns, list) or len(columns) != 11 or columns[0] not in (0, 1):
         return None
-    if not isinstance(body, str) or not body.startswith('{"kind": '):
+    if not body.startswith('{"kind": ') or not body.endswith("}") or "\n" in body:
         return None
     texts, version = columns[1:10], columns[10]
     if not all(t is None or isinstance(t, str) for t in texts):

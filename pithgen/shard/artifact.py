@@ -88,9 +88,11 @@ class VerdictExport:
         self._keep(raw, hit)
         return hit
 
-    def by_sha256(self, sha256: bytes, source: Source) -> None:
+    def by_sha256(
+        self, items: Sequence[tuple[bytes, Source]]
+    ) -> list[Verdict | StoredVerdict | None]:
         """Never: a shard keeps its documents' verdicts by their bytes (:meth:`get`)."""
-        return None
+        return [None] * len(items)
 
     def _owns(self, raw: bytes, verdict: Verdict) -> bool:
         """Whether a document is this shard's, as the verification stage routes it (by

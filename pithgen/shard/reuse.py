@@ -195,12 +195,21 @@ class ShardVerdicts:
         self.from_shards += 1
         return replace(verdict, source=source)
 
-    def by_sha256(self, sha256: bytes, source: Source) -> Verdict | StoredVerdict | None:
-        verdict = self.store.verdict(sha256.hex())
-        if verdict is None:
-            return self.cache.by_sha256(sha256, source) if self.cache is not None else None
-        self.from_shards += 1
-        return replace(verdict, source=source)
+    def by_sha256(
+        self, items: Sequence[tuple[bytes, Source]]
+    ) -> list[Verdict | StoredVerdict | None]:
+        found: list[Verdict | StoredVerdict | None] = []
+        for sha256, source in items:
+            verdict = self.store.verdict(sha256.hex())
+            if verdict is not None:
+                self.from_shards += 1
+            found.append(replace(verdict, source=source) if verdict is not None else None)
+        misses = [n for n, v in enumerate(found) if v is None]
+        if misses and self.cache is not None:
+            cached = self.cache.by_sha256([items[n] for n in misses])
+            for n, hit in zip(misses, cached, strict=True):
+                found[n] = hit
+        return found
 
     def put(self, items: Iterable[tuple[bytes, Verdict]]) -> None:
         kept = list(items)
