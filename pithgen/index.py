@@ -48,6 +48,7 @@ is the reference; ``rankQuery`` in ``assets/pithgen.js`` does exactly the same.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby, islice
@@ -101,10 +102,17 @@ CREATE TABLE summaries (
 );
 CREATE TABLE postings (token TEXT NOT NULL, rid INTEGER NOT NULL, bits INTEGER NOT NULL);
 CREATE TABLE crosslists (cat TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (cat, rid));
+CREATE TABLE entries (sha BLOB NOT NULL);
 """
 _COLUMNS = "suffix, pith, title, authors, arxiv, version, submitted_at, cat, cross"
 _LISTING_ORDER = "submitted_at, arxiv, version, suffix"
 _NEWEST_FIRST = ", ".join(f"{c} DESC" for c in _LISTING_ORDER.split(", "))
+
+
+def entry_bytes(summary: Summary, tokens: Mapping[str, int]) -> bytes:
+    """What the index keeps of one record, as the build cache remembers it with its unit
+    (:func:`pithgen.units.pack`): the JSON ``[summary list, {token: bits}]``."""
+    return json.dumps([summary.to_list(), tokens], ensure_ascii=False).encode("utf-8")
 
 
 def _summary(row: tuple[Any, ...]) -> Summary:
@@ -128,6 +136,7 @@ class SiteIndex(TempStore):
         )
         self.count = 0
         self.postings = 0
+        self._digest: bytes | None = None
 
     def add(self, summary: Summary, tokens: Mapping[str, int]) -> None:
         """One published record and the search tokens it is found by, with their field
@@ -172,6 +181,7 @@ class SiteIndex(TempStore):
             for token, bits in tokens.items()
         ]
         self.db.executemany("INSERT INTO postings (token, rid, bits) VALUES (?, ?, ?)", postings)
+        self._entries(entry_bytes(s, t) for s, t in items)
         self.count += len(items)
         self.postings += len(postings)
 
@@ -197,8 +207,27 @@ class SiteIndex(TempStore):
             "SELECT t.key, ?1, t.value FROM json_each(?2, '$[1]') t",
             rows,
         )
+        self._entries(items)
         self.count += len(rows)
         self.postings += cursor.rowcount
+
+    def _entries(self, entries: Iterable[bytes]) -> None:
+        """Remember the SHA-256 of each record's entry (:meth:`content_digest`)."""
+        self.db.executemany(
+            "INSERT INTO entries (sha) VALUES (?)", ((hashlib.sha256(e).digest(),) for e in entries)
+        )
+
+    def content_digest(self) -> bytes:
+        """The SHA-256 of everything this index holds, whatever the order the records
+        came in: of their entries' SHA-256 (:func:`entry_bytes`), sorted. Every output
+        made from the index alone (shards, listings, redirects) is a function of it, so a
+        build whose index has the last build's digest keeps them (:mod:`pithgen.delta`)."""
+        if self._digest is None:
+            digest = hashlib.sha256(f"pithgen-index-v1 {self.count}\n".encode())
+            for (sha,) in self.db.execute("SELECT sha FROM entries ORDER BY sha"):
+                digest.update(sha)
+            self._digest = digest.digest()
+        return self._digest
 
     def finish(self) -> None:
         self.db.executescript(

@@ -4,7 +4,8 @@ A stage hands batches of work to :meth:`Workers.map` and gets the results back *
 order of the batches**, whatever order the processes finish in, so the output never
 depends on the number of jobs. At most ``2 * jobs`` batches are in flight, so memory stays
 flat however long the input is. With ``jobs == 1`` everything runs in this process (no
-pool at all), which is also how the tests compare ``--jobs 1`` with ``--jobs N``.
+pool at all), which is also how the tests compare ``--jobs 1`` with ``--jobs N``; so does
+work of a single batch (the pool starts only when a second batch comes).
 
 Workers are started once per stage with an initializer that installs the stage's shared,
 read-only state (keys, configuration) as module-level state of the worker; they ignore
@@ -22,6 +23,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain
 from typing import Generic, TypeVar
 
 from pithgen.errors import UsageError
@@ -71,40 +73,66 @@ class Workers(Generic[T, R]):
     ) -> None:
         self.jobs = jobs
         self.func = func
+        self._initializer = initializer
+        self._initargs = initargs
         self._finalizer = finalizer
         self._executor: ProcessPoolExecutor | None = None
+        self._local = False
         if jobs == 1:
-            initializer(*initargs)
-            return
-        method = "fork" if threading.active_count() == 1 else "forkserver"
-        self._executor = ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context(method),
-            initializer=_worker_start,
-            initargs=(initializer, initargs),
-        )
+            self._run_here()
+
+    def _run_here(self) -> None:
+        """Run batches in this process (``jobs == 1``, or work of one batch)."""
+        if not self._local:
+            self._initializer(*self._initargs)
+            self._local = True
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            method = "fork" if threading.active_count() == 1 else "forkserver"
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_worker_start,
+                initargs=(self._initializer, self._initargs),
+            )
+        return self._executor
 
     def map(self, batches: Iterable[T]) -> Iterator[R]:
-        """``func`` of every batch, in batch order."""
-        if self._executor is None:
-            for batch in batches:
+        """``func`` of every batch, in batch order. Work of a single batch runs in this
+        process: starting the workers (each its own initializer: templates, say) would
+        cost more than the batch, as in an incremental build with little to do."""
+        items = iter(batches)
+        if not self._local:
+            first = next(items, None)
+            second = next(items, None) if first is not None else None
+            if first is None:
+                return
+            if second is None:
+                self._run_here()
+                yield self.func(first)
+                return
+            items = chain((first, second), items)
+        if self._local:
+            for batch in items:
                 yield self.func(batch)
             return
+        executor = self._start()
         pending: deque[Future[R]] = deque()
-        for batch in batches:
-            pending.append(self._executor.submit(self.func, batch))
+        for batch in items:
+            pending.append(executor.submit(self.func, batch))
             if len(pending) >= 2 * self.jobs:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
     def close(self, cancel: bool = False) -> None:
-        """Stop the processes; in-process (``jobs == 1``), run the ``finalizer`` (worker
-        processes release what they hold when they end)."""
+        """Stop the processes; if batches ran in this process, run the ``finalizer``
+        (worker processes release what they hold when they end)."""
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=cancel)
             self._executor = None
-        elif self._finalizer is not None:
+        if self._local and self._finalizer is not None:
             finalizer, self._finalizer = self._finalizer, None
             finalizer()
 

@@ -31,8 +31,7 @@ MERGE_VERSION = "pith-open-graph-merge-v1"
 def write_sitewide(ctx: BuildContext, index: SiteIndex) -> tuple[str, ...]:
     """Write every cross-record output; returns notes for the build summary."""
     writer, renderer = ctx.output, ctx.renderer
-    for path, data in chain(index.resolve_files(), search_files(index)):
-        writer.write(path, data)
+    _write_shards(ctx, index)
     _write_redirects(ctx, index)
     pages = _write_listings(ctx, index)
     newest = index.newest_papers()
@@ -71,15 +70,38 @@ def _json_bytes(value: object) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
+def _write_shards(ctx: BuildContext, index: SiteIndex) -> None:
+    """The ``resolve/`` and ``search/`` shards: kept whole when the index holds what the
+    last build's held (:meth:`SiteIndex.content_digest`)."""
+    output = ctx.output
+    memo = "shards"
+    key = output.key(memo, (index.content_digest(),))
+    if output.reused(memo, key):
+        return
+    paths = []
+    for path, data in chain(index.resolve_files(), search_files(index)):
+        output.write(path, data)
+        paths.append(path)
+    output.remember(memo, key, paths)
+
+
 def _write_redirects(ctx: BuildContext, index: SiteIndex) -> None:
     """``pith/SHORT8/`` where several records share the short number: a page listing them
-    (every other redirect leads to one record, and pass 2 wrote it with the record)."""
+    (every other redirect leads to one record, and pass 2 wrote it with the record); kept
+    whole when the index is the last build's."""
+    output = ctx.output
+    memo = "short-redirects"
+    key = output.key(memo, (index.content_digest(),))
+    if output.reused(memo, key):
+        return
+    paths = []
     for short, group in index.by_short():
         if len(group) > 1:
             rel = layout.short_redirect(short)
             target = layout.record_page(group[0].suffix)
-            page = ctx.renderer.redirect_page(rel, target, f"pith:{short}", group)
-            ctx.output.write(rel, page)
+            output.write(rel, ctx.renderer.redirect_page(rel, target, f"pith:{short}", group))
+            paths.append(rel)
+    output.remember(memo, key, paths)
 
 
 def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
@@ -96,33 +118,43 @@ def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
         layout.folder_url(p) for p in (layout.HOME, layout.BROWSE, layout.SEARCH, layout.RESOLVE)
     ]
     crumbs = [(layout.BROWSE, "Browse")]
+    listings = [
+        (kind, column, name, count, [layout.listing(kind, name, n + 1) for n in range(npages)])
+        for kind, column, groups in (("year", "year", years), ("category", "cat", categories))
+        for name, count in groups
+        for npages in [max(1, -(-count // size))]
+    ]
+    every = [rel for *_, rels in listings for rel in rels]
+    pages.extend(layout.folder_url(rel) for rel in every)
+    writer.write(layout.BROWSE, renderer.browse_page(years, categories))
+    # The index as the last build's: every listing is, page for page.
+    family = "listings"
+    family_key = output.key(family, (index.content_digest(), size))
+    if output.reused(family, family_key):
+        output.carry("listing:")
+        return pages
+    output.remember(family, family_key, every)
 
     def tasks() -> Iterator[PageJob]:
-        for kind, column, groups in (("year", "year", years), ("category", "cat", categories)):
-            for name, count in groups:
-                heading = (
-                    f"Papers first submitted in {name}" if kind == "year" else f"Papers in {name}"
-                )
-                rels = [layout.listing(kind, name, n + 1) for n in range(max(1, -(-count // size)))]
-                pages.extend(layout.folder_url(rel) for rel in rels)
-                memo = f"listing:{kind}:{name}"
-                rows = index.listing_rows(column, name)
-                key = output.key(memo, chain((heading, count, size, crumbs), rows))
-                if output.reused(memo, key):
-                    output.carry(memo + ":")
-                    continue
-                output.remember(memo, key, rels)
-                for page in index.pages(column, name, count, size):
-                    rel = rels[page.number - 1]
-                    page_memo = f"{memo}:{page.number}"
-                    page_key = output.key(page_memo, (rel, heading, crumbs, page))
-                    if not output.reused(page_memo, page_key):
-                        output.remember(page_memo, page_key, [rel])
-                        yield rel, "listing_page", (rel, heading, page, crumbs)
+        for kind, column, name, count, rels in listings:
+            heading = f"Papers first submitted in {name}" if kind == "year" else f"Papers in {name}"
+            memo = f"listing:{kind}:{name}"
+            rows = index.listing_rows(column, name)
+            key = output.key(memo, chain((heading, count, size, crumbs), rows))
+            if output.reused(memo, key):
+                output.carry(memo + ":")
+                continue
+            output.remember(memo, key, rels)
+            for page in index.pages(column, name, count, size):
+                rel = rels[page.number - 1]
+                page_memo = f"{memo}:{page.number}"
+                page_key = output.key(page_memo, (rel, heading, crumbs, page))
+                if not output.reused(page_memo, page_key):
+                    output.remember(page_memo, page_key, [rel])
+                    yield rel, "listing_page", (rel, heading, page, crumbs)
 
     for rel, data in render_pages(ctx, tasks()):
         writer.write(rel, data)
-    writer.write(layout.BROWSE, renderer.browse_page(years, categories))
     return pages
 
 
@@ -210,10 +242,14 @@ def _write_crawler_files(ctx: BuildContext, index: SiteIndex, pages: list[str]) 
     notes: tuple[str, ...] = ()
     if base_url:
         robots += f"Sitemap: {base_url}{layout.SITEMAP}\n"
-        urls = chain(
-            pages, (layout.folder_url(layout.record_page(s.suffix)) for s in index.ordered())
-        )
-        _write_sitemaps(ctx, base_url, len(pages) + index.count, urls)
+        memo = "sitemaps"  # every URL but the records' is in ``pages``
+        key = ctx.output.key(memo, (index.content_digest(), base_url, pages))
+        if not ctx.output.reused(memo, key):
+            urls = chain(
+                pages, (layout.folder_url(layout.record_page(s.suffix)) for s in index.ordered())
+            )
+            paths = _write_sitemaps(ctx, base_url, len(pages) + index.count, urls)
+            ctx.output.remember(memo, key, paths)
         newest = index.newest()
         updated = max((s.submitted_at for s in newest), default="1970-01-01T00:00:00Z")
         ctx.output.write(
@@ -235,9 +271,10 @@ def _xml_escape(text: str) -> str:
     )
 
 
-def _write_sitemaps(ctx: BuildContext, base_url: str, count: int, urls: Iterator[str]) -> None:
+def _write_sitemaps(ctx: BuildContext, base_url: str, count: int, urls: Iterator[str]) -> list[str]:
     """``sitemap.xml``, or past :data:`SITEMAP_LIMIT` URLs a sitemap index over
-    ``sitemaps/sitemap-N.xml``; URLs are streamed, never listed in memory."""
+    ``sitemaps/sitemap-N.xml``; URLs are streamed, never listed in memory. Returns the
+    paths written."""
     head = '<?xml version="1.0" encoding="UTF-8"?>\n'
     ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 
@@ -249,7 +286,7 @@ def _write_sitemaps(ctx: BuildContext, base_url: str, count: int, urls: Iterator
 
     if count <= SITEMAP_LIMIT:
         ctx.output.write_chunks(layout.SITEMAP, urlset(urls))
-        return
+        return [layout.SITEMAP]
     names = []
     for n in range(-(-count // SITEMAP_LIMIT)):
         name = layout.sitemap_part(n + 1)
@@ -257,3 +294,4 @@ def _write_sitemaps(ctx: BuildContext, base_url: str, count: int, urls: Iterator
         names.append(name)
     body = "".join(f"  <sitemap><loc>{_xml_escape(base_url + n)}</loc></sitemap>\n" for n in names)
     ctx.output.write(layout.SITEMAP, f"{head}<sitemapindex {ns}>\n{body}</sitemapindex>\n".encode())
+    return [*names, layout.SITEMAP]

@@ -117,6 +117,54 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", s)
 
 
+def _fold_by_char(text: str) -> str:
+    """:func:`_fold` without the tables: nonspacing marks dropped one by one."""
+    category = unicodedata.category
+    s = unicodedata.normalize("NFKC", text).lower().replace("\u03c2", "\u03c3")
+    s = "".join(c for c in unicodedata.normalize("NFKD", s) if category(c) != "Mn")
+    return unicodedata.normalize("NFC", s)
+
+
+def _scan(text: str) -> list[str]:
+    """What the compound regex of :func:`_regexes` finds in ``text``, found by looking up
+    each character's general category: a letter or number, then letters, numbers and
+    marks, then any number of ``[./:-]`` each followed by such a run (the regex is
+    greedy and everything after its first run is optional, so it never backtracks)."""
+    category = unicodedata.category
+    out: list[str] = []
+    n, i = len(text), 0
+    while i < n:
+        if category(text[i])[0] not in "LN":
+            i += 1
+            continue
+        start = i
+        i += 1
+        while True:
+            while i < n and category(text[i])[0] in "LNM":
+                i += 1
+            if i + 1 < n and text[i] in "./:-" and category(text[i + 1])[0] in "LN":
+                i += 2
+                continue
+            break
+        out.append(text[start:i])
+    return out
+
+
+#: Text that is not ASCII is folded and scanned character by character (:func:`_scan`)
+#: for this many space-separated chunks, and by the tables of :func:`_regexes` after
+#: that: building them costs about a second a process, more than a few records' text.
+TABLES_AFTER = 4096
+_by_char = [0]
+
+
+def _unicode_compounds(chunk: str) -> list[str]:
+    """The compounds of one space-separated chunk that is not ASCII."""
+    if _by_char[0] < TABLES_AFTER:
+        _by_char[0] += 1
+        return _scan(_fold_by_char(chunk))
+    return _regexes()[1].findall(_fold(chunk))
+
+
 def _keep(token: str) -> bool:
     return not (len(token) == 1 and ord(token) < 128)
 
@@ -130,15 +178,15 @@ _ASCII_COMPOUND_RE = re.compile(r"[a-z0-9]+(?:[./:-][a-z0-9]+)*")
 def _compounds(text: str) -> list[str]:
     """The compounds of ``text``, in order. Folding never reaches across a space (U+0020
     is a starter that composes with nothing, and not case-ignorable for the final sigma),
-    so each space-separated chunk is folded alone: an ASCII one by the fast path (and
-    text that is all ASCII never builds the Unicode tables, which an incremental build of
-    a few records would otherwise pay for in full)."""
+    so each space-separated chunk is folded alone: an ASCII one by the fast path, any
+    other by :func:`_unicode_compounds` (a build of a few records never builds the
+    Unicode tables)."""
     out: list[str] = []
     for chunk in text.split(" "):
         if chunk.isascii():
             out.extend(_ASCII_COMPOUND_RE.findall(chunk.lower()))
         else:
-            out.extend(_regexes()[1].findall(_fold(chunk)))
+            out.extend(_unicode_compounds(chunk))
     return out
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pithgen.cache.sitestate import FileEntry
+from pithgen.index import entry_bytes
 from pithgen.listing import Summary
 from pithgen.search import Weighted
 from pithgen.shard.partition import Partition
@@ -90,12 +91,10 @@ NO_PAGE = b"null"
 
 
 def pack(item: tuple[Summary, Weighted] | None) -> bytes:
-    """What a unit remembers: its summary and search tokens with their field bits
-    (:data:`NO_PAGE`: no page of its own)."""
-    if item is None:
-        return NO_PAGE
-    summary, tokens = item
-    return json.dumps([summary.to_list(), tokens], ensure_ascii=False).encode("utf-8")
+    """What a unit remembers: its summary and search tokens with their field bits, as the
+    index keeps them (:func:`pithgen.index.entry_bytes`; :data:`NO_PAGE`: no page of its
+    own)."""
+    return NO_PAGE if item is None else entry_bytes(*item)
 
 
 def unpack(data: bytes) -> tuple[Summary, Weighted] | None:

@@ -247,3 +247,44 @@ def test_records_added_packed_are_stored_as_when_added_unpacked() -> None:
         assert _stored(packed) == _stored(unpacked)
         assert (packed.count, packed.postings) == (unpacked.count, unpacked.postings)
         assert packed.postings > 200
+
+
+def test_the_content_digest_is_of_what_the_index_holds_not_how_it_came() -> None:
+    """Site-wide outputs made from the index alone are kept when its content digest is
+    the last build's: it must not depend on the order records came in, nor on whether
+    they came packed (kept units) or not (rendered ones), and must change with any field
+    or token of any record, and with a record more or fewer."""
+    items = []
+    for n in range(40):
+        s = summary(n, cross_cats=("math.CO",) if n % 3 else ())
+        items.append((s, index_tokens(s, s.authors, f"abstract {n}")))
+
+    def digest(*batches: tuple[str, list[tuple[Summary, Weighted]]]) -> bytes:
+        with SiteIndex() as index:
+            for how, batch in batches:
+                if how == "packed":
+                    index.add_packed([pack(item) for item in batch])
+                else:
+                    index.add_many(batch)
+            index.finish()
+            return index.content_digest()
+
+    base = digest(("plain", items))
+    shuffled = items[:]
+    random.Random(3).shuffle(shuffled)
+    assert digest(("packed", shuffled[:25]), ("plain", shuffled[25:])) == base
+    assert digest(("plain", shuffled[:5]), ("packed", shuffled[5:])) == base
+    first, tokens = items[7]
+    changes = [
+        (summary(7, title="Paper 7, retitled"), tokens),
+        (summary(7, version=2), tokens),
+        (summary(7, submitted_at="2022-01-01T00:00:00Z"), tokens),
+        (summary(7, cross_cats=("cs.CR",)), tokens),
+        (first, {**tokens, "extra": 1}),
+        (first, {t: b ^ 1 if t == "paper" else b for t, b in tokens.items()}),
+    ]
+    assert "paper" in tokens
+    for changed in changes:
+        assert digest(("plain", [*items[:7], changed, *items[8:]])) != base, changed
+    assert digest(("plain", items[:-1])) != base
+    assert digest(("plain", [*items, (summary(99), {"more": 8})])) != base

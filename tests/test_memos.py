@@ -125,3 +125,44 @@ def test_full_and_incremental_builds_record_the_same_memos(tmp_path: Path) -> No
     second = memos(again.cache_dir, again.out)
     assert first and first.keys() == second.keys()
     assert first == second
+
+
+def test_outputs_of_the_index_alone_are_kept_while_the_index_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resolve and search shards, listings, short-number pages and sitemaps are made from
+    the index alone: an edit no summary or search token shows (an unsigned field) keeps
+    them without reading the index for them; a new paper makes them again. Each build
+    equals a full one."""
+    import pithgen.sitewide
+    from pithgen.index import SiteIndex
+
+    made: Counter[str] = Counter()
+
+    def spied(owner: Any, name: str) -> None:
+        real = getattr(owner, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            made[name] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+
+    spied(pithgen.sitewide, "search_files")
+    for name in ("resolve_files", "listing_rows", "by_short", "ordered"):
+        spied(SiteIndex, name)
+    archive = _archive(tmp_path)
+    assert build_site(archive.config).mode == "full"
+    assert made["search_files"] == made["resolve_files"] == 1 and made["listing_rows"] > 1
+    made.clear()
+    _edit(archive, ("touch", 3), monkeypatch)
+    outcome = build_site(archive.config)
+    assert outcome.mode == "incremental" and outcome.written
+    assert not made, made
+    _check_equal_to_full(archive, "full-1")
+    made.clear()
+    archive.mint(41, submitted_at="2019-12-30T00:00:00Z")
+    assert build_site(archive.config).mode == "incremental"
+    assert made["search_files"] == made["resolve_files"] == made["by_short"] == 1
+    assert made["listing_rows"] >= 1 and made["ordered"] >= 2  # resolve shards, sitemap
+    _check_equal_to_full(archive, "full-2")

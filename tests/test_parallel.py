@@ -3,6 +3,7 @@ the stages that use it)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -34,6 +35,37 @@ def test_results_come_back_in_batch_order_whatever_finishes_first(jobs: int) -> 
     with Workers(jobs, _slow_square, _setup, (7,)) as workers:
         out = [y for batch in workers.map(batched(range(40), 3)) for y in batch]
     assert out == [x * x + 7 for x in range(40)]
+
+
+_events: list[str] = []
+
+
+def _where(batch: list[int]) -> list[int]:
+    return [os.getpid(), *batch]
+
+
+def _record_setup() -> None:
+    _events.append(f"setup {os.getpid()}")
+
+
+def _record_teardown() -> None:
+    _events.append(f"teardown {os.getpid()}")
+
+
+@pytest.mark.parametrize("batches", [0, 1, 2, 5])
+def test_work_of_one_batch_runs_here_and_more_in_the_workers(batches: int) -> None:
+    """Starting workers (each its own initializer) for a single batch costs more than
+    the batch: it runs in this process, set up and torn down here; two or more go to
+    the workers, and nothing is set up here."""
+    _events.clear()
+    with Workers(2, _where, _record_setup, (), _record_teardown) as workers:
+        out = list(workers.map([[n] for n in range(batches)]))
+    assert [o[1:] for o in out] == [[n] for n in range(batches)]
+    here = os.getpid()
+    if batches == 1:
+        assert out[0][0] == here and _events == [f"setup {here}", f"teardown {here}"]
+    else:
+        assert all(o[0] != here for o in out) and _events == []
 
 
 def _boom(batch: list[int]) -> list[int]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pithgen import tokens as tokens_module
@@ -155,3 +155,35 @@ def test_folding_space_separated_chunks_equals_folding_the_whole_text(text: str)
     the same compounds as folding the whole text, which is what pithgen.js does."""
     _, compound_re = tokens_module._regexes()
     assert tokens_module._compounds(text) == compound_re.findall(tokens_module._fold(text))
+
+
+_ANY_TEXT = st.one_of(
+    _SPACED,
+    st.text(max_size=40),
+    st.text(
+        st.characters(categories=("L", "N", "M", "P", "Z", "S", "C")).filter(lambda c: c != " "),
+        max_size=40,
+    ),
+    st.text(st.sampled_from("\u0915\u094d\u0937a\u0301.:-/\u0663\u2160\u1d400"), max_size=30),
+)
+
+
+@settings(max_examples=400)
+@given(_ANY_TEXT)
+def test_the_character_scan_finds_what_the_unicode_tables_find(text: str) -> None:
+    """A build that tokenizes little non-ASCII text folds and scans it character by
+    character instead of building the Unicode tables: the same compounds, whatever the
+    text."""
+    _, compound_re = tokens_module._regexes()
+    expected = compound_re.findall(tokens_module._fold(text))
+    assert tokens_module._fold_by_char(text) == tokens_module._fold(text)
+    assert tokens_module._scan(tokens_module._fold_by_char(text)) == expected
+
+
+def test_both_ways_of_tokenizing_text_that_is_not_ascii_agree(monkeypatch) -> None:
+    """Past TABLES_AFTER chunks the tables are used; the tokens do not change."""
+    text = "Ünïcödé naïve café-au-lait 深層学習 Σίσυφος x:ÿ/z. Ⅻ١٢"
+    monkeypatch.setattr(tokens_module, "_by_char", [0])
+    by_char = tokens_module.tokenize(text)
+    monkeypatch.setattr(tokens_module, "_by_char", [tokens_module.TABLES_AFTER])
+    assert tokens_module.tokenize(text) == by_char and len(by_char) > 8
