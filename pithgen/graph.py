@@ -74,6 +74,12 @@ class GraphStore(TempStore):
         ).fetchone()
         return None if row is None else (json.loads(row[0]), row[1], row[2], row[3])
 
+    def digest(self, pith: str) -> str:
+        """The digest of a record's Open Graph (what :meth:`record` returns last), ``""``
+        for a record without events: read alone, nothing parsed."""
+        row = self.db.execute("SELECT digest FROM views WHERE pith = ?", (pith,)).fetchone()
+        return "" if row is None else str(row[0])
+
     def has_edges(self) -> bool:
         return self.db.execute("SELECT 1 FROM edges LIMIT 1").fetchone() is not None
 

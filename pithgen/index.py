@@ -137,6 +137,7 @@ class SiteIndex(TempStore):
         self.count = 0
         self.postings = 0
         self._digest: bytes | None = None
+        self._search_ready = False
 
     def add(self, summary: Summary, tokens: Mapping[str, int]) -> None:
         """One published record and the search tokens it is found by, with their field
@@ -230,12 +231,25 @@ class SiteIndex(TempStore):
         return self._digest
 
     def finish(self) -> None:
+        """Index the summaries for listings; the search tables are made when search
+        shards are (:meth:`_searchable`): a build that keeps them never makes them."""
         self.db.executescript(
             """
             CREATE INDEX summaries_by_listing ON summaries (submitted_at, arxiv, version, suffix);
             CREATE INDEX summaries_by_id ON summaries (arxiv, version, suffix);
             CREATE INDEX summaries_by_cat ON summaries (cat);
             CREATE INDEX summaries_by_year ON summaries (year);
+            """
+        )
+        self.db.commit()
+
+    def _searchable(self) -> None:
+        """The postings by token, the papers' docids (module docstring) and each
+        record's docid, made once."""
+        if self._search_ready:
+            return
+        self.db.executescript(
+            """
             CREATE INDEX postings_by_token ON postings (token, rid, bits);
             CREATE TABLE papers AS
                 SELECT arxiv, row_number() OVER (
@@ -249,6 +263,7 @@ class SiteIndex(TempStore):
             """
         )
         self.db.commit()
+        self._search_ready = True
 
     # --- reading back ----------------------------------------------------------------
 
@@ -377,6 +392,7 @@ class SiteIndex(TempStore):
 
     def papers_by_docid(self) -> Iterator[Paper]:
         """Every paper, in search docid order (newest first), its versions newest first."""
+        self._searchable()
         query = f"""
             SELECT {", ".join(f"s.{c}" for c in _COLUMNS.split(", "))}
             FROM summaries s JOIN papers p ON p.arxiv = s.arxiv
@@ -385,15 +401,18 @@ class SiteIndex(TempStore):
         return group_papers((_summary(row), False) for row in self.db.execute(query))
 
     def paper_count(self) -> int:
+        self._searchable()
         return int(self.db.execute("SELECT count(*) FROM papers").fetchone()[0])
 
     def vocabulary(self) -> Iterator[tuple[str, int]]:
         """Every search token and its number of postings (records), in code-point order
         (SQLite compares UTF-8 bytes, which orders like code points)."""
+        self._searchable()
         return self.db.execute("SELECT token, count(*) FROM postings GROUP BY token ORDER BY token")
 
     def set_token_shards(self, rows: Iterable[tuple[str, str]]) -> None:
         """Store the token shard of every token (``(token, shard)``)."""
+        self._searchable()
         self.db.execute(
             "CREATE TABLE tokkey (shard TEXT NOT NULL, token TEXT NOT NULL, "
             "PRIMARY KEY (shard, token)) WITHOUT ROWID"
@@ -407,6 +426,7 @@ class SiteIndex(TempStore):
         shard and token (docids in no order; the records of one paper share its docid).
         No sort: tokkey is read in key order, each token's postings from the covering
         index, each docid by its record's rowid."""
+        self._searchable()
         return self.db.execute(
             f"""
             SELECT k.shard, k.token, m.docid * {search.FIELD_SPAN} + p.bits

@@ -211,6 +211,7 @@ class MergeResult:
     def __init__(self, db: sqlite3.Connection, path: str | None) -> None:
         self._db = db
         self._path = path
+        self._versions_ready = False
         row = db.execute("SELECT count(*), coalesce(sum(ok), 0) FROM verdicts").fetchone()
         self.total: int = row[0]
         self.verified: int = row[1]
@@ -280,6 +281,39 @@ class MergeResult:
                 idx, kind, pith, suffix, arxiv, raw, bool(record), bool(bundle), canonical
             )
 
+    def iter_chosen_versions(self) -> Iterator[tuple[ChosenRow, list[tuple[int, str]]]]:
+        """:meth:`iter_chosen_rows`, each with ``(version, suffix)`` of every published
+        record of its paper, by version (all in one query, from a table of every paper's
+        versions made once)."""
+        if not self._versions_ready:
+            self._db.executescript(
+                """
+                CREATE TEMP TABLE paper_versions AS
+                    SELECT arxiv, json_group_array(json_array(version, suffix)) AS versions
+                    FROM (SELECT DISTINCT arxiv, version, suffix FROM verdicts
+                          WHERE published = 1)
+                    GROUP BY arxiv;
+                CREATE UNIQUE INDEX temp.paper_versions_by_arxiv ON paper_versions (arxiv);
+                """
+            )
+            self._versions_ready = True
+        query = """
+            SELECT v.idx, v.kind, v.pith, v.suffix, v.arxiv, v.raw, v.canonical,
+                   EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
+                          AND w.kind = 'record'),
+                   EXISTS(SELECT 1 FROM verdicts w WHERE w.published = 1 AND w.pith = v.pith
+                          AND w.kind = 'bundle'),
+                   p.versions
+            FROM verdicts v LEFT JOIN paper_versions p ON p.arxiv = v.arxiv
+            WHERE v.published = 1 ORDER BY v.idx
+        """
+        for *columns, versions in self._db.execute(query):
+            idx, kind, pith, suffix, arxiv, raw, canonical, record, bundle = columns
+            row = ChosenRow(
+                idx, kind, pith, suffix, arxiv, raw, bool(record), bool(bundle), canonical
+            )
+            yield row, sorted((int(v), str(s)) for v, s in json.loads(versions or "[]"))
+
     def published_identities(self) -> dict[str, tuple[str, int]]:
         """Every published Pith Number with its arXiv id and version."""
         query = "SELECT DISTINCT pith, arxiv, version FROM verdicts WHERE published = 1"
@@ -305,12 +339,6 @@ class MergeResult:
             query = f"SELECT DISTINCT path FROM verdicts WHERE idx IN ({marks})"
             found.update(str(path) for (path,) in self._db.execute(query, chunk))
         return found
-
-    def versions_of(self, arxiv_id: str) -> list[tuple[int, str]]:
-        """``(version, suffix)`` of every published record of one paper, by version."""
-        query = """SELECT DISTINCT version, suffix FROM verdicts
-                   WHERE published = 1 AND arxiv = ? ORDER BY version, suffix"""
-        return [(int(v), str(s)) for v, s in self._db.execute(query, (arxiv_id,))]
 
     def shared_shorts(self) -> frozenset[str]:
         """8-character short numbers that more than one published record has."""

@@ -143,17 +143,16 @@ def _published(ctx: BuildContext, units: Units) -> Iterator[tuple[ChosenRow, _Me
     result, graph = ctx.result, ctx.graph
     shared = result.shared_shorts()
     edges = graph.has_edges()
-    for row in result.iter_chosen_rows():
+    for row, paper in result.iter_chosen_versions():
         if units.only is not None and not units.only.owns(row.pith):
             continue
-        versions = tuple(result.versions_of(row.arxiv_id))
+        versions = tuple(paper)
         unit = f"{row.suffix}:{row.kind}"
         short = row.suffix[:8] in shared
         graph_digest = ""
         cited_by: tuple[list[list[str]], int] = ([], 0)
         if row.owns_page:
-            found = graph.record(row.pith)
-            graph_digest = found[3] if found else ""
+            graph_digest = graph.digest(row.pith)
             if edges:
                 cited_by = graph.cited_by(row.pith)
         refs = _log_refs(ctx.log, row)

@@ -720,3 +720,33 @@ def test_published_documents_read_by_position_are_those_of_the_whole_stream(pool
     picked = list(result.iter_chosen(wanted))
     assert picked == [c for c in everything if c.index in set(wanted)]
     assert len(picked) > 500 and list(result.iter_chosen([])) == []
+
+
+def test_each_published_document_comes_with_every_version_of_its_paper(pool) -> None:
+    """Pass 2 reads the published documents with their paper's versions in one query:
+    each row is :meth:`iter_chosen_rows`' and carries exactly the ``(version, suffix)`` of
+    the published records with its arXiv id, by version."""
+    good = next(v for v in pool if v.ok and v.kind == "record" and v.pith_number)
+    versions = [
+        replace(
+            good,
+            source=Source(f"v{n}.json"),
+            pith_number=f"{good.pith_number[:-4]}V{n:03}",
+            canonical_sha256=f"{n:064x}",
+            arxiv_id="2101.09999",
+            version=n,
+        )
+        for n in (3, 1, 2)
+    ]
+    result = merge([*pool, *versions])
+    chosen = list(result.iter_chosen())
+    expected: dict[str, list[tuple[int, str]]] = {}
+    for c in chosen:
+        pair = (c.verdict.version, c.verdict.suffix)
+        if pair not in expected.setdefault(c.verdict.arxiv_id, []):
+            expected[c.verdict.arxiv_id].append(pair)
+    rows = list(result.iter_chosen_versions())
+    assert [row for row, _ in rows] == list(result.iter_chosen_rows())
+    for row, paper in rows:
+        assert paper == sorted(expected[row.arxiv_id])
+    assert [v for v, _ in rows[-1][1]] == [1, 2, 3]
