@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pithgen.checks import bounded
-from pithgen.model import Check, Source, Verdict
+from pithgen.model import Check, Source, Verdict, verdict_dict
 
 _SCHEMA = """
 CREATE TABLE verdicts (
@@ -132,6 +132,19 @@ def read_stored(data: str, name: str | None, outcome: Any, message: str | None) 
     if name is None or message is None:
         return verdict
     return verdict.with_check(Check(name, outcome, bounded(message)))
+
+
+def report_entry(data: str, name: str | None, outcome: Any, message: str | None) -> dict[str, Any]:
+    """``compact(read_stored(...)).to_dict()``, made from the stored JSON without building
+    the verdict and its checks (a report lists every document of the archive)."""
+    stored = json.loads(data)
+    checks = [(c, o, m) for c, o, m in stored["checks"] if o != "ok"]
+    if name is not None and message is not None and outcome != "ok":
+        checks.append((name, outcome, bounded(message)))
+    return verdict_dict(
+        str(Source(stored["path"], stored["line"])), stored["kind"], stored["pith_number"],
+        stored["arxiv_id"], stored["version"], checks,
+    )  # fmt: skip
 
 
 def open_store(

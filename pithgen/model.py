@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -163,14 +164,31 @@ class Verdict:
         return replace(self, checks=(*self.checks, check))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "source": str(self.source),
-            "kind": self.kind,
-            "pith_number": self.pith_number,
-            "arxiv_id": self.arxiv_id,
-            "version": self.version,
-            "status": self.status,
-            "problems": [{"check": c.check, "message": c.message} for c in self.problems],
-            "warnings": [{"check": c.check, "message": c.message} for c in self.warnings],
-            "checks": [c.to_dict() for c in self.checks],
-        }
+        checks = [(c.check, c.outcome, c.message) for c in self.checks]
+        return verdict_dict(
+            str(self.source), self.kind, self.pith_number, self.arxiv_id, self.version, checks
+        )
+
+
+def verdict_dict(
+    source: str,
+    kind: str | None,
+    pith_number: str | None,
+    arxiv_id: str | None,
+    version: int | None,
+    checks: Sequence[tuple[str, str, str]],
+) -> dict[str, Any]:
+    """A verdict as reports show it (:meth:`Verdict.to_dict`), from its fields and its
+    checks as ``(check, outcome, message)``: what a report made from stored verdicts
+    uses without building them (:func:`pithgen.mergestore.report_entry`)."""
+    return {
+        "source": source,
+        "kind": kind,
+        "pith_number": pith_number,
+        "arxiv_id": arxiv_id,
+        "version": version,
+        "status": "failed" if any(o == "failed" for _, o, _ in checks) else "verified",
+        "problems": [{"check": c, "message": m} for c, o, m in checks if o == "failed"],
+        "warnings": [{"check": c, "message": m} for c, o, m in checks if o == "warning"],
+        "checks": [{"check": c, "outcome": o, "message": m} for c, o, m in checks],
+    }

@@ -8,7 +8,8 @@ from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 from pithgen.keys import KeyRing
-from pithgen.merge import MergeResult, compact
+from pithgen.merge import MergeResult
+from pithgen.mergestore import report_entry
 
 if TYPE_CHECKING:
     from pithgen.graph import GraphStore
@@ -43,10 +44,8 @@ def json_chunks(
         "trusted_keys": [{"key_id": k.key_id, "fingerprint": k.fingerprint} for k in keys],
     }
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "records": ['
-    for index, verdict in enumerate(result.iter_verdicts()):
-        yield ("\n " if index == 0 else ",\n ") + json.dumps(
-            compact(verdict).to_dict(), ensure_ascii=False
-        )
+    for index, row in enumerate(result.iter_stored()):
+        yield ("\n " if index == 0 else ",\n ") + json.dumps(report_entry(*row), ensure_ascii=False)
     if graph is None:
         yield "\n]}\n"
         return

@@ -750,3 +750,19 @@ def test_each_published_document_comes_with_every_version_of_its_paper(pool) -> 
     for row, paper in rows:
         assert paper == sorted(expected[row.arxiv_id])
     assert [v for v, _ in rows[-1][1]] == [1, 2, 3]
+
+
+def test_a_report_entry_made_from_the_store_is_the_verdicts_own(pool) -> None:
+    """Reports list every document from the store without building its verdict
+    (``report_entry``): exactly the compacted verdict's ``to_dict``, findings included,
+    whether checks that passed were kept or not."""
+    from pithgen.mergestore import compact, read_stored, report_entry
+
+    for keep_checks in (True, False):
+        result = merge(pool, keep_checks=keep_checks)
+        rows = list(result.iter_stored())
+        entries = [report_entry(*row) for row in rows]
+        assert entries == [compact(read_stored(*row)).to_dict() for row in rows]
+        assert any(row[1] is not None for row in rows)  # merge findings are among them
+        assert {e["status"] for e in entries} == {"verified", "failed"}
+        assert any(e["warnings"] for e in entries) and any(e["problems"] for e in entries)
