@@ -103,6 +103,7 @@ CREATE TABLE summaries (
 CREATE TABLE postings (token TEXT NOT NULL, rid INTEGER NOT NULL, bits INTEGER NOT NULL);
 CREATE TABLE crosslists (cat TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (cat, rid));
 CREATE TABLE entries (sha BLOB NOT NULL);
+CREATE TABLE packed (rid INTEGER PRIMARY KEY, data TEXT NOT NULL);
 """
 _COLUMNS = "suffix, pith, title, authors, arxiv, version, submitted_at, cat, cross"
 _LISTING_ORDER = "submitted_at, arxiv, version, suffix"
@@ -135,9 +136,10 @@ class SiteIndex(TempStore):
             "index", _SCHEMA, directory, pragmas=("cache_size = -16384", "temp_store = FILE")
         )
         self.count = 0
-        self.postings = 0
+        self._postings = 0
         self._digest: bytes | None = None
         self._search_ready = False
+        self._finished = False
 
     def add(self, summary: Summary, tokens: Mapping[str, int]) -> None:
         """One published record and the search tokens it is found by, with their field
@@ -184,7 +186,7 @@ class SiteIndex(TempStore):
         self.db.executemany("INSERT INTO postings (token, rid, bits) VALUES (?, ?, ?)", postings)
         self._entries(entry_bytes(s, t) for s, t in items)
         self.count += len(items)
-        self.postings += len(postings)
+        self._postings += len(postings)
 
     def add_packed(self, items: Sequence[bytes]) -> None:
         """Several records as their units remembered them (:func:`pithgen.units.pack`:
@@ -203,14 +205,10 @@ class SiteIndex(TempStore):
             "FROM json_each(?2, '$[0][8]') c WHERE c.value != json_extract(?2, '$[0][7]')",
             rows,
         )
-        cursor = self.db.executemany(
-            "INSERT INTO postings (token, rid, bits) "
-            "SELECT t.key, ?1, t.value FROM json_each(?2, '$[1]') t",
-            rows,
-        )
+        # Their postings are taken apart only if search shards are made (_searchable).
+        self.db.executemany("INSERT INTO packed (rid, data) VALUES (?, ?)", rows)
         self._entries(items)
         self.count += len(rows)
-        self.postings += cursor.rowcount
 
     def _entries(self, entries: Iterable[bytes]) -> None:
         """Remember the SHA-256 of each record's entry (:meth:`content_digest`)."""
@@ -242,14 +240,29 @@ class SiteIndex(TempStore):
             """
         )
         self.db.commit()
+        self._finished = True
+
+    @property
+    def postings(self) -> int:
+        """How many search postings the records have (all records' tokens)."""
+        self._searchable()
+        return self._postings
 
     def _searchable(self) -> None:
-        """The postings by token, the papers' docids (module docstring) and each
-        record's docid, made once."""
+        """The postings of the records added packed, the postings by token, the papers'
+        docids (module docstring) and each record's docid, made once."""
         if self._search_ready:
             return
+        if not self._finished:
+            raise RuntimeError("the index is searched before finish()")
+        cursor = self.db.execute(
+            "INSERT INTO postings (token, rid, bits) "
+            "SELECT t.key, p.rid, t.value FROM packed p, json_each(p.data, '$[1]') t"
+        )
+        self._postings += cursor.rowcount
         self.db.executescript(
             """
+            DELETE FROM packed;
             CREATE INDEX postings_by_token ON postings (token, rid, bits);
             CREATE TABLE papers AS
                 SELECT arxiv, row_number() OVER (

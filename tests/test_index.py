@@ -6,6 +6,8 @@ import json
 import random
 from typing import Any
 
+import pytest
+
 from pithgen.index import DOC_BLOCK, SiteIndex, Summary, shard_script
 from pithgen.search import Weighted, index_tokens, rank
 from pithgen.searchshards import search_files
@@ -244,8 +246,11 @@ def test_records_added_packed_are_stored_as_when_added_unpacked() -> None:
         unpacked.add_many(items[150:])
         packed.add_packed([pack(item) for item in items[:150]])
         packed.add_packed([pack(item) for item in items[150:]])
-        assert _stored(packed) == _stored(unpacked)
+        unpacked.finish()
+        packed.finish()
+        # a packed record's postings are taken apart when the index is first searched
         assert (packed.count, packed.postings) == (unpacked.count, unpacked.postings)
+        assert _stored(packed) == _stored(unpacked)
         assert packed.postings > 200
 
 
@@ -288,3 +293,16 @@ def test_the_content_digest_is_of_what_the_index_holds_not_how_it_came() -> None
         assert digest(("plain", [*items[:7], changed, *items[8:]])) != base, changed
     assert digest(("plain", items[:-1])) != base
     assert digest(("plain", [*items, (summary(99), {"more": 8})])) != base
+
+
+def test_the_search_tables_are_made_once_every_record_is_in() -> None:
+    """Docids rank every paper: the search tables (made on first use, so a build that
+    keeps its search shards never makes them) cannot be made before :meth:`finish`."""
+    with SiteIndex() as index:
+        index.add_packed([pack((summary(1), {"alpha": 8}))])
+        with pytest.raises(RuntimeError, match="finish"):
+            _ = index.postings
+        index.add(summary(2), {"alpha": 1, "beta": 2})
+        index.finish()
+        assert index.postings == 3 and index.paper_count() == 2
+        assert sorted(index.vocabulary()) == [("alpha", 2), ("beta", 1)]
