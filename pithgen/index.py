@@ -317,13 +317,28 @@ class SiteIndex(TempStore):
     def listing_rows(self, column: str, value: str) -> Iterator[tuple[Any, ...]]:
         """The rows of one listing, as stored, in its order (everything its pages are
         made from: :meth:`pages`)."""
-        query = f"""
+        return self.db.execute(self._listing_query(column), (value,))
+
+    def _listing_query(self, column: str) -> str:
+        return f"""
             SELECT {_COLUMNS}, crossed,
                    min(submitted_at) OVER (PARTITION BY arxiv) AS first_submitted
             FROM ({self._listed(column)}) WHERE listed = ?
             ORDER BY first_submitted, arxiv, version DESC, suffix
         """
-        return self.db.execute(query, (value,))
+
+    def listing_digest(self, column: str, value: str) -> bytes:
+        """The SHA-256 of :meth:`listing_rows`, each row as a JSON array made by SQLite
+        (what a listing's memo is keyed by: cheaper than hashing the rows here)."""
+        columns = ", ".join(f"r.{c}" for c in _COLUMNS.split(", "))
+        query = f"""
+            SELECT json_array({columns}, r.crossed)
+            FROM ({self._listing_query(column)}) r
+        """
+        digest = hashlib.sha256()
+        for (row,) in self.db.execute(query, (value,)):
+            digest.update(row.encode("utf-8", "surrogatepass") + b"\n")
+        return digest.digest()
 
     def pages(self, column: str, value: str, count: int, size: int) -> Iterator[Page]:
         """A stable listing of ``count`` papers, ``size`` papers a page, oldest paper first

@@ -139,8 +139,8 @@ def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:
         for kind, column, name, count, rels in listings:
             heading = f"Papers first submitted in {name}" if kind == "year" else f"Papers in {name}"
             memo = f"listing:{kind}:{name}"
-            rows = index.listing_rows(column, name)
-            key = output.key(memo, chain((heading, count, size, crumbs), rows))
+            rows = index.listing_digest(column, name)  # every row its pages are made from
+            key = output.key(memo, (heading, count, size, crumbs, rows))
             if output.reused(memo, key):
                 output.carry(memo + ":")
                 continue

@@ -149,7 +149,7 @@ def test_outputs_of_the_index_alone_are_kept_while_the_index_is_unchanged(
         monkeypatch.setattr(owner, name, counted)
 
     spied(pithgen.sitewide, "search_files")
-    for name in ("resolve_files", "listing_rows", "by_short", "ordered"):
+    for name in ("resolve_files", "listing_rows", "listing_digest", "by_short", "ordered"):
         spied(SiteIndex, name)
     archive = _archive(tmp_path)
     assert build_site(archive.config).mode == "full"
@@ -165,4 +165,5 @@ def test_outputs_of_the_index_alone_are_kept_while_the_index_is_unchanged(
     assert build_site(archive.config).mode == "incremental"
     assert made["search_files"] == made["resolve_files"] == made["by_short"] == 1
     assert made["listing_rows"] >= 1 and made["ordered"] >= 2  # resolve shards, sitemap
+    assert made["listing_digest"] == 5  # a year, three categories and a cross-list
     _check_equal_to_full(archive, "full-2")
