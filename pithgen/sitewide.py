@@ -176,7 +176,10 @@ def _write_verification(ctx: BuildContext) -> list[str]:
             rows = list(islice(stored, size))
             urls.append(layout.folder_url(rel))
             memo = f"verification:{n}"
-            key = output.key(memo, (rel, counts, n, npages, events, *rows))
+            # The summary and the events are on the first page only: a record more or
+            # less changes the pages whose rows it moves, not every page.
+            shown = (counts, events) if n == 1 else ()
+            key = output.key(memo, (rel, *shown, n, npages, *rows))
             if not output.reused(memo, key):
                 output.remember(memo, key, [rel])
                 verdicts = [read_stored(*row) for row in rows]
