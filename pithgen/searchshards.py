@@ -117,12 +117,15 @@ def _plan(
     def keyed() -> Iterator[tuple[str, str]]:
         nonlocal count
         last: dict[str, list[str]] = {}
+        last_key, last_shard = "", ""
         for token, key, lists in search.plan_keys(index.vocabulary(), limit):
             count += 1
             if lists and lists is not last:  # once per three-character group
                 splits.setdefault(shard_of(token[: search.PREFIX_MIN], nshards), {}).update(lists)
                 last = lists
-            yield token, shard_of(key, nshards)
+            if key != last_key or not last_shard:  # tokens in order: a key's come together
+                last_key, last_shard = key, shard_of(key, nshards)
+            yield token, last_shard
 
     index.set_token_shards(keyed())
     return count, sorted(splits.items())
