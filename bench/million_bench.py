@@ -38,20 +38,17 @@ from pathlib import Path
 
 from _common import (
     SIGNED_AT,
-    Run,
     bench_key,
     files_in,
     make_paper,
-    pithgen_command,
-    run_ok,
     table,
     write_public_key,
 )
+from scale_bench import clear, pithgen_build
 
 from pithgen.canonical import suffix_for
 from pithgen.mint import mint_record
 
-BASE_URL = "https://example.org/mirror/"
 CHUNK = 5_000
 
 
@@ -104,32 +101,13 @@ def corpus(workdir: Path, n: int) -> tuple[Path, Path]:
     return records, key
 
 
-def build(records: Path, key: Path, out: Path, cache: Path, jobs: int | None) -> Run:
-    cmd = [
-        *pithgen_command(), "build", "--records", str(records), "--out", str(out),
-        "--trust-key", str(key), "--no-default-keys", "--base-url", BASE_URL,
-        "--cache-dir", str(cache),
-    ]  # fmt: skip
-    if jobs is not None:
-        cmd += ["--jobs", str(jobs)]
-    return run_ok(cmd)
-
-
-def clear(*paths: Path) -> None:
-    for path in paths:
-        shutil.rmtree(path, ignore_errors=True)
-        for spare in path.parent.glob(f".{path.name}.pithgen-spare-*"):
-            shutil.rmtree(spare, ignore_errors=True)
-    os.sync()
-
-
 def measure(args: argparse.Namespace, n: int) -> dict[str, float]:
     records, key = corpus(args.workdir, n)
     site, cache = args.workdir / f"site-{n}", args.workdir / f"cache-{n}"
     clear(site, cache)
-    full = build(records, key, site, cache, args.jobs)
+    full = pithgen_build(records, key, site, cache, args.jobs)
     print(f"  N={n:,}: full {full.seconds:.1f} s", flush=True)
-    noop = build(records, key, site, cache, args.jobs)
+    noop = pithgen_build(records, key, site, cache, args.jobs)
     print(f"  N={n:,}: noop {noop.seconds:.2f} s", flush=True)
     files, _html, nbytes = files_in(site)
     inodes = sum(1 + len(names) for _, _, names in os.walk(site))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from pithgen.cache.sitestate import SiteStore
 from pithgen.write import SiteWriter
@@ -89,6 +89,20 @@ class SiteOutput:
     def remember(self, name: str, key: bytes, paths: Sequence[str]) -> None:
         """Record that ``paths`` (written by the caller) were made from ``key``."""
         self.memos[name] = (key, tuple(paths))
+
+    def write_group(
+        self, name: str, parts: Iterable[object], files: Callable[[], Iterable[tuple[str, bytes]]]
+    ) -> None:
+        """The group ``name`` of files made from ``parts`` alone: kept as the live site
+        has it (:meth:`reused`), or ``files()`` written and remembered."""
+        key = self.key(name, parts)
+        if self.reused(name, key):
+            return
+        paths = []
+        for path, data in files():
+            self.write(path, data)
+            paths.append(path)
+        self.remember(name, key, paths)
 
     def _unchanged(self, relpath: str, sha: bytes, size: int) -> bool:
         if not self.incremental or self.store is None:

@@ -73,35 +73,26 @@ def _json_bytes(value: object) -> bytes:
 def _write_shards(ctx: BuildContext, index: SiteIndex) -> None:
     """The ``resolve/`` and ``search/`` shards: kept whole when the index holds what the
     last build's held (:meth:`SiteIndex.content_digest`)."""
-    output = ctx.output
-    memo = "shards"
-    key = output.key(memo, (index.content_digest(),))
-    if output.reused(memo, key):
-        return
-    paths = []
-    for path, data in chain(index.resolve_files(), search_files(index)):
-        output.write(path, data)
-        paths.append(path)
-    output.remember(memo, key, paths)
+    ctx.output.write_group(
+        "shards",
+        (index.content_digest(),),
+        lambda: chain(index.resolve_files(), search_files(index)),
+    )
 
 
 def _write_redirects(ctx: BuildContext, index: SiteIndex) -> None:
     """``pith/SHORT8/`` where several records share the short number: a page listing them
     (every other redirect leads to one record, and pass 2 wrote it with the record); kept
     whole when the index is the last build's."""
-    output = ctx.output
-    memo = "short-redirects"
-    key = output.key(memo, (index.content_digest(),))
-    if output.reused(memo, key):
-        return
-    paths = []
-    for short, group in index.by_short():
-        if len(group) > 1:
-            rel = layout.short_redirect(short)
-            target = layout.record_page(group[0].suffix)
-            output.write(rel, ctx.renderer.redirect_page(rel, target, f"pith:{short}", group))
-            paths.append(rel)
-    output.remember(memo, key, paths)
+
+    def pages() -> Iterator[tuple[str, bytes]]:
+        for short, group in index.by_short():
+            if len(group) > 1:
+                rel = layout.short_redirect(short)
+                target = layout.record_page(group[0].suffix)
+                yield rel, ctx.renderer.redirect_page(rel, target, f"pith:{short}", group)
+
+    ctx.output.write_group("short-redirects", (index.content_digest(),), pages)
 
 
 def _write_listings(ctx: BuildContext, index: SiteIndex) -> list[str]:

@@ -695,21 +695,25 @@ def test_verdicts_from_the_build_cache_merge_exactly_as_verified_ones(pool) -> N
     assert as_cached(odd).verdict() == odd
 
 
+def _other_record(pool: list[Verdict], tag: str, **fields: Any) -> Verdict:
+    """A verified record's verdict made another record's: its own source, Pith Number
+    (ending in ``tag``) and canonical hash (the merge reads only the verdicts)."""
+    good = next(v for v in pool if v.ok and v.kind == "record" and v.pith_number)
+    number = int.from_bytes(tag.encode(), "big")
+    return replace(
+        good,
+        source=Source(f"r-{tag}.json"),
+        pith_number=f"{(good.pith_number or '')[: -len(tag)]}{tag}",
+        canonical_sha256=f"{number:064x}",
+        **fields,
+    )
+
+
 def test_published_documents_read_by_position_are_those_of_the_whole_stream(pool) -> None:
     """An incremental build reads only the published documents it renders
     (``iter_chosen(positions)``, in chunks of 500 positions): exactly those of the full
     stream at those positions, in input order; an unpublished position gives nothing."""
-    good = next(v for v in pool if v.ok and v.kind == "record" and v.pith_number)
-    many = [
-        replace(
-            good,
-            source=Source(f"r{i:04}.json"),
-            pith_number=f"{good.pith_number[:-4]}{i:04}",
-            canonical_sha256=f"{i:064x}",
-            arxiv_id=f"2101.{i:05}",
-        )
-        for i in range(1100)
-    ]
+    many = [_other_record(pool, f"{i:04}", arxiv_id=f"2101.{i:05}") for i in range(1100)]
     result = merge([*pool, *many])
     everything = list(result.iter_chosen())
     assert len(everything) > 1000
@@ -726,17 +730,8 @@ def test_each_published_document_comes_with_every_version_of_its_paper(pool) -> 
     """Pass 2 reads the published documents with their paper's versions in one query:
     each row is :meth:`iter_chosen_rows`' and carries exactly the ``(version, suffix)`` of
     the published records with its arXiv id, by version."""
-    good = next(v for v in pool if v.ok and v.kind == "record" and v.pith_number)
     versions = [
-        replace(
-            good,
-            source=Source(f"v{n}.json"),
-            pith_number=f"{good.pith_number[:-4]}V{n:03}",
-            canonical_sha256=f"{n:064x}",
-            arxiv_id="2101.09999",
-            version=n,
-        )
-        for n in (3, 1, 2)
+        _other_record(pool, f"V{n:03}", arxiv_id="2101.09999", version=n) for n in (3, 1, 2)
     ]
     result = merge([*pool, *versions])
     chosen = list(result.iter_chosen())
